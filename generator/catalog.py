@@ -1,0 +1,240 @@
+"""The model catalog: entries of the `nim-models-data` ConfigMap, read and written.
+
+Each ConfigMap value is a JSON document with exactly the eight fields of the contract, in
+contract order, pretty-printed with two spaces and non-ASCII characters kept.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from generator import yamlio
+from generator.errors import InvalidInputError
+
+DEFAULT_CONFIGMAP_NAME = "nim-models-data"
+MANAGED_LABEL = {"opendatahub.io/managed": "true"}
+KEY_PATTERN = re.compile(r"[-._a-zA-Z0-9]+")
+FIELDS = (
+    "name",
+    "displayName",
+    "shortDescription",
+    "namespace",
+    "tags",
+    "latestTag",
+    "updatedDate",
+    "euRestricted",
+)
+_PINNED = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+.][0-9A-Za-z.+-]*)?")
+_FLOATING = re.compile(r"latest|[0-9]+(?:\.[0-9]+)?")
+REGISTRY = "nvcr.io"
+
+
+def is_pinned(tag: str) -> bool:
+    """A pinned tag names one release (`1.15.5`), unlike `latest`, `1` or `1.15`."""
+    return _PINNED.fullmatch(tag) is not None
+
+
+def is_floating(tag: str) -> bool:
+    """Tags that NGC moves from release to release."""
+    return _FLOATING.fullmatch(tag) is not None
+
+
+def version_key(tag: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key for version tags: numeric parts compare as numbers, others after them."""
+    parts = re.split(r"[.\-+]", tag)
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model of the catalog, as the dashboard reads it."""
+
+    name: str
+    display_name: str
+    short_description: str
+    namespace: str
+    tags: tuple[str, ...]
+    latest_tag: str
+    updated_date: str
+    eu_restricted: bool = False
+
+    @property
+    def repository(self) -> str:
+        """Image repository without tag: `nvcr.io/{namespace}/{name}`."""
+        return f"{REGISTRY}/{self.namespace}/{self.name}"
+
+    def image(self, tag: str) -> str:
+        """The container image of this model at `tag`."""
+        return f"{self.repository}:{tag}"
+
+    def newest_pinned_tag(self) -> str | None:
+        """The highest pinned version among the tags, or None when every tag floats."""
+        pinned = [t for t in self.tags if is_pinned(t)]
+        return max(pinned, key=version_key) if pinned else None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The contract's JSON document, fields in contract order."""
+        return {
+            "name": self.name,
+            "displayName": self.display_name,
+            "shortDescription": self.short_description,
+            "namespace": self.namespace,
+            "tags": list(self.tags),
+            "latestTag": self.latest_tag,
+            "updatedDate": self.updated_date,
+            "euRestricted": self.eu_restricted,
+        }
+
+    def to_json(self) -> str:
+        """The ConfigMap value: pretty JSON with a final newline."""
+        return json.dumps(self.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json_dict(cls, data: Mapping[str, Any]) -> ModelEntry:
+        """Build an entry from a contract document (already schema-checked by the caller)."""
+        return cls(
+            name=data["name"],
+            display_name=data["displayName"],
+            short_description=data["shortDescription"],
+            namespace=data["namespace"],
+            tags=tuple(data["tags"]),
+            latest_tag=data["latestTag"],
+            updated_date=data["updatedDate"],
+            eu_restricted=bool(data.get("euRestricted", False)),
+        )
+
+
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "displayName": str,
+    "shortDescription": str,
+    "namespace": str,
+    "tags": list,
+    "latestTag": str,
+    "updatedDate": str,
+    "euRestricted": bool,
+}
+
+
+def parse_entry(key: str, value: str, source: str) -> ModelEntry:
+    """Parse one ConfigMap value, naming the file and key in any error."""
+    where = f"data.{key}"
+    try:
+        doc = json.loads(value)
+    except (json.JSONDecodeError, TypeError) as exc:
+        raise InvalidInputError(f"value is not JSON ({exc})", source=source, path=where) from None
+    if not isinstance(doc, dict):
+        raise InvalidInputError("value must be a JSON object", source=source, path=where)
+    for field, kind in _TYPES.items():
+        if field not in doc:
+            if field == "euRestricted":
+                continue
+            raise InvalidInputError(f"missing field {field!r}", source=source, path=where)
+        if not isinstance(doc[field], kind):
+            raise InvalidInputError(
+                f"field {field!r} must be {kind.__name__ if isinstance(kind, type) else kind}",
+                source=source,
+                path=f"{where}.{field}",
+            )
+    if not all(isinstance(t, str) for t in doc["tags"]):
+        raise InvalidInputError("tags must be strings", source=source, path=f"{where}.tags")
+    if doc["name"] != key:
+        raise InvalidInputError(
+            f"name {doc['name']!r} differs from its key", source=source, path=f"{where}.name"
+        )
+    return ModelEntry.from_json_dict(doc)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Models by name, plus where they came from (for messages)."""
+
+    models: Mapping[str, ModelEntry]
+    source: str
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.models
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def get(self, name: str) -> ModelEntry | None:
+        return self.models.get(name)
+
+    def subset(self, names: Iterable[str]) -> Catalog:
+        """A catalog restricted to `names` (unknown names are ignored)."""
+        wanted = set(names)
+        return Catalog({k: v for k, v in self.models.items() if k in wanted}, self.source)
+
+
+def catalog_from_configmap(doc: Any, source: str) -> Catalog:
+    """Read a catalog from a parsed ConfigMap object."""
+    if not isinstance(doc, dict) or doc.get("kind") != "ConfigMap":
+        raise InvalidInputError("expected a ConfigMap with the model metadata", source=source)
+    data = doc.get("data") or {}
+    if not isinstance(data, dict):
+        raise InvalidInputError("must be a mapping", source=source, path="data")
+    models: dict[str, ModelEntry] = {}
+    for key, value in data.items():
+        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+            raise InvalidInputError(
+                "ConfigMap keys must match [-._a-zA-Z0-9]+", source=source, path=f"data.{key}"
+            )
+        if not isinstance(value, str):
+            raise InvalidInputError("value must be a string", source=source, path=f"data.{key}")
+        models[key] = parse_entry(key, value, source)
+    return Catalog(models, source)
+
+
+def load_catalog(path: Path | str) -> Catalog:
+    """Load a catalog ConfigMap file."""
+    source = str(path)
+    return catalog_from_configmap(yamlio.load_one(yamlio.read_text(path), source), source)
+
+
+SAMPLE_CATALOG = "sample-catalog.yaml"
+
+
+def sample_catalog_text() -> str:
+    """The embedded sample catalog, as shipped in the package."""
+    return resources.files("generator.data").joinpath(SAMPLE_CATALOG).read_text("utf-8")
+
+
+def load_sample_catalog() -> Catalog:
+    """The small catalog embedded in the package (used when a config names none)."""
+    source = "<embedded sample catalog>"
+    return catalog_from_configmap(yamlio.load_one(sample_catalog_text(), source), source)
+
+
+def configmap(
+    entries: Iterable[ModelEntry],
+    *,
+    name: str = DEFAULT_CONFIGMAP_NAME,
+    namespace: str | None = None,
+    annotations: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The metadata ConfigMap object, keys sorted."""
+    metadata: dict[str, Any] = {"name": name}
+    if namespace:
+        metadata["namespace"] = namespace
+    metadata["labels"] = dict(MANAGED_LABEL)
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    ordered = sorted(entries, key=lambda e: e.name)
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": metadata,
+        "data": {e.name: e.to_json() for e in ordered},
+    }
+
+
+def configmap_yaml(entries: Iterable[ModelEntry], **kwargs: Any) -> str:
+    """The metadata ConfigMap as canonical YAML text."""
+    return yamlio.dump(configmap(entries, **kwargs))

@@ -1,0 +1,107 @@
+"""The `nim-gitops` command line: a lazy click group and the one error handler.
+
+Subcommands live in `generator.commands.<name>` and are imported only when used, so that
+`--help`, `--version` and the KRM function start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from generator import __version__, console
+from generator.errors import NimGitopsError
+from generator.redact import scrub
+
+# command name -> (module, attribute, one-line help shown in `--help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("generator.commands.config", "init", "Write a commented starter config."),
+    "config": ("generator.commands.config", "config", "Inspect the config file format."),
+    "render": ("generator.commands.render", "render", "Render a config into a kustomize tree."),
+    "validate": ("generator.commands.validate", "validate", "Validate manifests."),
+    "schemas": ("generator.commands.schemas", "schemas", "Build kubeconform schemas."),
+    "metadata": ("generator.commands.metadata", "metadata", "Build the model metadata."),
+    "key": ("generator.commands.key", "key", "Check an NGC API key."),
+    "chart": ("generator.commands.chart", "chart", "Write the Helm chart."),
+    "values": ("generator.commands.chart", "values", "Print Helm values for a config."),
+    "krm": ("generator.commands.krm", "krm", "Run as a kustomize KRM function."),
+    "airgap": ("generator.commands.airgap", "airgap", "Air-gapped cluster helpers."),
+    "migrate": ("generator.commands.migrate", "migrate", "Migrate pre-redesign deployments."),
+}
+
+EXIT_INTERRUPTED = 130
+EXIT_UNEXPECTED = 70
+
+
+def _available(name: str) -> bool:
+    module = COMMANDS[name][0]
+    return importlib.util.find_spec(module) is not None
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if _available(name))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS or not _available(cmd_name):
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="nim-gitops")
+@click.option("--debug", is_flag=True, help="Show a traceback for unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """GitOps manifests for NVIDIA NIM on OpenShift AI and Open Data Hub."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and turn every outcome into an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    color = False if os.environ.get("NO_COLOR") else None
+    try:
+        result = cli.main(args=args, prog_name="nim-gitops", standalone_mode=False, color=color)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        console.error("interrupted")
+        return EXIT_INTERRUPTED
+    except NimGitopsError as exc:
+        console.error(str(exc))
+        return exc.exit_code
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:
+        if debug:
+            sys.stderr.write(scrub(traceback.format_exc()))
+        console.error(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug)")
+        return EXIT_UNEXPECTED
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

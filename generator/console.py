@@ -1,0 +1,35 @@
+"""Messages on stderr: errors, warnings and progress. Respects NO_COLOR."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from generator.redact import scrub
+
+
+def color_enabled() -> bool:
+    """Colour only on a terminal and only when NO_COLOR is unset or empty."""
+    return not os.environ.get("NO_COLOR") and sys.stderr.isatty()
+
+
+def _emit(prefix: str, message: str, fg: str) -> None:
+    label = click.style(prefix, fg=fg, bold=True) if color_enabled() else prefix
+    click.echo(f"{label} {scrub(message)}", err=True, color=color_enabled())
+
+
+def error(message: str) -> None:
+    """Print one error line."""
+    _emit("error:", message, "red")
+
+
+def warn(message: str) -> None:
+    """Print one warning line."""
+    _emit("warning:", message, "yellow")
+
+
+def info(message: str) -> None:
+    """Print one informational line on stderr (stdout stays for data)."""
+    click.echo(scrub(message), err=True)

@@ -1,0 +1,244 @@
+"""The one YAML setup: safe loading with locations, and canonical dumping.
+
+Loading: timestamps stay strings, duplicate keys are errors, and alias expansion is bounded
+(a "billion laughs" document is refused before anything walks it). Dumping: block style,
+insertion order, multi-line strings as literal blocks, and any string that a YAML 1.1 or 1.2
+parser could read as something else (`yes`, `1e3`, `0755`, `null`) quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import InvalidInputError
+
+MAX_EXPANDED_NODES = 2_000_000
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
+    """Safe loader: no timestamps, no duplicate keys."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+    }
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key must be a scalar", key_node.start_mark
+                )
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+
+_AMBIGUOUS = re.compile(
+    r"""(?ix)
+    (y|n|yes|no|on|off|true|false|null|~|\.inf|[-+]\.inf|\.nan)
+    | [-+]?(0[xob])?[0-9][0-9a-f_.:]*([e][-+]?[0-9]+)?
+    | [-+]?\.[0-9][0-9_]*([e][-+]?[0-9]+)?
+    """
+)
+
+
+def is_ambiguous(text: str) -> bool:
+    """True when a plain scalar `text` could be read as a non-string by some YAML parser."""
+    return text == "" or _AMBIGUOUS.fullmatch(text) is not None
+
+
+class Dumper(_Dumper):  # type: ignore[misc,valid-type]
+    """Block-style dumper that never emits anchors."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    if is_ambiguous(data):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+Dumper.add_representer(str, _represent_str)
+
+
+def dump(data: Any) -> str:
+    """Dump one document in the project's canonical style."""
+    return yaml.dump(  # type: ignore[no-any-return]
+        data,
+        Dumper=Dumper,
+        default_flow_style=False,
+        sort_keys=False,
+        allow_unicode=True,
+        width=1_000_000,
+        indent=2,
+    )
+
+
+def dump_all(documents: Iterable[Any]) -> str:
+    """Dump a multi-document stream, each document started by `---`."""
+    return "".join(f"---\n{dump(doc)}" for doc in documents)
+
+
+def _expanded_size(obj: Any, memo: dict[int, int], budget: int) -> int:
+    if isinstance(obj, dict):
+        items: Iterable[Any] = [*obj.keys(), *obj.values()]
+    elif isinstance(obj, list):
+        items = obj
+    else:
+        return 1
+    known = memo.get(id(obj))
+    if known is not None:
+        return known
+    memo[id(obj)] = budget + 1  # a reference cycle counts as too large
+    total = 1
+    for item in items:
+        total += _expanded_size(item, memo, budget)
+        if total > budget:
+            break
+    memo[id(obj)] = total
+    return total
+
+
+def _check_expansion(data: Any, source: str) -> None:
+    if _expanded_size(data, {}, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+        raise InvalidInputError(
+            f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refusing to load",
+            source=source,
+        )
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str) -> InvalidInputError:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {context} {problem}" if context else f"invalid YAML: {problem}"
+    line = mark.line + 1 if mark is not None else None
+    return InvalidInputError(" ".join(message.split()), source=source, line=line)
+
+
+def _iter_documents(text: str, source: str) -> Iterator[Any]:
+    loader = SafeLoader(text)
+    try:
+        while loader.check_data():
+            data = loader.get_data()
+            _check_expansion(data, source)
+            yield data
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, source) from None
+    except RecursionError:
+        raise InvalidInputError("YAML nesting is too deep", source=source) from None
+    finally:
+        loader.dispose()
+
+
+def load_all(text: str, source: str) -> list[Any]:
+    """Load every document of a YAML (or JSON) stream; empty documents are dropped."""
+    return [doc for doc in _iter_documents(text, source) if doc is not None]
+
+
+def load_one(text: str, source: str) -> Any:
+    """Load a stream that must hold exactly one document."""
+    docs = load_all(text, source)
+    if len(docs) != 1:
+        raise InvalidInputError(f"expected one YAML document, found {len(docs)}", source=source)
+    return docs[0]
+
+
+def read_text(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """Read a UTF-8 text file (a leading BOM is dropped) or raise an InvalidInputError."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InvalidInputError(
+                f"file is {size:,} bytes, more than the {max_bytes:,} allowed", source=str(path)
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInputError("file not found", source=str(path)) from None
+    except IsADirectoryError:
+        raise InvalidInputError("is a directory, expected a file", source=str(path)) from None
+    except PermissionError:
+        raise InvalidInputError("permission denied", source=str(path)) from None
+    return decode(raw, str(path))
+
+
+def decode(raw: bytes, source: str) -> str:
+    """Decode UTF-8 bytes, dropping a BOM; non-UTF-8 input is an InvalidInputError."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})", source=source
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    """Load one document and map each field path (tuple of keys/indexes) to its 1-based line."""
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, source) from None
+    except RecursionError:
+        raise InvalidInputError("YAML nesting is too deep", source=source) from None
+    finally:
+        loader.dispose()
+    _check_expansion(data, source)
+    lines: dict[tuple[str | int, ...], int] = {}
+    _walk_lines(node, (), lines, set())
+    return data, lines
+
+
+def _walk_lines(
+    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int],
+    seen: set[int],
+) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            _walk_lines(value_node, (*path, key), lines, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk_lines(item, (*path, index), lines, seen)
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    """Render a field path the way users read it: `spec.projects[0].name`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

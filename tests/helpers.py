@@ -1,0 +1,69 @@
+"""Helpers shared by the test suite: paths, running the CLI in-process, the real tools."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CRDS = SHARED / "crds"
+FIXTURES = SHARED / "fixtures"
+SNAPSHOT = FIXTURES / "snapshot" / "nim-models-data.yaml"
+EU_LIST = FIXTURES / "snapshot" / "nim_eu_restricted.json"
+EXAMPLES = REPO / "examples"
+TOOLS_BIN = REPO / ".tools" / "bin"
+FAKE_KEY = "nvapi-FAKE-TEST-KEY-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one CLI run produced."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(args: list[str], *, input: str | None = None, env: dict[str, str] | None = None,
+            ) -> Result:
+    """Run `nim-gitops ARGS` in-process, capturing stdout and stderr separately."""
+    runner = CliRunner()
+    with runner.isolation(input=input, env=env) as streams:
+        code = main(args)
+    return Result(code, streams[0].getvalue().decode(), streams[1].getvalue().decode())
+
+
+def tool(name: str) -> str:
+    """Path of a project-installed tool (helm, kubectl); the tests never use another copy."""
+    path = TOOLS_BIN / name
+    if not path.is_file():
+        raise RuntimeError(f"{path} is missing: run scripts/install-test-tools (make test does)")
+    return str(path)
+
+
+def kustomize_build(directory: Path) -> str:
+    """`kubectl kustomize DIR` with the project-installed kubectl."""
+    proc = subprocess.run([tool("kubectl"), "kustomize", str(directory)], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def isolated_env(**extra: str) -> dict[str, str]:
+    """The current environment without any real NGC key, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k != "NGC_API_KEY"}
+    env.update(extra)
+    return env
+
+
+def which_kubeconform() -> str | None:
+    """The real kubeconform when it is on PATH (it cannot be installed here)."""
+    return shutil.which("kubeconform")
