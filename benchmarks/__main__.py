@@ -1,0 +1,24 @@
+"""Run every benchmark module (`python -m benchmarks [NAME...]`) and print its figures."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+
+def main(names: list[str]) -> int:
+    """Run the named benchmarks, or all of them."""
+    here = Path(__file__).parent
+    found = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
+    chosen = [n for n in found if not names or n.removeprefix("bench_") in names or n in names]
+    for name in chosen:
+        print(f"\n## {name.removeprefix('bench_')}\n", flush=True)
+        module = importlib.import_module(f"benchmarks.{name}")
+        module.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
