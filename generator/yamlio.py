@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -27,7 +27,7 @@ _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
     """Safe loader: no timestamps, no duplicate keys."""
 
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _Loader.yaml_implicit_resolvers.items()
     }
@@ -84,7 +84,7 @@ Dumper.add_representer(str, _represent_str)
 
 def dump(data: Any) -> str:
     """Dump one document in the project's canonical style."""
-    return yaml.dump(  # type: ignore[no-any-return]
+    return yaml.dump(
         data,
         Dumper=Dumper,
         default_flow_style=False,
@@ -225,9 +225,9 @@ def _walk_lines(
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = key_node.value
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _walk_lines(value_node, (*path, key), lines, seen)
+            child = (*path, key_node.value)
+            lines[child] = key_node.start_mark.line + 1
+            _walk_lines(value_node, child, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk_lines(item, (*path, index), lines, seen)

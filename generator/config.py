@@ -1,0 +1,259 @@
+"""Reading the user's config: schema check with file:line locations, then frozen dataclasses."""
+
+from __future__ import annotations
+
+import json
+import string
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from generator import yamlio
+from generator.errors import InvalidInputError
+from generator.models import (
+    AirGapSpec,
+    CatalogSpec,
+    Config,
+    DeploymentSpec,
+    ExternalSecretsSpec,
+    PlatformSpec,
+    ProjectSpec,
+    RemoteRef,
+    SecretsSpec,
+    VaultSpec,
+)
+
+API_VERSION = "nim-gitops.opendatahub.io/v1alpha1"
+KIND = "NimGitOps"
+PLACEHOLDERS = frozenset({"project", "deployment"})
+Lines = dict[tuple[str | int, ...], int]
+
+
+@lru_cache(maxsize=1)
+def config_schema() -> dict[str, Any]:
+    """The bundled JSON schema of the config file (also the chart's values schema source)."""
+    text = resources.files("generator.schemas").joinpath("config.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _line_of(lines: Lines, path: tuple[str | int, ...]) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return lines.get(())
+
+
+def _describe(error: Any) -> tuple[tuple[str | int, ...], str]:
+    """A readable message and the path it belongs to, for one jsonschema error."""
+    path = tuple(error.absolute_path)
+    validator, value = error.validator, error.instance
+    if validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(value) - set(allowed))
+        hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+        return (*path, extra[0]), f"unknown field{hint}"
+    if validator == "required":
+        return path, error.message.replace("is a required property", "is required")
+    if validator == "enum":
+        options = ", ".join(json.dumps(o) for o in error.validator_value)
+        return path, f"{json.dumps(value)} is not one of {options}"
+    if validator == "pattern":
+        return path, f"{json.dumps(value)} does not match {error.validator_value}"
+    if validator == "const":
+        return path, f"must be {json.dumps(error.validator_value)}"
+    return path, error.message
+
+
+def check_schema(data: Any, source: str, lines: Lines) -> None:
+    """Raise an InvalidInputError for the first schema violation, with file, line and path."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import relevance
+
+    validator = Draft202012Validator(config_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)),
+                                                                 relevance(e)))
+    if not errors:
+        return
+    error = min(errors, key=lambda e: (_line_of(lines, tuple(e.absolute_path)) or 0, relevance(e)))
+    while error.context:
+        error = min(error.context, key=relevance)
+    path, message = _describe(error)
+    raise InvalidInputError(
+        message, source=source, line=_line_of(lines, path), path=yamlio.format_path(path) or None
+    )
+
+
+def _placeholders_ok(template: str, source: str, line: int | None, path: str) -> None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise InvalidInputError(f"bad template {template!r}: {exc}", source=source, line=line,
+                                path=path) from None
+    unknown = names - PLACEHOLDERS
+    if unknown:
+        raise InvalidInputError(
+            f"unknown placeholder {{{sorted(unknown)[0]}}} (use {{project}} and {{deployment}})",
+            source=source, line=line, path=path,
+        )
+
+
+def _remote_ref(raw: dict[str, Any] | None) -> RemoteRef | None:
+    return RemoteRef(raw["key"], raw.get("property")) if raw else None
+
+
+def _secrets(raw: dict[str, Any], source: str, lines: Lines) -> SecretsSpec:
+    eso_raw = raw.get("externalSecrets", {})
+    store = eso_raw.get("storeRef", {})
+    eso = ExternalSecretsSpec(
+        store_kind=store.get("kind", "ClusterSecretStore"),
+        store_name=store.get("name"),
+        refresh_interval=eso_raw.get("refreshInterval", "1h"),
+        remote_ref=_remote_ref(eso_raw.get("remoteRef")) or ExternalSecretsSpec.remote_ref,
+    )
+    v = raw.get("vault", {})
+    vault = VaultSpec(
+        mount=v.get("mount", "secret"),
+        path=v.get("path", VaultSpec.path),
+        type=v.get("type", "kv-v2"),
+        key=v.get("key", "api_key"),
+        vault_auth_ref=v.get("vaultAuthRef"),
+        refresh_after=v.get("refreshAfter", "1h"),
+        rollout_restart=v.get("rolloutRestart", True),
+    )
+    provider = raw.get("provider", "none")
+    base = ("spec", "secrets")
+    if provider == "external-secrets" and not eso.store_name:
+        path = (*base, "externalSecrets", "storeRef")
+        raise InvalidInputError("a secret store is required when provider is external-secrets",
+                                source=source, line=_line_of(lines, path),
+                                path=yamlio.format_path(path))
+    _placeholders_ok(eso.remote_ref.key, source, _line_of(lines, (*base, "externalSecrets")),
+                     "spec.secrets.externalSecrets.remoteRef.key")
+    _placeholders_ok(vault.path, source, _line_of(lines, (*base, "vault", "path")),
+                     "spec.secrets.vault.path")
+    return SecretsSpec(provider=provider, external_secrets=eso, vault=vault)
+
+
+def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
+                lines: Lines) -> DeploymentSpec:
+    storage = raw.get("storage", {})
+    resources_ = raw.get("resources", {})
+    profile = raw.get("hardwareProfile")
+    api_key = raw.get("apiKey", {})
+    ref = _remote_ref(api_key.get("remoteRef"))
+    if ref is not None:
+        ref_path = (*path, "apiKey", "remoteRef", "key")
+        _placeholders_ok(ref.key, source, _line_of(lines, ref_path), yamlio.format_path(ref_path))
+    vault = api_key.get("vault")
+    return DeploymentSpec(
+        name=raw["name"],
+        model=raw["model"],
+        path=yamlio.format_path(path),
+        display_name=raw.get("displayName"),
+        tag=raw.get("tag"),
+        allow_floating_tags=raw.get("allowFloatingTags"),
+        protocol=raw.get("protocol", "http"),
+        replicas=raw.get("replicas", 1),
+        gpus=raw.get("gpus", 1),
+        storage_size=str(storage.get("size", "50Gi")),
+        storage_class=storage.get("storageClassName"),
+        requests={k: str(v) for k, v in resources_.get("requests", {}).items()},
+        limits={k: str(v) for k, v in resources_.get("limits", {}).items()},
+        hardware_profile=(profile["name"], profile.get("namespace")) if profile else None,
+        api_key_remote_ref=ref,
+        api_key_vault=(vault.get("path"), vault.get("key")) if vault else None,
+    )
+
+
+def _unique(names: list[tuple[str, tuple[str | int, ...]]], what: str, source: str,
+            lines: Lines) -> None:
+    seen: set[str] = set()
+    for name, path in names:
+        if name in seen:
+            raise InvalidInputError(f"duplicate {what} {name!r}", source=source,
+                                    line=_line_of(lines, path), path=yamlio.format_path(path))
+        seen.add(name)
+
+
+def _catalog_file(raw: str | None, base_dir: Path, source: str, lines: Lines) -> Path | None:
+    if raw is None:
+        return None
+    path = (base_dir / raw).resolve()
+    if not path.is_relative_to(base_dir.resolve()):
+        where = ("spec", "platform", "catalog", "file")
+        raise InvalidInputError(f"{raw!r} points outside the config's directory", source=source,
+                                line=_line_of(lines, where), path=yamlio.format_path(where))
+    return path
+
+
+def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = None) -> Config:
+    """Check a parsed config document and turn it into a `Config`."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        raise InvalidInputError("the config must be a mapping (a NimGitOps object)", source=source)
+    check_schema(data, source, lines)
+    spec = data["spec"]
+    platform_raw = spec.get("platform", {})
+    cat = platform_raw.get("catalog", {})
+    dashboard = platform_raw.get("dashboard", {})
+    platform = PlatformSpec(
+        namespace=platform_raw.get("namespace", PlatformSpec.namespace),
+        catalog=CatalogSpec(
+            file=_catalog_file(cat.get("file"), base_dir, source, lines),
+            config_map_name=cat.get("configMapName", "nim-models-data"),
+            models=tuple(cat.get("models", ())),
+            emit=cat.get("emit", True),
+        ),
+        templates=tuple(platform_raw.get("templates", ("http",))),
+        manage_dashboard=dashboard.get("manage", True),
+        disconnected=dashboard.get("disconnected", False),
+    )
+    projects = []
+    raw_projects = spec.get("projects", [])
+    _unique([(p["name"], ("spec", "projects", i, "name")) for i, p in enumerate(raw_projects)],
+            "project", source, lines)
+    for i, p in enumerate(raw_projects):
+        base = ("spec", "projects", i)
+        raw_deps = p.get("deployments", [])
+        _unique([(d["name"], (*base, "deployments", j, "name")) for j, d in enumerate(raw_deps)],
+                "deployment name in this project", source, lines)
+        deployments = tuple(_deployment(d, (*base, "deployments", j), source, lines)
+                            for j, d in enumerate(raw_deps))
+        projects.append(ProjectSpec(
+            name=p["name"], path=yamlio.format_path(base),
+            manage_namespace=p.get("namespace", {}).get("manage", True), deployments=deployments,
+        ))
+    air = spec.get("airGap")
+    return Config(
+        name=data["metadata"]["name"],
+        source=source,
+        base_dir=base_dir,
+        platform=platform,
+        secrets=_secrets(spec.get("secrets", {}), source, lines),
+        projects=tuple(projects),
+        air_gap=AirGapSpec(air["mirror"].rstrip("/"), air.get("pinDigests", False))
+        if air else None,
+        allow_floating_tags=spec.get("allowFloatingTags", False),
+        lines=lines,
+    )
+
+
+def load_config(path: Path | str) -> Config:
+    """Load and check a config file."""
+    path = Path(path)
+    source = str(path)
+    data, lines = yamlio.load_with_lines(yamlio.read_text(path), source)
+    return parse_config(data, source, path.parent, lines)
+
+
+def line_of(config: Config, dotted: str) -> int | None:
+    """The line of a dotted field path (as stored on specs) in the config file."""
+    path: list[str | int] = []
+    for part in dotted.replace("[", ".[").split("."):
+        if not part:
+            continue
+        path.append(int(part[1:-1]) if part.startswith("[") else part)
+    return _line_of(dict(config.lines), tuple(path))

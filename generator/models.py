@@ -1,0 +1,162 @@
+"""Frozen data the pipeline passes along: the loaded config and the resolved deployments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.catalog import Catalog, ModelEntry
+
+DEFAULT_NAMESPACE = "redhat-ods-applications"
+
+
+@dataclass(frozen=True)
+class RemoteRef:
+    """Where a key lives in an External Secrets store."""
+
+    key: str
+    property: str | None = None
+
+
+@dataclass(frozen=True)
+class ExternalSecretsSpec:
+    store_kind: str = "ClusterSecretStore"
+    store_name: str | None = None
+    refresh_interval: str = "1h"
+    remote_ref: RemoteRef = RemoteRef("nim/{project}/{deployment}", "api_key")
+
+
+@dataclass(frozen=True)
+class VaultSpec:
+    mount: str = "secret"
+    path: str = "nim/{project}/{deployment}"
+    type: str = "kv-v2"
+    key: str = "api_key"
+    vault_auth_ref: str | None = None
+    refresh_after: str = "1h"
+    rollout_restart: bool = True
+
+
+@dataclass(frozen=True)
+class SecretsSpec:
+    provider: str = "none"
+    external_secrets: ExternalSecretsSpec = ExternalSecretsSpec()
+    vault: VaultSpec = VaultSpec()
+
+
+@dataclass(frozen=True)
+class AirGapSpec:
+    mirror: str
+    pin_digests: bool = False
+
+
+@dataclass(frozen=True)
+class CatalogSpec:
+    file: Path | None = None
+    config_map_name: str = "nim-models-data"
+    models: tuple[str, ...] = ()
+    emit: bool = True
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    namespace: str = DEFAULT_NAMESPACE
+    catalog: CatalogSpec = CatalogSpec()
+    templates: tuple[str, ...] = ("http",)
+    manage_dashboard: bool = True
+    disconnected: bool = False
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """One NIM deployment as written in the config (before catalog resolution)."""
+
+    name: str
+    model: str
+    path: str
+    display_name: str | None = None
+    tag: str | None = None
+    allow_floating_tags: bool | None = None
+    protocol: str = "http"
+    replicas: int = 1
+    gpus: int = 1
+    storage_size: str = "50Gi"
+    storage_class: str | None = None
+    requests: Mapping[str, str] = field(default_factory=dict)
+    limits: Mapping[str, str] = field(default_factory=dict)
+    hardware_profile: tuple[str, str | None] | None = None
+    api_key_remote_ref: RemoteRef | None = None
+    api_key_vault: tuple[str | None, str | None] | None = None
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    name: str
+    path: str
+    manage_namespace: bool = True
+    deployments: tuple[DeploymentSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded, schema-checked config file."""
+
+    name: str
+    source: str
+    base_dir: Path
+    platform: PlatformSpec
+    secrets: SecretsSpec
+    projects: tuple[ProjectSpec, ...]
+    air_gap: AirGapSpec | None = None
+    allow_floating_tags: bool = False
+    lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A deployment resolved against the catalog: everything a template needs."""
+
+    project: str
+    spec: DeploymentSpec
+    model: ModelEntry
+    tag: str
+    image: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def api_key_secret(self) -> str:
+        return f"nim-api-key-{self.spec.name}"
+
+    @property
+    def pull_secret(self) -> str:
+        return f"nim-image-pull-{self.spec.name}"
+
+    @property
+    def pvc_name(self) -> str:
+        """Not `nim-pvc-*` and not labelled managed: the dashboard must never auto-delete it."""
+        return f"{self.spec.name}-cache"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The config resolved against its catalog: the input of every renderer."""
+
+    config: Config
+    catalog: Catalog
+    emitted_catalog: Catalog
+    deployments: tuple[Deployment, ...]
+    digests: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def platform_namespace(self) -> str:
+        return self.config.platform.namespace
+
+    @property
+    def secrets_provider(self) -> str:
+        """The provider in force: air-gapped configs never reference secrets."""
+        return "none" if self.config.air_gap else self.config.secrets.provider

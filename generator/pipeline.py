@@ -1,0 +1,17 @@
+"""The shared front of every command that renders: config file -> resolved Plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import catalog as catalog_mod
+from generator.config import load_config
+from generator.models import Plan
+from generator.resolve import resolve
+
+
+def plan_from_file(config_path: Path | str, catalog_path: Path | str | None = None) -> Plan:
+    """Load a config, its catalog (or `catalog_path`) and resolve every deployment."""
+    config = load_config(config_path)
+    cat = catalog_mod.load_catalog(catalog_path) if catalog_path else None
+    return resolve(config, cat)

@@ -1,0 +1,111 @@
+"""Resolving a config against its catalog: models, tags, images and the emitted ConfigMap."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import replace
+
+from generator import catalog as catalog_mod
+from generator.catalog import Catalog, ModelEntry, is_floating, version_key
+from generator.config import line_of
+from generator.errors import InvalidInputError
+from generator.models import Config, Deployment, DeploymentSpec, Plan
+
+AIRGAP_CONFIGMAP = "nim-models-data-airgap"
+
+
+def load_plan_catalog(config: Config) -> Catalog:
+    """The catalog a config names, or the embedded sample catalog."""
+    if config.platform.catalog.file is None:
+        return catalog_mod.load_sample_catalog()
+    return catalog_mod.load_catalog(config.platform.catalog.file)
+
+
+def _error(config: Config, path: str, message: str) -> InvalidInputError:
+    return InvalidInputError(message, source=config.source, line=line_of(config, path), path=path)
+
+
+def _model(config: Config, cat: Catalog, spec: DeploymentSpec) -> ModelEntry:
+    entry = cat.get(spec.model)
+    if entry is not None:
+        return entry
+    close = difflib.get_close_matches(spec.model, list(cat.models), n=1, cutoff=0.6)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    raise _error(config, f"{spec.path}.model", f'"{spec.model}" is not in the catalog{hint}')
+
+
+def _tag(config: Config, spec: DeploymentSpec, model: ModelEntry) -> str:
+    allow = config.allow_floating_tags if spec.allow_floating_tags is None else \
+        spec.allow_floating_tags
+    if spec.tag is None:
+        tag = model.newest_pinned_tag()
+        if tag is None:
+            raise _error(config, f"{spec.path}.model",
+                         f'"{model.name}" has no pinned version tag; set "tag" explicitly')
+        return tag
+    if spec.tag not in model.tags:
+        known = ", ".join(sorted(model.tags, key=version_key, reverse=True)[:6])
+        raise _error(config, f"{spec.path}.tag",
+                     f'"{spec.tag}" is not a tag of "{model.name}" (known: {known})')
+    if is_floating(spec.tag) and not allow:
+        raise _error(config, f"{spec.path}.tag",
+                     f'"{spec.tag}" is a floating tag that NGC moves between releases; pin a '
+                     f'version such as "{model.newest_pinned_tag()}" or set allowFloatingTags')
+    return spec.tag
+
+
+def _airgap_catalog(used: dict[str, set[str]], cat: Catalog) -> Catalog:
+    """Only the models and tags the config deploys: what an air-gapped mirror holds."""
+    entries = {}
+    for name, tags in used.items():
+        model = cat.models[name]
+        kept = tuple(t for t in model.tags if t in tags)
+        latest = max(kept, key=version_key)
+        entries[name] = replace(model, tags=kept, latest_tag=latest)
+    return Catalog(entries, cat.source)
+
+
+def resolve(config: Config, cat: Catalog | None = None,
+            digests: dict[str, str] | None = None) -> Plan:
+    """Resolve every deployment of `config` against the catalog."""
+    cat = cat if cat is not None else load_plan_catalog(config)
+    allow_list = config.platform.catalog.models
+    for index, name in enumerate(allow_list):
+        if name not in cat:
+            raise _error(config, f"spec.platform.catalog.models[{index}]",
+                         f'"{name}" is not in the catalog')
+    deployments = []
+    used: dict[str, set[str]] = {}
+    for project in config.projects:
+        for spec in project.deployments:
+            model = _model(config, cat, spec)
+            if allow_list and model.name not in allow_list:
+                raise _error(config, f"{spec.path}.model",
+                             f'"{model.name}" is not in spec.platform.catalog.models')
+            tag = _tag(config, spec, model)
+            used.setdefault(model.name, set()).add(tag)
+            image = model.image(tag)
+            if digests and image in digests:
+                image = f"{model.repository}@{digests[image]}"
+            deployments.append(Deployment(project.name, spec, model, tag, image))
+    warnings: list[str] = []
+    if config.air_gap:
+        emitted = _airgap_catalog(used, cat)
+        if config.secrets.provider != "none":
+            warnings.append(
+                f"{config.source}: spec.airGap is set, so secrets.provider "
+                f'"{config.secrets.provider}" is ignored: deployments get no secret references'
+            )
+    else:
+        emitted = cat.subset(allow_list) if allow_list else cat
+    return Plan(config=config, catalog=cat, emitted_catalog=emitted,
+                deployments=tuple(deployments), digests=dict(digests or {}),
+                warnings=tuple(warnings))
+
+
+def configmap_name(plan: Plan) -> str:
+    """The metadata ConfigMap's name: air-gapped configs get their own custom one."""
+    name = plan.config.platform.catalog.config_map_name
+    if plan.config.air_gap and name == catalog_mod.DEFAULT_CONFIGMAP_NAME:
+        return AIRGAP_CONFIGMAP
+    return name
