@@ -1,0 +1,54 @@
+"""`nim-gitops init` and `nim-gitops config ...`: start and inspect a config file."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from generator import console
+
+
+@click.command()
+@click.argument("path", default="nim-gitops.yaml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> int:
+    """Write a commented starter config to PATH (default nim-gitops.yaml)."""
+    from generator.writer import atomic_write
+
+    if path.exists() and not force:
+        raise click.UsageError(f"{path} exists; use --force to overwrite it")
+    text = resources.files("generator.data").joinpath("starter-config.yaml").read_text("utf-8")
+    atomic_write(path, text)
+    console.info(f"wrote {path}; next: nim-gitops render {path} -o rendered/")
+    return 0
+
+
+@click.group()
+def config() -> None:
+    """Inspect the config file format."""
+
+
+@config.command("schema")
+def schema() -> int:
+    """Print the config's JSON schema (also the Helm chart's values schema source)."""
+    from generator.config import config_schema
+
+    click.echo(json.dumps(config_schema(), indent=2))
+    return 0
+
+
+@config.command("check")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def check(path: Path) -> int:
+    """Check a config and resolve its deployments against the catalog, writing nothing."""
+    from generator.pipeline import plan_from_file
+
+    plan = plan_from_file(path)
+    for warning in plan.warnings:
+        console.warn(warning)
+    console.info(f"{path}: ok ({len(plan.config.projects)} projects, "
+                 f"{len(plan.deployments)} deployments, {len(plan.emitted_catalog)} models)")
+    return 0

@@ -1,0 +1,125 @@
+"""Bad configs: exit 1, one line naming file, line and field, nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import run_cli
+
+
+def _deployment(cfg: dict[str, Any]) -> dict[str, Any]:
+    dep: dict[str, Any] = cfg["spec"]["projects"][0]["deployments"][0]
+    return dep
+
+
+CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("unknown-field", lambda c: c["spec"].update(projectz=[]),
+     "spec.projectz: unknown field"),
+    ("unknown-deployment-field", lambda c: _deployment(c).update(gpu=1),
+     "spec.projects[0].deployments[0].gpu: unknown field"),
+    ("wrong-type", lambda c: _deployment(c).update(replicas="two"),
+     "spec.projects[0].deployments[0].replicas: 'two' is not of type 'integer'"),
+    ("bad-provider", lambda c: c["spec"]["secrets"].update(provider="sops"),
+     'spec.secrets.provider: "sops" is not one of'),
+    ("model-typo", lambda c: _deployment(c).update(model="llama-3.1-8b-instruc"),
+     '"llama-3.1-8b-instruc" is not in the catalog (did you mean "llama-3.1-8b-instruct"?)'),
+    ("unknown-tag", lambda c: _deployment(c).update(tag="9.9.9"),
+     'spec.projects[0].deployments[0].tag: "9.9.9" is not a tag of "llama-3.1-8b-instruct"'),
+    ("floating-tag", lambda c: _deployment(c).update(tag="latest"),
+     '"latest" is a floating tag'),
+    ("floating-minor-tag", lambda c: _deployment(c).update(tag="1.15"),
+     '"1.15" is a floating tag'),
+    ("uppercase-name", lambda c: _deployment(c).update(name="Llama"),
+     "spec.projects[0].deployments[0].name: \"Llama\" does not match"),
+    ("name-too-long", lambda c: _deployment(c).update(name="a" * 54),
+     "is too long"),
+    ("bad-project-name", lambda c: c["spec"]["projects"][0].update(name="Team_A"),
+     'spec.projects[0].name: "Team_A" does not match'),
+    ("duplicate-deployment", lambda c: c["spec"]["projects"][0]["deployments"].append(
+        {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "tag": "1.15.4"}),
+     "spec.projects[0].deployments[1].name: duplicate deployment name"),
+    ("duplicate-project", lambda c: c["spec"]["projects"].append({"name": "team-a"}),
+     "spec.projects[1].name: duplicate project 'team-a'"),
+    ("missing-store", lambda c: c["spec"]["secrets"].update(externalSecrets={}),
+     "a secret store is required when provider is external-secrets"),
+    ("unknown-placeholder", lambda c: c["spec"]["secrets"]["externalSecrets"].update(
+        remoteRef={"key": "nim/{team}/{deployment}"}),
+     "unknown placeholder {team}"),
+    ("catalog-escapes", lambda c: c["spec"].update(platform={"catalog": {"file": "../x.yaml"}}),
+     "points outside the config's directory"),
+    ("catalog-missing", lambda c: c["spec"].update(platform={"catalog": {"file": "none.yaml"}}),
+     "none.yaml: file not found"),
+    ("wrong-api-version", lambda c: c.update(apiVersion="v1"),
+     'apiVersion: must be "nim-gitops.opendatahub.io/v1alpha1"'),
+    ("missing-model", lambda c: _deployment(c).pop("model"),
+     "'model' is required"),
+    ("allow-list-excludes", lambda c: c["spec"].update(
+        platform={"catalog": {"models": ["mistral-7b-instruct-v0.3"]}}),
+     '"llama-3.1-8b-instruct" is not in spec.platform.catalog.models'),
+    ("bad-quantity", lambda c: _deployment(c).update(storage={"size": "lots"}),
+     "spec.projects[0].deployments[0].storage.size"),
+    ("negative-gpus", lambda c: _deployment(c).update(gpus=-1),
+     "spec.projects[0].deployments[0].gpus: -1 is less than the minimum of 0"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_bad_config_is_one_line_with_location(
+    base_config: dict[str, Any], write_config: Callable[..., Path], tmp_path: Path,
+    mutate: Callable[[dict[str, Any]], None], expected: str,
+) -> None:
+    mutate(base_config)
+    path = write_config(base_config)
+    out = tmp_path / "out"
+    result = run_cli(["render", str(path), "-o", str(out)])
+    assert result.code == 1, result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert expected in lines[0]
+    assert "Traceback" not in result.err
+    assert str(path) in lines[0] or "none.yaml" in lines[0]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a: [\n", "invalid YAML"),
+    ("spec: 1\nspec: 2\n", ":2: invalid YAML: duplicate key 'spec'"),
+    ("- just\n- a list\n", "the config must be a mapping"),
+    ("apiVersion: nim-gitops.opendatahub.io/v1alpha1\nkind: NimGitOps\n\tmetadata: {}\n",
+     "invalid YAML"),
+])
+def test_unparseable_config(write_config: Callable[..., Path], tmp_path: Path, text: str,
+                            expected: str) -> None:
+    path = write_config(text)
+    result = run_cli(["render", str(path), "-o", str(tmp_path / "out")])
+    assert result.code == 1
+    assert expected in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_error_line_points_at_the_field(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[2] / "examples/quickstart/nim-gitops.yaml").read_text()
+    bad = text.replace("model: llama-3.1-8b-instruct", "model: llama-3-8b")
+    path = tmp_path / "prod.yaml"
+    path.write_text(bad)
+    line = next(i for i, s in enumerate(bad.splitlines(), 1) if "llama-3-8b" in s)
+    result = run_cli(["render", str(path), "-o", "-"])
+    assert result.code == 1
+    assert f"prod.yaml:{line} spec.projects[0].deployments[0].model:" in result.err
+
+
+def test_missing_config_file_is_exit_1(tmp_path: Path) -> None:
+    result = run_cli(["render", str(tmp_path / "nope.yaml"), "-o", "-"])
+    assert result.code == 1
+    assert "nope.yaml: file not found" in result.err
+
+
+def test_missing_output_is_a_usage_error(write_config: Callable[..., Path],
+                                         base_config: dict[str, Any]) -> None:
+    result = run_cli(["render", str(write_config(base_config))])
+    assert result.code == 2
