@@ -11,7 +11,16 @@ from generator.resolve import resolve
 
 
 def plan_from_file(config_path: Path | str, catalog_path: Path | str | None = None) -> Plan:
-    """Load a config, its catalog (or `catalog_path`) and resolve every deployment."""
+    """Load a config, its catalog (or `catalog_path`) and resolve every deployment.
+
+    With `spec.airGap.pinDigests` the images come from the lock file next to the config.
+    """
     config = load_config(config_path)
     cat = catalog_mod.load_catalog(catalog_path) if catalog_path else None
-    return resolve(config, cat)
+    plan = resolve(config, cat)
+    if config.air_gap and config.air_gap.pin_digests:
+        from generator.airgap.lock import required_digests
+
+        images = sorted({d.image for d in plan.deployments})
+        plan = resolve(config, plan.catalog, digests=required_digests(config_path, images))
+    return plan

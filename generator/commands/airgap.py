@@ -1,0 +1,115 @@
+"""`nim-gitops airgap ...`: the images to mirror and the digest lock of a config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from generator import console
+
+if TYPE_CHECKING:
+    from generator.airgap.images import Image
+
+
+@click.group()
+def airgap() -> None:
+    """Air-gapped clusters: image lists for mirroring and digest pinning."""
+
+
+def _config_images(config: Path, catalog: Path | None) -> list[Image]:
+    from generator import catalog as catalog_mod
+    from generator.airgap.images import plan_images
+    from generator.airgap.lock import lock_path, read_lock
+    from generator.config import load_config
+    from generator.resolve import resolve
+
+    loaded = load_config(config)
+    cat = catalog_mod.load_catalog(catalog) if catalog else None
+    plan = resolve(loaded, cat)
+    if loaded.air_gap and loaded.air_gap.pin_digests and lock_path(config).is_file():
+        locked = read_lock(lock_path(config))
+        wanted = {d.model.image(d.tag) for d in plan.deployments}
+        plan = resolve(loaded, plan.catalog,
+                       digests={k: v for k, v in locked.items() if k in wanted})
+    return plan_images(plan)
+
+
+@airgap.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+              help="Metadata ConfigMap to read models from (default: the config's, or the "
+                   "embedded sample catalog).")
+@click.option("--models", "models", multiple=True, metavar="NAME[:TAG]",
+              help="Without CONFIG: models to mirror, comma-separated or repeated; a bare name "
+                   "means its newest pinned tag.")
+@click.option("--allow-floating-tags", is_flag=True, help="Accept tags such as latest or 1.")
+@click.option("--format", "fmt", type=click.Choice(["lines", "oc-mirror", "skopeo"]),
+              default="lines", show_default=True,
+              help="Plain lines, an oc-mirror v2 ImageSetConfiguration or a skopeo sync YAML.")
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+              help="Write to FILE instead of stdout.")
+def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
+           allow_floating_tags: bool, fmt: str, output: str) -> int:
+    """List the exact NIM images CONFIG deploys (or --models of a --catalog)."""
+    from generator import catalog as catalog_mod
+    from generator.airgap.images import catalog_images, format_images
+    from generator.writer import atomic_write
+
+    names = [n.strip() for item in models for n in item.split(",") if n.strip()]
+    if config is not None and names:
+        raise click.UsageError("give either CONFIG or --models, not both")
+    if config is not None:
+        found = _config_images(config, catalog)
+    elif names:
+        cat = catalog_mod.load_catalog(catalog) if catalog else \
+            catalog_mod.load_sample_catalog()
+        found = catalog_images(cat, names, allow_floating=allow_floating_tags)
+    else:
+        raise click.UsageError("give a CONFIG, or --models (with --catalog) to list images")
+    atomic_write(output, format_images(found, fmt))
+    if output != "-":
+        console.info(f"wrote {len(found)} images to {output}")
+    return 0
+
+
+@airgap.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+              help="Metadata ConfigMap to use instead of the one the config names.")
+@click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the NGC API key from this file (default: $NGC_API_KEY).")
+@click.option("--api-key-stdin", is_flag=True, help="Read the NGC API key from stdin.")
+@click.option("--registry-url", default="https://nvcr.io", show_default=True,
+              help="Registry API base URL.")
+@click.option("--jobs", default=4, show_default=True, type=click.IntRange(1, 32),
+              help="Parallel registry requests.")
+def lock(config: Path, catalog: Path | None, api_key_file: Path | None, api_key_stdin: bool,
+         registry_url: str, jobs: int) -> int:
+    """Pin every image of CONFIG to its manifest digest in <config-stem>.lock.yaml."""
+    from generator import catalog as catalog_mod
+    from generator.airgap.apikey import read_key
+    from generator.airgap.images import plan_images
+    from generator.airgap.lock import lock_path, lock_text, read_lock
+    from generator.airgap.registry import RegistrySettings, resolve_digests
+    from generator.config import load_config
+    from generator.resolve import resolve
+    from generator.writer import atomic_write
+
+    loaded = load_config(config)
+    if not (loaded.air_gap and loaded.air_gap.pin_digests):
+        console.warn(f"{config}: spec.airGap.pinDigests is not true, so render ignores the lock")
+    plan = resolve(loaded, catalog_mod.load_catalog(catalog) if catalog else None)
+    key = read_key(api_key_file, api_key_stdin)
+    found = plan_images(plan)
+    digests = resolve_digests(found, key, RegistrySettings(url=registry_url.rstrip("/"),
+                                                           jobs=jobs))
+    path = lock_path(config)
+    before = read_lock(path) if path.is_file() else {}
+    changed = sorted(k for k, v in digests.items() if before.get(k) != v)
+    atomic_write(path, lock_text(digests))
+    console.info(f"locked {len(digests)} images in {path} ({len(changed)} new or changed)")
+    for image in changed:
+        console.info(f"  {image} -> {digests[image]}")
+    return 0
