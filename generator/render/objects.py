@@ -8,8 +8,9 @@ from typing import Any
 
 from generator import catalog as catalog_mod
 from generator import yamlio
+from generator.catalog import ModelEntry
 from generator.errors import NimGitopsError
-from generator.models import Deployment, Plan, RemoteRef
+from generator.models import Deployment, DeploymentSpec, Plan, RemoteRef, SecretsSpec
 from generator.render.env import environment
 from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
 from generator.resolve import configmap_name
@@ -130,8 +131,18 @@ def _fill(template: str, d: Deployment) -> str:
 
 
 def _secret_objects(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
-    provider = plan.secrets_provider
-    secrets = plan.config.secrets
+    return _scaffolds(plan.secrets_provider, plan.config.secrets, d)
+
+
+def secret_scaffolds(secrets: SecretsSpec, project: str, name: str) -> list[dict[str, Any]]:
+    """The secret scaffolds `render` writes for deployment `name` of `project` (used by
+    `migrate render` for deployments that exist only on the cluster)."""
+    spec = DeploymentSpec(name=name, model="", path="")
+    model = ModelEntry("", "", "", "", (), "", "")
+    return _scaffolds(secrets.provider, secrets, Deployment(project, spec, model, "", ""))
+
+
+def _scaffolds(provider: str, secrets: SecretsSpec, d: Deployment) -> list[dict[str, Any]]:
     if provider == "external-secrets":
         ref = d.spec.api_key_remote_ref or secrets.external_secrets.remote_ref
         return _render("secrets/external-secrets.yaml.j2", d=d, eso=secrets.external_secrets,
