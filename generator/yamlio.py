@@ -8,7 +8,6 @@ parser could read as something else (`yes`, `1e3`, `0755`, `null`) quoted.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +15,9 @@ from typing import Any, ClassVar
 import yaml
 
 from generator.errors import InvalidInputError
+from generator.yamlemit import emit, is_ambiguous
+
+__all__ = ["dump", "dump_all", "is_ambiguous", "load_all", "load_one", "read_text"]
 
 MAX_EXPANDED_NODES = 2_000_000
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -50,49 +52,16 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
 
-_AMBIGUOUS = re.compile(
-    r"""(?ix)
-    (y|n|yes|no|on|off|true|false|null|~|\.inf|[-+]\.inf|\.nan)
-    | [-+]?(0[xob])?[0-9][0-9a-f_.:]*([e][-+]?[0-9]+)?
-    | [-+]?\.[0-9][0-9_]*([e][-+]?[0-9]+)?
-    """
-)
-
-
-def is_ambiguous(text: str) -> bool:
-    """True when a plain scalar `text` could be read as a non-string by some YAML parser."""
-    return text == "" or _AMBIGUOUS.fullmatch(text) is not None
-
-
 class Dumper(_Dumper):  # type: ignore[misc,valid-type]
-    """Block-style dumper that never emits anchors."""
+    """PyYAML dumper for the rare caller that needs PyYAML's own output; never emits anchors."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    if "\n" in data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    if is_ambiguous(data):
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style='"')
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
-
-
-Dumper.add_representer(str, _represent_str)
-
-
 def dump(data: Any) -> str:
-    """Dump one document in the project's canonical style."""
-    return yaml.dump(
-        data,
-        Dumper=Dumper,
-        default_flow_style=False,
-        sort_keys=False,
-        allow_unicode=True,
-        width=1_000_000,
-        indent=2,
-    )
+    """Dump one document in the project's canonical style (see `yamlemit`)."""
+    return emit(data)
 
 
 def dump_all(documents: Iterable[Any]) -> str:
@@ -139,10 +108,12 @@ def _yaml_error(exc: yaml.YAMLError, source: str) -> InvalidInputError:
 
 def _iter_documents(text: str, source: str) -> Iterator[Any]:
     loader = SafeLoader(text)
+    has_aliases = "*" in text
     try:
         while loader.check_data():
             data = loader.get_data()
-            _check_expansion(data, source)
+            if has_aliases:
+                _check_expansion(data, source)
             yield data
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, source) from None

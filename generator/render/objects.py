@@ -68,17 +68,6 @@ _GLOBALS = {
 }
 
 
-def _check(value: Any, where: str, path: tuple[str | int, ...] = ()) -> None:
-    if value is None:
-        raise TemplateOutputError(f"{where}: explicit null at {yamlio.format_path(path)}")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _check(item, where, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check(item, where, (*path, index))
-
-
 def _render(template: str, **context: Any) -> list[dict[str, Any]]:
     text = environment().get_template(template).render(**_GLOBALS, **context)
     where = f"template {template}"
@@ -89,7 +78,6 @@ def _render(template: str, **context: Any) -> list[dict[str, Any]]:
     for doc in docs:
         if not isinstance(doc, dict) or "kind" not in doc or "metadata" not in doc:
             raise TemplateOutputError(f"{where}: produced something that is not an object")
-        _check(doc, where)
     return docs
 
 
