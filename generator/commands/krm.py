@@ -1,0 +1,46 @@
+"""`nim-gitops krm`: the kustomize generator entry point (KRM function or legacy exec plugin)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from generator import console
+from generator.errors import UsageError
+from generator.yamlio import MAX_INPUT_BYTES
+
+
+@click.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def krm(config: Path | None) -> int:
+    """Generate manifests for kustomize.
+
+    Without CONFIG: a KRM function reading a ResourceList (functionConfig = a NimGitOps object)
+    on stdin and writing it back with the rendered objects added; errors become `results`
+    and exit 1. With CONFIG (how kustomize runs a legacy exec plugin): render that NimGitOps
+    file as a plain YAML stream. Catalog files and the digest lock are relative to the current
+    directory, the kustomization root when kustomize runs the plugin.
+    """
+    from generator import krm as krm_mod
+    from generator.writer import atomic_write
+
+    base_dir = Path.cwd()
+    if config is not None:
+        text, warnings = krm_mod.run_legacy(config, base_dir)
+        for warning in warnings:
+            console.warn(warning)
+        atomic_write("-", text)
+        return 0
+    if sys.stdin.isatty():
+        raise UsageError("expected a ResourceList on stdin, or a config file argument "
+                         "(see nim-gitops krm --help)")
+    raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    output, warnings, error = krm_mod.run_function(raw, base_dir)
+    for warning in warnings:
+        console.warn(warning)
+    atomic_write("-", output)
+    if error is not None:
+        raise error
+    return 0

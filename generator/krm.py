@@ -1,0 +1,142 @@
+"""`nim-gitops krm`: the kustomize generator, as a KRM function and as a legacy exec plugin.
+
+KRM function: a `ResourceList` (config.kubernetes.io/v1) on stdin whose `functionConfig` is a
+NimGitOps object; the rendered objects are appended to `items` and the list is written back.
+Legacy exec plugin: the plugin config (the same NimGitOps object) is a file named by the first
+argument, and the output is a plain YAML stream. In both modes a catalog `file` and the digest
+lock are relative to the working directory, which kustomize sets to the kustomization root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from generator import yamlio
+from generator.config import API_VERSION, KIND, Lines, parse_config
+from generator.errors import InvalidInputError, NimGitopsError
+
+RESOURCE_LIST_KIND = "ResourceList"
+RESOURCE_LIST_VERSION = "config.kubernetes.io/v1"
+ACCEPTED_VERSIONS = (RESOURCE_LIST_VERSION, "config.kubernetes.io/v1beta1")
+PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
+LOCK_STEM = "nim-gitops.yaml"  # the lock is <kustomization root>/nim-gitops.lock.yaml
+FUNCTION_CONFIG = "functionConfig"
+
+
+def generate(data: Any, source: str, base_dir: Path, lines: Lines | None = None,
+             ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Render one NimGitOps object: (objects, warnings). Paths resolve against `base_dir`."""
+    from generator.airgap.lock import required_digests
+    from generator.render import render_objects
+    from generator.resolve import resolve
+
+    config = parse_config(data, source, base_dir, lines)
+    plan = resolve(config)
+    if config.air_gap and config.air_gap.pin_digests:
+        images = sorted({d.image for d in plan.deployments})
+        plan = resolve(config, plan.catalog,
+                       digests=required_digests(base_dir / LOCK_STEM, images))
+    return [item.obj for item in render_objects(plan)], list(plan.warnings)
+
+
+def _identity(obj: Any) -> tuple[str, str, str, str] | None:
+    if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
+        return None
+    meta = obj["metadata"]
+    return (str(obj.get("apiVersion", "")), str(obj.get("kind", "")),
+            str(meta.get("namespace", "")), str(meta.get("name", "")))
+
+
+def merge_items(existing: Sequence[Any], generated: Sequence[dict[str, Any]]) -> list[Any]:
+    """Existing items, except those a generated object replaces, then the generated objects.
+
+    Replacing by identity keeps repeated runs (kpt pipelines, transformers) idempotent.
+    """
+    ours = {_identity(obj) for obj in generated}
+    kept = [item for item in existing if _identity(item) not in ours]
+    return [*kept, *generated]
+
+
+def parse_resource_list(text: str, source: str = "<stdin>") -> dict[str, Any]:
+    """Load and check a ResourceList document."""
+    doc = yamlio.load_one(text, source) if text.strip() else None
+    if not isinstance(doc, dict) or doc.get("kind") != RESOURCE_LIST_KIND:
+        raise InvalidInputError(f"expected a {RESOURCE_LIST_KIND} on stdin (or a config file "
+                                "argument for the legacy exec plugin)", source=source)
+    if doc.get("apiVersion") not in ACCEPTED_VERSIONS:
+        raise InvalidInputError(f"apiVersion must be {RESOURCE_LIST_VERSION}", source=source,
+                                path="apiVersion")
+    items = doc.get("items", [])
+    if not isinstance(items, list):
+        raise InvalidInputError("must be a list", source=source, path="items")
+    if not isinstance(doc.get(FUNCTION_CONFIG), dict):
+        raise InvalidInputError(f"a {KIND} functionConfig is required", source=source,
+                                path=FUNCTION_CONFIG)
+    fc = doc[FUNCTION_CONFIG]
+    if (fc.get("apiVersion"), fc.get("kind")) != (API_VERSION, KIND):
+        raise InvalidInputError(
+            f"functionConfig must be a {KIND} object (apiVersion {API_VERSION}), "
+            f"not {fc.get('apiVersion')}/{fc.get('kind')}", source=source, path=FUNCTION_CONFIG)
+    return doc
+
+
+def function_config_source(function_config: dict[str, Any]) -> str:
+    """How errors name the functionConfig: its file when kustomize/kpt says, else its name."""
+    meta = function_config.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    if isinstance(annotations, dict):
+        for key in PATH_ANNOTATIONS:
+            if isinstance(annotations.get(key), str):
+                return str(annotations[key])
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return f"functionConfig {function_config.get('kind', '?')}/{name or '?'}"
+
+
+def result(message: str, severity: str, error: NimGitopsError | None = None) -> dict[str, Any]:
+    """One `results` entry; a located InvalidInputError also fills `field` and `file`."""
+    entry: dict[str, Any] = {"message": message, "severity": severity}
+    if isinstance(error, InvalidInputError):
+        entry["message"] = error.message
+        if error.path:
+            entry["field"] = {"path": error.path}
+        if error.source and not error.source.startswith(("<", FUNCTION_CONFIG)):
+            entry["file"] = {"path": error.source}
+    return entry
+
+
+def resource_list(items: Sequence[Any], results: Sequence[dict[str, Any]]) -> str:
+    """The output ResourceList (v1), `results` only when there are any."""
+    doc: dict[str, Any] = {"apiVersion": RESOURCE_LIST_VERSION, "kind": RESOURCE_LIST_KIND,
+                           "items": list(items)}
+    if results:
+        doc["results"] = list(results)
+    return yamlio.dump(doc)
+
+
+def run_function(raw: bytes, base_dir: Path,
+                 ) -> tuple[str, list[str], NimGitopsError | None]:
+    """The KRM function: (output ResourceList text, warnings, the error that fails the run)."""
+    items: list[Any] = []
+    try:
+        if len(raw) > yamlio.MAX_INPUT_BYTES:
+            raise InvalidInputError(f"more than {yamlio.MAX_INPUT_BYTES:,} bytes on stdin",
+                                    source="<stdin>")
+        doc = parse_resource_list(yamlio.decode(raw, "<stdin>"))
+        items = doc.get("items") or []
+        function_config = doc[FUNCTION_CONFIG]
+        generated, warnings = generate(function_config, function_config_source(function_config),
+                                       base_dir)
+    except NimGitopsError as exc:
+        return resource_list(items, [result(str(exc), "error", exc)]), [], exc
+    results = [result(w, "warning") for w in warnings]
+    return resource_list(merge_items(items, generated), results), warnings, None
+
+
+def run_legacy(config_path: Path, base_dir: Path) -> tuple[str, list[str]]:
+    """The legacy exec plugin: (YAML stream, warnings); raises on any error."""
+    source = str(config_path)
+    data, lines = yamlio.load_with_lines(yamlio.read_text(config_path), source)
+    generated, warnings = generate(data, source, base_dir, lines)
+    return yamlio.dump_all(generated), warnings
