@@ -184,3 +184,22 @@ def test_unreachable_registry() -> None:
         resolve_digests([Image("nim/meta/llama-3.1-8b-instruct", "1.15.5")], FAKE_KEY,
                         RegistrySettings(url="http://127.0.0.1:9", attempts=2, backoff=0.01,
                                          timeout=2))
+
+
+def test_mirror_lists_carry_locked_digests(airgap_config: dict[str, Any], write_config: Write,
+                                           registry: Registry, registry_url: str) -> None:
+    config = write_config(_pinned(airgap_config))
+    assert _lock(config, registry_url).code == 0
+    digests = _digests(registry)
+    skopeo = yamlio.load_one(run_cli(["airgap", "images", str(config), "--format",
+                                      "skopeo"]).out, "skopeo")
+    llama = skopeo["nvcr.io"]["images"]["nim/meta/llama-3.1-8b-instruct"]
+    assert digests["nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.5"] in llama
+    assert "1.15.5" in llama
+    isc = yamlio.load_one(run_cli(["airgap", "images", str(config), "--format",
+                                   "oc-mirror"]).out, "isc")
+    names = {i["name"] for i in isc["mirror"]["additionalImages"]}
+    assert {i.rsplit(":", 1)[0] + "@" + d for i, d in digests.items()} <= names
+    assert set(EXPECTED_IMAGES) <= names
+    lines = run_cli(["airgap", "images", str(config)]).out.splitlines()
+    assert lines == EXPECTED_IMAGES
