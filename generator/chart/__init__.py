@@ -1,0 +1,1 @@
+"""The Helm chart: generated from `templates/chart/`, same objects as `nim-gitops render`."""

@@ -1,0 +1,81 @@
+"""Generating the Helm chart: Jinja sources in `templates/chart/` + the embedded catalog."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from generator import __version__
+from generator import catalog as catalog_mod
+from generator.catalog import Catalog
+from generator.chart.catalog_data import catalog_json
+from generator.chart.env import CHART_SOURCES, chart_environment
+from generator.chart.schema import values_schema_json
+from generator.models import DEFAULT_NAMESPACE
+from generator.render import objects
+from generator.render.env import templates_dir
+from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
+from generator.resolve import AIRGAP_CONFIGMAP
+from generator.yamlemit import _AMBIGUOUS
+
+CHART_NAME = "nim-gitops"
+CATALOG_FILE = "files/catalog.json"
+SCHEMA_FILE = "values.schema.json"
+# Stands for the Vault field name in the VSO templates; the chart substitutes the real one.
+VSO_KEY_MARK = "NIM_GITOPS_VAULT_KEY"
+
+
+def source_names() -> list[str]:
+    """Chart paths produced from Jinja sources (`<path>.j2` under templates/chart/)."""
+    root = templates_dir() / CHART_SOURCES
+    return sorted(p.relative_to(root).as_posix()[: -len(".j2")]
+                  for p in root.rglob("*.j2") if p.is_file())
+
+
+def catalog_digest(cat: Catalog) -> str:
+    """A short content hash of a catalog, recorded in Chart.yaml."""
+    text = catalog_mod.configmap_yaml(cat.models.values())
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _ambiguous_pattern() -> str:
+    """yamlemit's "would be read as a non-string" regex, in RE2 syntax for the chart."""
+    body = re.sub(r"\s+", "", _AMBIGUOUS.pattern.replace("(?ix)", ""))
+    return f"^(?i:{body})$"
+
+
+def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
+    """Everything the chart sources may use; the renderer's constants, never copies."""
+    mark = '"' + VSO_KEY_MARK + '"'
+    return {
+        "chart_name": CHART_NAME,
+        "version": __version__,
+        "catalog_name": catalog_name,
+        "catalog_models": sorted(cat.models),
+        "catalog_digest": catalog_digest(cat),
+        "catalog_file": CATALOG_FILE,
+        "default_namespace": DEFAULT_NAMESPACE,
+        "default_configmap": catalog_mod.DEFAULT_CONFIGMAP_NAME,
+        "airgap_configmap": AIRGAP_CONFIGMAP,
+        "ssa_threshold": objects.SSA_THRESHOLD,
+        "api_protocol": objects.API_PROTOCOL,
+        "template_display_name": objects.TEMPLATE_DISPLAY_NAME,
+        "writable_dirs": objects.WRITABLE_DIRS,
+        "default_requests": objects.DEFAULT_REQUESTS,
+        "default_limits": objects.DEFAULT_LIMITS,
+        "eso_templates": ESO_TEMPLATES,
+        "vso_templates": vso_templates(VSO_KEY_MARK),
+        "vso_key_mark": mark,
+        "ambiguous": _ambiguous_pattern(),
+    }
+
+
+def chart_files(cat: Catalog, catalog_name: str) -> dict[str, str]:
+    """Relative path -> text of every file of the chart (deterministic)."""
+    env = chart_environment()
+    ctx = context(cat, catalog_name)
+    files = {name: env.get_template(f"{name}.j2").render(**ctx) for name in source_names()}
+    files[CATALOG_FILE] = catalog_json(cat)
+    files[SCHEMA_FILE] = values_schema_json()
+    return dict(sorted(files.items()))

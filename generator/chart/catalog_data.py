@@ -1,0 +1,100 @@
+"""The catalog as the chart embeds it (`files/catalog.json`).
+
+Go templates cannot sort versions, classify tags or reproduce Python's JSON text, so
+everything the renderer derives from a catalog entry is computed here, once, when the chart
+is generated: the image repository, the default (newest pinned) tag, the floating tags, the
+exact ConfigMap value text and the pieces needed to rebuild it with fewer tags (air-gap).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from generator import catalog as catalog_mod
+from generator import yamlio
+from generator.catalog import Catalog, ModelEntry, is_floating, version_key
+from generator.yamlemit import scalar
+
+_TAGS = '\n  "tags": '
+_UPDATED = ',\n  "updatedDate": '
+# `yamlio.dump` writes a literal block: "  <key>: |" then each line indented by four spaces.
+_LITERAL_OVERHEAD = len("  ") + len(": |\n")
+
+
+def _literal_size(key: str, text: str) -> int:
+    """Bytes of `  key: |` plus the indented block, as the chart computes it."""
+    encoded = text.encode()
+    return _LITERAL_OVERHEAD + len(scalar(key).encode()) + len(encoded) + 4 * text.count("\n")
+
+
+def entry_size(entry: ModelEntry) -> int:
+    """Bytes the entry adds to the dumped ConfigMap (exactly as `yamlio.dump` writes it)."""
+    empty = yamlio.dump({"data": {"x": "y"}})
+    full = yamlio.dump({"data": {entry.name: entry.to_json(), "x": "y"}})
+    return len(full.encode()) - len(empty.encode())
+
+
+def configmap_base_size() -> int:
+    """Bytes of the dumped ConfigMap without data entries and with empty name/namespace."""
+    entry = ModelEntry("m", "", "", "n/t", ("1.0.0",), "1.0.0", "")
+    doc = catalog_mod.configmap([entry], name="x", namespace="y")
+    return len(yamlio.dump(doc).encode()) - entry_size(entry) - 2
+
+
+def _pieces(entry: ModelEntry) -> tuple[str, str]:
+    """The JSON text before the tags array and after the latestTag value."""
+    text = entry.to_json()
+    head = text[: text.index(_TAGS) + len(_TAGS)]
+    tail = text[text.index(_UPDATED):]
+    rebuilt = head + tags_block(list(entry.tags)) + ',\n  "latestTag": ' + \
+        json.dumps(entry.latest_tag, ensure_ascii=False) + tail
+    if rebuilt != text:
+        raise AssertionError(f"cannot split the JSON text of {entry.name}")
+    return head, tail
+
+
+def tags_block(tags: list[str]) -> str:
+    """The tags array as `json.dumps(indent=2)` writes it at depth one."""
+    if not tags:
+        return "[]"
+    items = ",\n    ".join(json.dumps(t, ensure_ascii=False) for t in tags)
+    return f"[\n    {items}\n  ]"
+
+
+def _by_version(entry: ModelEntry) -> list[str]:
+    """Tags ascending, so the last kept one is what `max(kept, key=version_key)` returns."""
+    order = sorted(enumerate(entry.tags), key=lambda it: (version_key(it[1]), -it[0]))
+    return [tag for _, tag in order]
+
+
+def model_data(entry: ModelEntry) -> dict[str, Any]:
+    """Everything the chart's templates need about one model."""
+    head, tail = _pieces(entry)
+    text = entry.to_json()
+    newest = entry.newest_pinned_tag()
+    known = ", ".join(sorted(entry.tags, key=version_key, reverse=True)[:6])
+    return {
+        "repository": entry.repository,
+        "tags": list(entry.tags),
+        "defaultTag": newest or "",
+        "floating": [t for t in entry.tags if is_floating(t)],
+        "known": known,
+        "json": text,
+        "head": head,
+        "tail": tail,
+        "tagJson": {t: json.dumps(t, ensure_ascii=False) for t in entry.tags},
+        "byVersion": _by_version(entry),
+        "size": entry_size(entry),
+        "sizeFix": entry_size(entry) - _literal_size(entry.name, text),
+        "keySize": len(scalar(entry.name).encode()),
+    }
+
+
+def catalog_json(cat: Catalog) -> str:
+    """The deterministic text of `files/catalog.json`."""
+    data = {
+        "configMapBaseSize": configmap_base_size(),
+        "models": {name: model_data(cat.models[name]) for name in sorted(cat.models)},
+    }
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
