@@ -65,7 +65,7 @@ none
 {{- $rest := mod $ns 60000000000 -}}
 {{- $seconds := printf "%d" (div $rest 1000000000) -}}
 {{- if mod $rest 1000000000 -}}
-{{- $seconds = printf "%d.%09d" (div $rest 1000000000) (mod $rest 1000000000) | regexReplaceAll "0+$" "" -}}
+{{- $seconds = regexReplaceAll "0+$" (printf "%d.%09d" (div $rest 1000000000) (mod $rest 1000000000)) "" -}}
 {{- end -}}
 {{- if $hours -}}
 {{ printf "%dh%dm%ss" $hours $minutes $seconds }}

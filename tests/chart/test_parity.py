@@ -1,0 +1,140 @@
+"""`helm template` of the chart == `kubectl kustomize` of `nim-gitops render`, config by config."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import yamlio
+from tests.chart.support import assert_same_objects, helm_template, render_build, write_values
+from tests.helpers import EXAMPLES, SNAPSHOT
+
+EXAMPLE_CONFIGS = sorted(EXAMPLES.glob("*/nim-gitops.yaml"))
+
+BASE: dict[str, Any] = {
+    "apiVersion": "nim-gitops.opendatahub.io/v1alpha1",
+    "kind": "NimGitOps",
+    "metadata": {"name": "parity"},
+    "spec": {},
+}
+
+# Specs that exercise every default and branch of the chart's templates.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "empty": {},
+    "eso-details": {
+        "secrets": {"provider": "external-secrets", "externalSecrets": {
+            "storeRef": {"kind": "SecretStore", "name": "keys"}, "refreshInterval": "90m",
+            "remoteRef": {"key": "kv/{{literal}}/{project}-{deployment}"}}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct"},
+            {"name": "b", "model": "nv-embedqa-e5-v5", "tag": "1.10.0",
+             "apiKey": {"remoteRef": {"key": "shared/{project}", "property": "k"}}},
+        ]}],
+    },
+    "eso-durations": {
+        "secrets": {"provider": "external-secrets", "externalSecrets": {
+            "storeRef": {"name": "keys"}, "refreshInterval": "1h30m15.5s"}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "mistral-7b-instruct-v0.3"}]}],
+    },
+    "eso-subsecond": {
+        "secrets": {"provider": "external-secrets", "externalSecrets": {
+            "storeRef": {"name": "keys"}, "refreshInterval": "1500ms"}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "mistral-7b-instruct-v0.3"}]}],
+    },
+    "vault-minimal": {
+        "secrets": {"provider": "vault", "vault": {"rolloutRestart": False, "key": 'we"ird\\key'}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct", "apiKey": {"vault": {"key": "other"}}},
+        ]}],
+    },
+    "knobs": {
+        "platform": {"namespace": "opendatahub", "templates": ["grpc"],
+                     "catalog": {"emit": False},
+                     "dashboard": {"manage": True, "disconnected": True}},
+        "allowFloatingTags": True,
+        "projects": [{"name": "p1", "namespace": {"manage": False}, "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct", "tag": "latest", "replicas": 0,
+             "gpus": 0, "protocol": "grpc", "storage": {"size": 107374182400},
+             "resources": {"requests": {"cpu": 3, "memory": "20Gi"},
+                           "limits": {"nvidia.com/gpu": "4"}},
+             "hardwareProfile": {"name": "gpu-profile"}},
+            {"name": "b", "model": "llama-3.1-8b-instruct", "tag": "1.15", "displayName": "B"},
+        ]}, {"name": "p2"}],
+    },
+    "no-dashboard": {
+        "platform": {"dashboard": {"manage": False}, "catalog": {"models": ["nv-embedqa-e5-v5"]}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "nv-embedqa-e5-v5", "tag": "latest",
+             "allowFloatingTags": True}]}],
+    },
+    "airgap-subset": {
+        "airGap": {"mirror": "mirror.example.com:5000/nvcr//"},
+        "secrets": {"provider": "vault"},
+        "projects": [
+            {"name": "p1", "deployments": [
+                {"name": "a", "model": "llama-3.1-8b-instruct", "tag": "1.13.1"},
+                {"name": "b", "model": "llama-3.1-8b-instruct", "tag": "1.12.0"},
+                {"name": "c", "model": "llama-3.1-8b-instruct", "tag": "latest",
+                 "allowFloatingTags": True}]},
+            {"name": "p2", "deployments": [{"name": "a", "model": "nv-embedqa-e5-v5"}]},
+        ],
+    },
+    "airgap-custom-name-no-deployments": {
+        "airGap": {"mirror": "registry.local"},
+        "platform": {"catalog": {"configMapName": "mirrored", "emit": False}},
+    },
+}
+
+
+def _write(tmp_path: Path, spec: dict[str, Any]) -> Path:
+    config = copy.deepcopy(BASE)
+    config["spec"] = spec
+    path = tmp_path / "nim-gitops.yaml"
+    path.write_text(yamlio.dump(config), "utf-8")
+    return path
+
+
+def _parity(chart: Path, config: Path, tmp_path: Path, catalog: Path | None = None) -> int:
+    values = write_values(config, tmp_path / "values.yaml", catalog)
+    return assert_same_objects(render_build(config, tmp_path / "render", catalog),
+                               helm_template(chart, values))
+
+
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=[p.parent.name for p in EXAMPLE_CONFIGS])
+def test_example_parity(chart_dir: Path, config: Path, tmp_path: Path) -> None:
+    assert _parity(chart_dir, config, tmp_path) > 5
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_variant_parity(chart_dir: Path, name: str, tmp_path: Path) -> None:
+    assert _parity(chart_dir, _write(tmp_path, VARIANTS[name]), tmp_path) > 0
+
+
+def test_parity_detects_a_difference(chart_dir: Path, tmp_path: Path) -> None:
+    """The comparison can fail: values that differ from the config give other objects."""
+    config = EXAMPLES / "quickstart/nim-gitops.yaml"
+    values = write_values(config, tmp_path / "values.yaml")
+    values.write_text(values.read_text("utf-8").replace("gpus: 1", "gpus: 2"), "utf-8")
+    with pytest.raises(AssertionError, match="differs"):
+        assert_same_objects(render_build(config, tmp_path / "render"),
+                            helm_template(chart_dir, values))
+
+
+@pytest.mark.slow
+def test_real_snapshot_catalog_parity(tmp_path: Path) -> None:
+    """A chart embedding the 186-model snapshot matches `render --catalog` on it."""
+    from tests.helpers import run_cli
+
+    chart = tmp_path / "chart"
+    assert run_cli(["chart", "--catalog", str(SNAPSHOT), "-o", str(chart)]).code == 0
+    config = _write(tmp_path, {"projects": [{"name": "p", "deployments": [
+        {"name": "a", "model": "llama-3.1-8b-instruct"}]}]})
+    assert _parity(chart, config, tmp_path, SNAPSHOT) > 1
+    airgap = _write(tmp_path, {"airGap": {"mirror": "r.example"}, "projects": [
+        {"name": "p", "deployments": [{"name": "a", "model": "llama-3.1-8b-instruct"}]}]})
+    assert _parity(chart, airgap, tmp_path, SNAPSHOT) > 0
