@@ -134,9 +134,19 @@ def run_function(raw: bytes, base_dir: Path,
     return resource_list(merge_items(items, generated), results), warnings, None
 
 
-def run_legacy(config_path: Path, base_dir: Path) -> tuple[str, list[str]]:
-    """The legacy exec plugin: (YAML stream, warnings); raises on any error."""
+def run_legacy(config_path: Path, base_dir: Path, plugin_root: str | None = None,
+               ) -> tuple[str, list[str]]:
+    """The legacy exec plugin: (YAML stream, warnings); raises on any error.
+
+    Under kustomize (`plugin_root` = KUSTOMIZE_PLUGIN_CONFIG_ROOT) the file is kustomize's
+    temporary copy, so errors name the object and the kustomization instead of its lines.
+    """
     source = str(config_path)
     data, lines = yamlio.load_with_lines(yamlio.read_text(config_path), source)
+    if plugin_root:
+        meta = data.get("metadata") if isinstance(data, dict) else None
+        name = meta.get("name") if isinstance(meta, dict) else None
+        source = f"{KIND} {name or '?'} (generator of {plugin_root})"
+        lines = {}
     generated, warnings = generate(data, source, base_dir, lines)
     return yamlio.dump_all(generated), warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def krm(config: Path | None) -> int:
 
     base_dir = Path.cwd()
     if config is not None:
-        text, warnings = krm_mod.run_legacy(config, base_dir)
+        root = os.environ.get("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
+        text, warnings = krm_mod.run_legacy(config, base_dir, root)
         for warning in warnings:
             console.warn(warning)
         atomic_write("-", text)

@@ -186,6 +186,18 @@ def test_legacy_mode_error_exits_1_with_file_and_line(tmp_path: Path) -> None:
     assert f"{bad}:{line} spec.projects[0].deployments[0].tag" in result.err
 
 
+@pytest.mark.parametrize(("metadata", "name"), [("{name: x}", "x"), ("plain", "?")])
+def test_legacy_mode_under_kustomize_names_the_kustomization(tmp_path: Path, metadata: str,
+                                                             name: str) -> None:
+    bad = tmp_path / "kust-plugin-config-123"
+    bad.write_text("apiVersion: nim-gitops.opendatahub.io/v1alpha1\nkind: NimGitOps\n"
+                   f"metadata: {metadata}\nspec: {{bogus: 1}}\n", "utf-8")
+    result = run_cli(["krm", str(bad)], env={"KUSTOMIZE_PLUGIN_CONFIG_ROOT": "/repo/k"})
+    assert result.code == 1
+    assert f"NimGitOps {name} (generator of /repo/k)" in result.err
+    assert str(bad) not in result.err
+
+
 def test_function_imports_no_network_or_validation_stack() -> None:
     """Argo CD runs the function on every refresh: it must not load what it does not use."""
     code = (

@@ -106,6 +106,8 @@ def test_invalid_config_fails_the_build(tmp_path: Path, plugin_env: dict[str, st
     proc = _build(_kustomization(tmp_path / "k", bad), plugin_env)
     assert proc.returncode != 0
     assert '"9.9.9" is not a tag' in proc.stderr
+    # kustomize hands over a temporary copy: the error names the object and the kustomization
+    assert f"NimGitOps quickstart (generator of {tmp_path / 'k'}) spec.projects[0]" in proc.stderr
     assert proc.stdout == ""
 
 
