@@ -1,0 +1,108 @@
+"""Bad values fail `helm template` with readable messages, where `render` fails too."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import yamlio
+from tests.chart.support import helm
+from tests.helpers import run_cli
+
+CONFIG: dict[str, Any] = {
+    "apiVersion": "nim-gitops.opendatahub.io/v1alpha1",
+    "kind": "NimGitOps",
+    "metadata": {"name": "bad"},
+}
+OK_DEPLOYMENT = {"name": "a", "model": "llama-3.1-8b-instruct"}
+
+
+def _spec(*deployments: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"projects": [{"name": "p", "deployments": list(deployments)}], **extra}
+
+
+# name -> (spec, a fragment of the chart's message, a fragment of render's message)
+CASES: dict[str, tuple[dict[str, Any], str, str]] = {
+    "unknown model": (_spec({"name": "a", "model": "llama-9"}),
+                      'projects[0].deployments[0].model: "llama-9" is not in the chart',
+                      "is not in the catalog"),
+    "unknown tag": (_spec({**OK_DEPLOYMENT, "tag": "9.9.9"}),
+                    '"9.9.9" is not a tag of "llama-3.1-8b-instruct" (known: latest, 1.15.5',
+                    '"9.9.9" is not a tag of "llama-3.1-8b-instruct" (known: latest, 1.15.5'),
+    "floating tag": (_spec({**OK_DEPLOYMENT, "tag": "latest"}),
+                     '"latest" is a floating tag', '"latest" is a floating tag'),
+    "floating tag refused per deployment": (
+        _spec({**OK_DEPLOYMENT, "tag": "1", "allowFloatingTags": False}, allowFloatingTags=True),
+        '"1" is a floating tag', '"1" is a floating tag'),
+    "model outside the allow-list": (
+        _spec(OK_DEPLOYMENT, platform={"catalog": {"models": ["nv-embedqa-e5-v5"]}}),
+        "is not in platform.catalog.models", "is not in spec.platform.catalog.models"),
+    "allow-list names an unknown model": (
+        _spec(platform={"catalog": {"models": ["nope"]}}),
+        'platform.catalog.models[0]: "nope" is not in the chart', "is not in the catalog"),
+    "duplicate project": (
+        {"projects": [{"name": "p"}, {"name": "p"}]}, 'duplicate project "p"', "duplicate project"),
+    "duplicate deployment": (_spec(OK_DEPLOYMENT, OK_DEPLOYMENT), "duplicate deployment name",
+                             "duplicate deployment name"),
+    "store missing": (_spec(OK_DEPLOYMENT, secrets={"provider": "external-secrets"}),
+                      "a secret store is required", "a secret store is required"),
+    "unknown placeholder": (
+        _spec(OK_DEPLOYMENT, secrets={"vault": {"path": "nim/{team}"}}),
+        "unknown placeholder", "unknown placeholder"),
+    "unknown placeholder in a deployment key": (
+        _spec({**OK_DEPLOYMENT, "apiKey": {"remoteRef": {"key": "x/{who}"}}}),
+        "apiKey.remoteRef.key", "unknown placeholder"),
+}
+
+
+def _files(tmp_path: Path, spec: dict[str, Any]) -> tuple[Path, Path]:
+    config = {**copy.deepcopy(CONFIG), "spec": spec}
+    config_path = tmp_path / "nim-gitops.yaml"
+    config_path.write_text(yamlio.dump(config), "utf-8")
+    values_path = tmp_path / "values.yaml"
+    values_path.write_text(yamlio.dump(spec), "utf-8")
+    return config_path, values_path
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_chart_fails_like_render(chart_dir: Path, tmp_path: Path, name: str) -> None:
+    spec, chart_message, render_message = CASES[name]
+    config, values = _files(tmp_path, spec)
+    rendered = run_cli(["render", str(config), "-o", str(tmp_path / "out")])
+    assert rendered.code == 1 and render_message in rendered.err
+    proc = helm("template", "nim", str(chart_dir), "-f", str(values), check=False)
+    assert proc.returncode == 1, proc.stdout
+    assert chart_message in proc.stderr
+
+
+def test_pin_digests_is_refused_by_the_chart_and_by_values(chart_dir: Path,
+                                                           tmp_path: Path) -> None:
+    spec = _spec(OK_DEPLOYMENT, airGap={"mirror": "r.example", "pinDigests": True})
+    config, values = _files(tmp_path, spec)
+    proc = helm("template", "nim", str(chart_dir), "-f", str(values), check=False)
+    assert proc.returncode == 1 and "cannot pin images by digest" in proc.stderr
+    result = run_cli(["values", str(config)])
+    assert result.code == 1 and "spec.airGap.pinDigests" in result.err
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("projects:\n- name: p\n  deployments:\n  - name: a\n    model: m\n    replica: 2\n",
+     "at '/projects/0/deployments/0': additional properties 'replica' not allowed"),
+    ("projects:\n- name: p\n  deployments:\n  - name: a\n    model: m\n    replicas: two\n",
+     "at '/projects/0/deployments/0/replicas': got string, want integer"),
+    ("platform:\n  namespce: x\n", "at '/platform': additional properties 'namespce' not allowed"),
+    ("secrets:\n  provider: sops\n", "at '/secrets/provider'"),
+    ("platform:\n  catalog:\n    file: my-catalog.yaml\n",
+     "additional properties 'file' not allowed"),
+])
+def test_schema_errors_are_readable(chart_dir: Path, tmp_path: Path, text: str,
+                                    message: str) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text(text, "utf-8")
+    proc = helm("template", "nim", str(chart_dir), "-f", str(values), check=False)
+    assert proc.returncode == 1
+    assert "values don't meet the specifications of the schema" in proc.stderr
+    assert message in proc.stderr
