@@ -1,0 +1,120 @@
+"""Model discovery: page through NGC's container catalog and keep the models with a tag."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from generator.errors import RemoteServiceError
+from generator.ngc.client import NgcClient
+
+GROUP = "CONTAINER"
+MAX_PAGES = 10_000
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One catalog resource: `resourceId` is `org/team/name` (or `org/name`)."""
+
+    resource_id: str
+    name: str
+    display_name: str
+
+    @property
+    def org(self) -> str:
+        return self.resource_id.split("/")[0]
+
+    @property
+    def team(self) -> str:
+        parts = self.resource_id.split("/")
+        return parts[1] if len(parts) == 3 else ""
+
+    @property
+    def namespace(self) -> str:
+        """`org/team` (or `org`): the image namespace under nvcr.io."""
+        return self.resource_id.rsplit("/", 1)[0]
+
+
+def _attribute(resource: dict[str, Any], key: str) -> Any:
+    for attr in resource.get("attributes") or []:
+        if isinstance(attr, dict) and attr.get("key") == key:
+            return attr.get("value")
+    return None
+
+
+def parse_resource(raw: Any) -> Resource | None:
+    """A catalog resource that has a `latestTag` attribute, else None."""
+    if not isinstance(raw, dict) or not _attribute(raw, "latestTag"):
+        return None
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    rid = raw.get("resourceId")
+    if not isinstance(rid, str) or not rid:
+        parts = [raw.get("orgName"), raw.get("teamName"), name]
+        rid = "/".join(p for p in parts if isinstance(p, str) and p)
+    if rid.rsplit("/", 1)[-1] != name or not 2 <= len(rid.split("/")) <= 3:
+        return None
+    display = raw.get("displayName")
+    return Resource(rid, name, display if isinstance(display, str) else name)
+
+
+def page_resources(page: dict[str, Any]) -> list[Resource]:
+    """The resources with a latest tag in the `CONTAINER` group of one catalog page."""
+    found: list[Resource] = []
+    for group in page.get("results") or []:
+        if isinstance(group, dict) and group.get("groupValue") == GROUP:
+            for raw in group.get("resources") or []:
+                resource = parse_resource(raw)
+                if resource is not None:
+                    found.append(resource)
+    return found
+
+
+def _page_numbers(page: dict[str, Any], asked: int) -> tuple[int, int]:
+    params = page.get("params")
+    number = params.get("page") if isinstance(params, dict) else None
+    total = page.get("resultPageTotal")
+    if not isinstance(number, int) or not isinstance(total, int):
+        raise RemoteServiceError(
+            f"catalog page {asked}: unexpected answer (no params.page or resultPageTotal)")
+    if number != asked:
+        raise RemoteServiceError(f"catalog page {asked}: NGC answered with page {number}")
+    return number, total
+
+
+async def discover(client: NgcClient) -> list[Resource]:
+    """Every catalog resource with a latest tag, paging until `page >= resultPageTotal - 1`.
+
+    Identical repeats (the same `resourceId`) are dropped; a catalog whose page count changes
+    while it is read is refused rather than half-read.
+    """
+    resources: dict[str, Resource] = {}
+    pages: int | None = None
+    asked = 0
+    while True:
+        page = await client.catalog_page(asked)
+        number, total = _page_numbers(page, asked)
+        if pages is None:
+            pages = total
+        elif total != pages:
+            raise RemoteServiceError(
+                f"the catalog changed while it was read ({pages} pages, then {total}); "
+                "run again")
+        for resource in page_resources(page):
+            resources.setdefault(resource.resource_id, resource)
+        if number >= total - 1:
+            break
+        asked += 1
+        if asked >= MAX_PAGES:
+            raise RemoteServiceError(f"the catalog has more than {MAX_PAGES} pages")
+    return sorted(resources.values(), key=lambda r: r.resource_id)
+
+
+def name_collisions(resources: Iterable[Resource]) -> dict[str, list[str]]:
+    """Repository names published by more than one team: name -> resource ids."""
+    by_name: dict[str, list[str]] = {}
+    for resource in resources:
+        by_name.setdefault(resource.name, []).append(resource.resource_id)
+    return {name: sorted(ids) for name, ids in sorted(by_name.items()) if len(ids) > 1}

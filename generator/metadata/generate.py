@@ -1,0 +1,111 @@
+"""`metadata generate` and `metadata detect-eu`: from a probe of NGC to files on disk.
+
+Every input is read and checked before NVIDIA is called, and nothing is written until every
+check has passed, so a failed run leaves the previous files untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from generator import console
+from generator.catalog import Catalog, ModelEntry, configmap_yaml, load_catalog
+from generator.metadata import diff
+from generator.metadata.eu import EuMatcher, eu_list_json, load_eu_list
+from generator.metadata.fetch import Probe, ProgressFactory, refuse_failures, run_probe
+from generator.metadata.progress import Progress
+from generator.ngc import NgcSettings
+from generator.writer import atomic_write
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """What `metadata generate` was asked to do."""
+
+    output: str
+    name: str = "nim-models-data"
+    namespace: str | None = None
+    eu_restricted: Path | None = None
+    previous: Path | None = None
+    max_removed: str = "10%"
+    report: str | None = None
+    allow_partial: bool = False
+    exclude: tuple[str, ...] = ()
+    quiet: bool = False
+    progress_interval: float = 5.0
+
+
+@dataclass
+class Summary:
+    """Counts for the final line."""
+
+    probe: Probe
+    written: int = 0
+    eu_marked: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        p = self.probe
+        return (f"{p.discovered} models processed: {self.written} written, "
+                f"{len(p.restricted)} EU-restricted (451) skipped, {len(p.failed)} failed, "
+                f"{self.eu_marked} marked euRestricted, {p.elapsed:.1f}s")
+
+
+def _progress(quiet: bool, interval: float) -> ProgressFactory:
+    def factory(total: int) -> Progress:
+        return Progress(total, quiet=quiet, interval=interval)
+
+    return factory
+
+
+def mark_eu(entries: list[ModelEntry], matcher: EuMatcher | None) -> list[ModelEntry]:
+    """Entries with `euRestricted` set from the list (all false without a list)."""
+    if matcher is None:
+        return entries
+    return [replace(e, eu_restricted=matcher.restricted(e)) for e in entries]
+
+
+def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summary:
+    """Probe NGC, build the ConfigMap, check it against the previous one, write the files."""
+    matcher = EuMatcher(load_eu_list(request.eu_restricted)) if request.eu_restricted else None
+    previous = load_catalog(request.previous) if request.previous else None
+    limit = diff.parse_max_removed(request.max_removed)
+    fmt = diff.report_format(request.report) if request.report else None
+    if fmt and previous is None:
+        console.warn("--report without --previous: every model is reported as added")
+
+    probe = run_probe(settings, key, progress=_progress(request.quiet, request.progress_interval),
+                      exclude=request.exclude)
+    refuse_failures(probe, request.allow_partial, request.output)
+    entries = mark_eu(probe.entries, matcher)
+    summary = Summary(probe, written=len(entries),
+                      eu_marked=sum(1 for e in entries if e.eu_restricted))
+    if matcher is not None and matcher.unused():
+        summary.notes.append("EU list entries not in the catalog: "
+                             + ", ".join(i.resource_id or i.name for i in matcher.unused()))
+    for failure in probe.failed:
+        summary.notes.append(f"skipped {failure.resource.resource_id}: {failure.reason}")
+
+    new = Catalog({e.name: e for e in entries}, request.output)
+    report = diff.compare(previous or Catalog({}, "(none)"), new)
+    if previous is not None:
+        diff.check_removed(report, limit, str(request.previous))
+    text = configmap_yaml(entries, name=request.name, namespace=request.namespace)
+    report_text = (diff.render(report, fmt, str(request.previous or "(none)"), request.output)
+                   if request.report and fmt else None)
+    atomic_write(request.output, text)
+    if request.report and report_text is not None:
+        atomic_write(request.report, report_text)
+    return summary
+
+
+def detect_eu(settings: NgcSettings, key: str, output: str, *, allow_partial: bool,
+              quiet: bool, exclude: tuple[str, ...] = (),
+              progress_interval: float = 5.0) -> Summary:
+    """Probe every model from this location and write the 451s as an EU list."""
+    probe = run_probe(settings, key, progress=_progress(quiet, progress_interval),
+                      exclude=exclude)
+    refuse_failures(probe, allow_partial, output)
+    atomic_write(output, eu_list_json((r.name, r.resource_id) for r in probe.restricted))
+    return Summary(probe, written=len(probe.restricted))

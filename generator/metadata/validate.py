@@ -1,0 +1,115 @@
+"""Checking a metadata ConfigMap: the shipped JSON schema plus the rules a schema cannot say."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from generator import yamlio
+from generator.catalog import KEY_PATTERN
+from generator.errors import InvalidInputError
+
+SCHEMA = "metadata.schema.json"
+MAX_BYTES = 1024 * 1024
+WARN_BYTES = 250 * 1024
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: an error fails validation, a warning does not."""
+
+    level: str
+    source: str
+    message: str
+    path: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where} {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The shipped schema of the ConfigMap (`$defs.entry` describes one value)."""
+    text = resources.files("generator.schemas").joinpath(SCHEMA).read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _validators() -> tuple[Any, Any]:
+    from jsonschema import Draft202012Validator
+
+    full = schema()
+    entry = {**full["$defs"]["entry"], "$schema": full["$schema"]}
+    return Draft202012Validator(full), Draft202012Validator(entry)
+
+
+def _path(*parts: str | int) -> str:
+    return yamlio.format_path(parts)
+
+
+def _entry_findings(key: str, value: str, source: str, line: int | None,
+                    entry_validator: Any) -> list[Finding]:
+    def err(message: str, *field: str | int) -> Finding:
+        return Finding("error", source, message, _path("data", key, *field), line)
+
+    try:
+        doc = json.loads(value)
+    except json.JSONDecodeError as exc:
+        return [err(f"value is not JSON ({exc.msg} at line {exc.lineno})")]
+    found = [err(e.message, *e.absolute_path)
+             for e in sorted(entry_validator.iter_errors(doc), key=lambda e: list(e.path))]
+    if not isinstance(doc, dict):
+        return found
+    if isinstance(doc.get("name"), str) and doc["name"] != key:
+        found.append(err(f"name {doc['name']!r} differs from its key {key!r}", "name"))
+    tags, latest = doc.get("tags"), doc.get("latestTag")
+    if isinstance(tags, list) and isinstance(latest, str) and latest not in tags:
+        found.append(err(f"latestTag {latest!r} is not among the tags", "latestTag"))
+    return found
+
+
+def validate_document(doc: Any, source: str, lines: dict[tuple[str | int, ...], int],
+                      size: int) -> tuple[list[Finding], int]:
+    """Findings for one parsed ConfigMap and the number of models it holds."""
+    full_validator, entry_validator = _validators()
+    found = [Finding("error", source, e.message, _path(*e.absolute_path),
+                     lines.get(tuple(e.absolute_path)))
+             for e in sorted(full_validator.iter_errors(doc), key=lambda e: list(e.path))]
+    data = doc.get("data") if isinstance(doc, dict) else None
+    count = 0
+    if isinstance(data, dict):
+        for key, value in data.items():
+            line = lines.get(("data", key))
+            if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+                continue  # reported by the schema's propertyNames
+            if isinstance(value, str):
+                count += 1
+                found.extend(_entry_findings(key, value, source, line, entry_validator))
+    if size >= MAX_BYTES:
+        found.append(Finding("error", source, f"the ConfigMap is {size:,} bytes; the limit is "
+                             f"{MAX_BYTES:,} (1 MiB)"))
+    elif size > WARN_BYTES:
+        found.append(Finding("warning", source, f"the ConfigMap is {size:,} bytes, above "
+                             f"{WARN_BYTES:,}: Argo CD needs server-side apply for it "
+                             "(client-side apply keeps a copy in a 262,144-byte annotation)"))
+    return found, count
+
+
+def validate_file(path: Path) -> tuple[list[Finding], int]:
+    """Findings for one file (parse errors included) and its model count."""
+    source = str(path)
+    try:
+        text = yamlio.read_text(path, max_bytes=16 * MAX_BYTES)
+        doc, lines = yamlio.load_with_lines(text, source)
+    except InvalidInputError as exc:
+        return [Finding("error", source, exc.message, exc.path or "", exc.line)], 0
+    if doc is None:
+        return [Finding("error", source, "the file is empty")], 0
+    size = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return validate_document(doc, source, lines, size)

@@ -1,0 +1,210 @@
+"""The NGC HTTP client: one `httpx.AsyncClient`, bounded concurrency, retries with backoff.
+
+Retries (tenacity, exponential backoff with jitter, bounded attempts) cover 429, 5xx,
+malformed bodies and transport errors; `Retry-After` is honoured. 401/403 abort with
+`AuthenticationError`; 451 raises `Restricted`. The key only ever travels in the
+Authorization header (and, for key validation, the form body NGC asks for).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+from generator.errors import AuthenticationError, RemoteServiceError
+from generator.ngc import NgcSettings
+
+T = TypeVar("T")
+R = TypeVar("R")
+CATALOG_PATH = "/v2/search/catalog/resources/CONTAINER"
+CALLER_INFO_PATH = "/v3/keys/get-caller-info"
+MAX_RETRY_AFTER = 120.0
+
+
+class Retryable(Exception):
+    """A 429, a 5xx or a malformed body: worth another attempt."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Restricted(Exception):
+    """HTTP 451: the model is not available from this location (EU-restricted)."""
+
+
+class NotFound(RemoteServiceError):
+    """HTTP 404: the resource vanished between discovery and fetch."""
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def make_http_client(settings: NgcSettings) -> httpx.AsyncClient:
+    """The one HTTP client of a run: explicit timeouts, a pool sized to the concurrency."""
+    pool = max(1, settings.concurrency)
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout,
+                                                            settings.timeout)),
+        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
+        headers={"Accept": "application/json", "User-Agent": "nim-gitops"},
+        follow_redirects=False,
+        trust_env=True,
+    )
+
+
+def _describe(exc: BaseException, settings: NgcSettings) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out after {settings.timeout:g}s"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect"
+    if isinstance(exc, httpx.TransportError):
+        return f"connection failed ({type(exc).__name__})"
+    return str(exc)
+
+
+class NgcClient:
+    """Calls to the three NGC endpoints the metadata needs."""
+
+    def __init__(self, http: httpx.AsyncClient, key: str | None, settings: NgcSettings) -> None:
+        self.http = http
+        self.settings = settings
+        self._auth = {"Authorization": f"Bearer {key}"} if key else {}
+        self._key = key
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        cap = max(self.settings.max_backoff, 0.0)
+        if isinstance(exc, Retryable) and exc.retry_after is not None:
+            return min(exc.retry_after, MAX_RETRY_AFTER)
+        expo = wait_exponential_jitter(initial=self.settings.backoff, max=cap,
+                                       jitter=self.settings.backoff)
+        return float(expo(state))
+
+    def _check(self, response: httpx.Response, what: str, key_check: bool) -> Any:
+        code = response.status_code
+        if code == 200:
+            try:
+                return response.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise Retryable(f"{what}: the response is not valid JSON") from None
+        if code in (401, 403) or (key_check and 400 <= code < 500 and code != 429):
+            raise AuthenticationError(f"NGC rejected the API key (HTTP {code} from {what})")
+        if code == 451:
+            raise Restricted(what)
+        if code == 429 or code >= 500:
+            raise Retryable(f"{what}: HTTP {code}",
+                            parse_retry_after(response.headers.get("Retry-After")))
+        if code == 404:
+            raise NotFound(f"{what}: not found (HTTP 404)")
+        raise RemoteServiceError(f"{what}: unexpected HTTP {code}")
+
+    async def _request(self, what: str, method: str, path: str, *, key_check: bool = False,
+                       **kwargs: Any) -> Any:
+        url = self.settings.base + path
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type((Retryable, httpx.TransportError)),
+            reraise=True,
+        )
+        attempts = self.settings.retries + 1
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    response = await self.http.request(method, url, **kwargs)
+                    return self._check(response, what, key_check)
+        except Retryable as exc:
+            raise RemoteServiceError(f"{exc} (gave up after {attempts} attempts)") from None
+        except httpx.TransportError as exc:
+            reason = _describe(exc, self.settings)
+            raise RemoteServiceError(
+                f"{what}: {reason} ({self.settings.base}; gave up after {attempts} attempts)"
+            ) from None
+        except httpx.InvalidURL:
+            raise RemoteServiceError(f"{what}: invalid NGC URL {self.settings.base!r}") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def caller_info(self) -> dict[str, Any]:
+        """Validate the key: `POST /v3/keys/get-caller-info`; the JSON answer on success."""
+        if not self._key:
+            raise AuthenticationError("no API key to validate")
+        data = await self._request(
+            "key validation", "POST", CALLER_INFO_PATH, key_check=True,
+            headers={**self._auth, "Content-Type": "application/x-www-form-urlencoded"},
+            content=f"credentials={self._key}".encode(),
+        )
+        if not isinstance(data, dict):
+            raise RemoteServiceError("key validation: the answer is not a JSON object")
+        return data
+
+    async def catalog_page(self, page: int) -> dict[str, Any]:
+        """One page of the public container catalog of the organisation."""
+        query = {"query": f"orgName:{self.settings.org}", "page": page,
+                 "pageSize": self.settings.page_size}
+        data = await self._request(f"catalog page {page}", "GET", CATALOG_PATH,
+                                   params={"q": json.dumps(query, separators=(",", ":"))})
+        if not isinstance(data, dict):
+            raise RemoteServiceError(f"catalog page {page}: the answer is not a JSON object")
+        return data
+
+    async def repo(self, resource_id: str) -> dict[str, Any]:
+        """A model's repository details; raises `Restricted` on 451."""
+        parts = resource_id.split("/")
+        if len(parts) == 3:
+            path = f"/v2/org/{parts[0]}/team/{parts[1]}/repos/{parts[2]}"
+        elif len(parts) == 2:
+            path = f"/v2/org/{parts[0]}/repos/{parts[1]}"
+        else:
+            raise RemoteServiceError(f"{resource_id}: not an org/team/name resource id")
+        data = await self._request(resource_id, "GET", path, headers=self._auth,
+                                   params={"resolve-labels": "true"})
+        if not isinstance(data, dict):
+            raise RemoteServiceError(f"{resource_id}: the answer is not a JSON object")
+        return data
+
+
+async def map_bounded(items: Sequence[T], worker: Callable[[T], Awaitable[R]],
+                      concurrency: int) -> list[R]:
+    """`worker` over `items` with at most `concurrency` running; results in input order.
+
+    Concurrency 1 runs one at a time without tasks. An exception from a worker cancels the
+    others and propagates.
+    """
+    if concurrency <= 1:
+        return [await worker(item) for item in items]
+    gate = asyncio.Semaphore(concurrency)
+
+    async def bounded(item: T) -> R:
+        async with gate:
+            return await worker(item)
+
+    tasks = [asyncio.ensure_future(bounded(item)) for item in items]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

@@ -1,0 +1,358 @@
+"""A loopback NGC API for tests: catalog pages, key validation and per-model repo endpoints.
+
+Data comes from model documents (the contract's fields plus NGC's extra fields), built from
+the recorded 186-model snapshot or from any list of entries. Faults are scripted per path:
+status codes (with or without Retry-After), slow answers, connection resets mid-body,
+malformed or truncated JSON, replacement bodies; each with `after` (let N through first)
+and `times` (then fault N requests). New endpoints can be added with `route()`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from generator import yamlio
+from tests.helpers import EU_LIST, FAKE_KEY, FIXTURES, SNAPSHOT
+
+RECORDED = FIXTURES / "ngc"
+CONTRACT = ("name", "displayName", "shortDescription", "namespace", "tags", "latestTag",
+            "updatedDate")
+
+
+@dataclass
+class Fault:
+    """One scripted misbehaviour for requests whose path (with query) matches a pattern.
+
+    kind: `status` (answer `status`, optional Retry-After), `slow` (sleep `delay` first),
+    `reset` (cut the connection mid-body), `malformed` (200 with non-JSON), `truncated`
+    (200 with the real JSON cut in half), `body` (200 with `body` as JSON).
+    """
+
+    kind: str = "status"
+    status: int = 503
+    times: int | None = None
+    after: int = 0
+    retry_after: str | None = None
+    delay: float = 0.0
+    body: Any = None
+    seen: int = 0
+    fired: int = 0
+
+    def take(self) -> bool:
+        """Count a matching request; True when this one gets the fault."""
+        self.seen += 1
+        if self.seen <= self.after:
+            return False
+        if self.times is not None and self.fired >= self.times:
+            return False
+        self.fired += 1
+        return True
+
+
+@dataclass
+class Answer:
+    """What a route answers."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200) -> Answer:
+        return cls(status, json.dumps(data).encode(), {"Content-Type": "application/json"})
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request the server received."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a deep listen backlog: bursts of concurrent connections
+    daemon_threads = True
+
+
+Route = Callable[["NgcServer", "re.Match[str]", Seen], Answer]
+
+
+def repo_doc(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """An NGC repo answer for a contract entry: the contract fields plus NGC's extras."""
+    doc = {k: entry[k] for k in CONTRACT}
+    doc.update({
+        "description": f"# {entry['displayName']}\n\nLong markdown description.",
+        "labels": ["NVIDIA NIM"], "isPublic": True, "hasSignedTag": True,
+        "latestArchitectureVariants": [
+            {"architecture": "amd64", "os": "linux", "digest": "sha256:" + "0" * 64}],
+    })
+    return doc
+
+
+def snapshot_docs() -> list[dict[str, Any]]:
+    """The 186 snapshot entries (with their euRestricted flag), in file order."""
+    cm = yamlio.load_one(SNAPSHOT.read_text("utf-8"), str(SNAPSHOT))
+    return [json.loads(v) for v in cm["data"].values()]
+
+
+def eu_resource_ids() -> set[str]:
+    """The resource ids of the recorded EU list."""
+    return {item["resourceId"] for item in json.loads(EU_LIST.read_text("utf-8"))}
+
+
+class NgcServer:
+    """The test double: `with NgcServer.from_snapshot() as ngc: ... ngc.base_url ...`."""
+
+    def __init__(self, entries: Iterable[Mapping[str, Any]] = (), *, page_size: int | None = None,
+                 eu: bool = False, eu_restricted: Iterable[str] = (), latency: float = 0.0,
+                 keys: Iterable[str] = (FAKE_KEY,), scored: int = 2) -> None:
+        self.page_size = page_size
+        self.eu = eu
+        self.eu_restricted = set(eu_restricted)
+        self.latency = latency
+        self.keys = set(keys)
+        self.scored = scored
+        self.lock = threading.Lock()
+        self.requests: list[Seen] = []
+        self.faults: list[tuple[re.Pattern[str], Fault]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.caller_info = json.loads((RECORDED / "key_validation.json").read_text("utf-8"))
+        self.routes: list[tuple[str, re.Pattern[str], Route]] = []
+        self.docs: dict[str, dict[str, Any]] = {}
+        self.resources: list[dict[str, Any]] = []
+        self.set_entries(entries)
+        self.route("GET", r"/v2/search/catalog/resources/CONTAINER", _catalog)
+        self.route("POST", r"/v3/keys/get-caller-info", _caller)
+        self.route("GET", r"/v2/org/([^/]+)/team/([^/]+)/repos/([^/?]+)", _repo)
+        self.route("GET", r"/v2/org/([^/]+)/repos/([^/?]+)", _repo)
+        self._httpd: ThreadingHTTPServer | None = None
+
+    @classmethod
+    def from_snapshot(cls, **kwargs: Any) -> NgcServer:
+        """Every model of the recorded snapshot; `eu=True` answers 451 for the EU list."""
+        kwargs.setdefault("eu_restricted", eu_resource_ids())
+        return cls(snapshot_docs(), **kwargs)
+
+    # data -------------------------------------------------------------------------------
+    def set_entries(self, entries: Iterable[Mapping[str, Any]]) -> None:
+        """Replace the catalog with these contract entries (repo docs built from them)."""
+        with self.lock:
+            self.docs, self.resources = {}, []
+        for entry in entries:
+            self.add_model(repo_doc(entry))
+
+    def add_model(self, doc: dict[str, Any], *, latest_tag: bool = True) -> str:
+        """Add a repo document and its catalog resource; returns its resource id."""
+        rid = f"{doc['namespace']}/{doc['name']}"
+        parts = rid.split("/")
+        attributes = [{"key": "size", "value": "1000"}]
+        if latest_tag:
+            attributes.insert(0, {"key": "latestTag", "value": doc.get("latestTag", "")})
+        resource = {"orgName": parts[0], "teamName": parts[1] if len(parts) == 3 else None,
+                    "resourceId": rid, "name": doc["name"],
+                    "displayName": doc.get("displayName", doc["name"]),
+                    "resourceType": "CONTAINER", "attributes": attributes,
+                    "description": doc.get("shortDescription", "")}
+        with self.lock:
+            self.docs[rid] = doc
+            self.resources.append(resource)
+        return rid
+
+    def remove_model(self, rid: str) -> None:
+        """The repo endpoint of `rid` answers 404 from now on (it stays in the catalog)."""
+        with self.lock:
+            self.docs.pop(rid, None)
+
+    # knobs ------------------------------------------------------------------------------
+    def fault(self, pattern: str, fault: Fault | None = None, **kwargs: Any) -> Fault:
+        """Script a fault for paths matching the regex `pattern` (searched, URL-decoded)."""
+        fault = fault or Fault(**kwargs)
+        with self.lock:
+            self.faults.append((re.compile(pattern), fault))
+        return fault
+
+    def route(self, method: str, pattern: str, handler: Route) -> None:
+        """Serve `method` requests whose path fully matches `pattern` with `handler`."""
+        self.routes.insert(0, (method, re.compile(pattern), handler))
+
+    def count(self, pattern: str = "") -> int:
+        """How many requests so far had a path (with query) matching `pattern`."""
+        regex = re.compile(pattern)
+        with self.lock:
+            return sum(1 for r in self.requests if regex.search(r.path))
+
+    # lifecycle --------------------------------------------------------------------------
+    def start(self) -> NgcServer:
+        httpd = _Server(("127.0.0.1", 0), _Handler)
+        httpd.ngc = self  # type: ignore[attr-defined]
+        threading.Thread(target=httpd.serve_forever, name="ngc-server", daemon=True).start()
+        self._httpd = httpd
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> NgcServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "start() the server first"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    # request handling -------------------------------------------------------------------
+    def _fault_for(self, path: str) -> Fault | None:
+        with self.lock:
+            for regex, fault in self.faults:
+                if regex.search(path) and fault.take():
+                    return fault
+        return None
+
+    def answer(self, seen: Seen) -> Answer:
+        """Route a request to its handler (404 when none matches)."""
+        bare = urlsplit(seen.path).path
+        for method, regex, handler in self.routes:
+            match = regex.fullmatch(bare)
+            if match and method == seen.method:
+                return handler(self, match, seen)
+        return Answer.json({"error": "no such endpoint"}, 404)
+
+    def authorised(self, seen: Seen) -> bool:
+        auth = seen.headers.get("Authorization", "")
+        return auth.startswith("Bearer ") and auth[len("Bearer "):] in self.keys
+
+
+def _catalog(server: NgcServer, match: re.Match[str], seen: Seen) -> Answer:
+    query = parse_qs(urlsplit(seen.path).query)
+    q = json.loads(query.get("q", ["{}"])[0])
+    page = int(q.get("page", 0))
+    size = server.page_size or int(q.get("pageSize", 25))
+    with server.lock:
+        resources = list(server.resources)
+    pages = -(-len(resources) // size)
+    chunk = resources[page * size:(page + 1) * size]
+    return Answer.json({
+        "resultTotal": len(resources), "resultPageTotal": pages,
+        "params": {"page": page, "pageSize": size, "query": q.get("query", "")},
+        "results": [
+            {"groupValue": "_scored", "totalCount": server.scored,
+             "resources": resources[:server.scored]},
+            {"groupValue": "CONTAINER", "totalCount": len(resources), "resources": chunk},
+        ],
+    })
+
+
+def _caller(server: NgcServer, match: re.Match[str], seen: Seen) -> Answer:
+    form = parse_qs(seen.body.decode("utf-8", "replace"))
+    ok = (server.authorised(seen) and form.get("credentials", [""])[0] in server.keys
+          and seen.headers.get("Content-Type") == "application/x-www-form-urlencoded")
+    if not ok:
+        return Answer.json({"requestStatus": {"statusCode": "UNAUTHORIZED"}}, 401)
+    return Answer.json(server.caller_info)
+
+
+def _repo(server: NgcServer, match: re.Match[str], seen: Seen) -> Answer:
+    if not server.authorised(seen):
+        return Answer.json({"requestStatus": {"statusCode": "UNAUTHORIZED"}}, 401)
+    rid = "/".join(match.groups())
+    if server.eu and rid in server.eu_restricted:
+        return Answer(451)
+    with server.lock:
+        doc = server.docs.get(rid)
+    if doc is None:
+        return Answer.json({"requestStatus": {"statusCode": "NOT_FOUND"}}, 404)
+    return Answer.json(doc)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: ThreadingHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in separate writes: without this, Nagle's algorithm and
+        # delayed ACKs add ~40 ms to every answer
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _send(self, answer: Answer) -> None:
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+    def _reset(self, answer: Answer) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer.body) + 100))
+        self.end_headers()
+        self.wfile.write(answer.body[: len(answer.body) // 2])
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+
+    def _handle(self) -> None:
+        ngc: NgcServer = self.server.ngc  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        seen = Seen(self.command, unquote(self.path), dict(self.headers.items()),
+                    self.rfile.read(length) if length else b"")
+        with ngc.lock:
+            ngc.requests.append(seen)
+            ngc.in_flight += 1
+            ngc.max_in_flight = max(ngc.max_in_flight, ngc.in_flight)
+        try:
+            if ngc.latency:
+                time.sleep(ngc.latency)
+            fault = ngc._fault_for(seen.path)
+            if fault is not None and fault.kind == "status":
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                body = b"" if fault.status == 451 else b'{"error": "injected"}'
+                self._send(Answer(fault.status, body, headers))
+                return
+            if fault is not None and fault.kind == "slow":
+                time.sleep(fault.delay)
+            if fault is not None and fault.kind == "body":
+                self._send(Answer.json(fault.body))
+                return
+            answer = ngc.answer(seen)
+            if fault is not None and fault.kind == "malformed":
+                answer = Answer(200, b"<html>Gateway error</html>",
+                                {"Content-Type": "application/json"})
+            elif fault is not None and fault.kind == "truncated":
+                answer = Answer(200, answer.body[: len(answer.body) // 2], answer.headers)
+            elif fault is not None and fault.kind == "reset":
+                self._reset(answer)
+                return
+            self._send(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        finally:
+            with ngc.lock:
+                ngc.in_flight -= 1
+
+    do_GET = _handle
+    do_POST = _handle
