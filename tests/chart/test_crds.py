@@ -1,0 +1,48 @@
+"""Chart output validates, strictly, against the upstream CRDs in ../shared/crds (as render's)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.chart.support import helm_template, write_values
+from tests.helpers import EXAMPLES
+
+EXAMPLE_CONFIGS = sorted(EXAMPLES.glob("*/nim-gitops.yaml"))
+
+
+@pytest.fixture(scope="module")
+def validate(request: pytest.FixtureRequest) -> Any:
+    """`validate_objects` bound to the CRD schemas (the validate package's interface)."""
+    module = pytest.importorskip("generator.validate")
+    try:
+        schemas = request.getfixturevalue("crd_schemas")
+    except pytest.FixtureLookupError:
+        pytest.skip("the crd_schemas fixture is not in tests/conftest.py yet")
+    options = module.ValidateOptions(schema_locations=(schemas,), strict=True)
+    return lambda objects: list(module.validate_objects(objects, options))
+
+
+def _objects(text: str) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=[p.parent.name for p in EXAMPLE_CONFIGS])
+def test_chart_output_validates(validate: Any, chart_dir: Path, config: Path,
+                                tmp_path: Path) -> None:
+    values = write_values(config, tmp_path / "values.yaml")
+    objects = _objects(helm_template(chart_dir, values))
+    assert objects
+    assert validate(objects) == []
+
+
+def test_validation_can_fail(validate: Any, chart_dir: Path, tmp_path: Path) -> None:
+    values = write_values(EXAMPLES / "quickstart/nim-gitops.yaml", tmp_path / "values.yaml")
+    objects = _objects(helm_template(chart_dir, values))
+    broken = copy.deepcopy(next(o for o in objects if o["kind"] == "ExternalSecret"))
+    broken["spec"]["refreshIntervall"] = "1h"
+    assert validate([broken]) != []
