@@ -94,3 +94,34 @@ def service_options(func: F) -> F:
     func = click.option("--ngc-url", default=DEFAULT_NGC_URL, show_default=True,
                         metavar="URL", help="NGC API base URL (mirrors, proxies, tests).")(func)
     return key_options(func)
+
+
+def _looks_like_key(arg: str) -> bool:
+    """An argument that is probably a key: an `nvapi-` token or a long unbroken word."""
+    if PREFIX in arg.lower():
+        return True
+    return not arg.startswith("-") and len(arg) >= 32 and " " not in arg
+
+
+class KeySafeCommand(click.Command):
+    """A command that never echoes an argument that looks like a key in a usage error.
+
+    Someone used to the reference script may pass the key as an argument; click's "unexpected
+    extra argument" message would print it back.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        secrets = [a for a in args if _looks_like_key(a)]
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            message = exc.format_message()
+            leaked = [s for s in secrets if s in message]
+            if not leaked:
+                raise
+            for secret in leaked:
+                redact.register(secret)
+                message = message.replace(secret, redact.MASK)
+            raise click.UsageError(
+                f"{message}; the API key is never an argument: use ${ENV}, --api-key-file "
+                "or --api-key-stdin", ctx) from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from generator.keys import service_options
+from generator.keys import KeySafeCommand, service_options
 
 
 @click.group()
@@ -14,7 +14,7 @@ def key() -> None:
     """Check NGC API keys before they are stored."""
 
 
-@key.command()
+@key.command(cls=KeySafeCommand)
 @service_options
 def validate(api_key_file: Path | None, api_key_stdin: bool, ngc_url: str, timeout: float,
              retries: int, backoff: float) -> int:

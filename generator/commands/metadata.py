@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
-from generator.keys import service_options
+from generator.keys import KeySafeCommand, service_options
 
 if TYPE_CHECKING:
     from generator.ngc import NgcSettings
@@ -38,7 +38,7 @@ def metadata() -> None:
     """Build the model metadata ConfigMap from NVIDIA's NGC API, check and compare it."""
 
 
-@metadata.command()
+@metadata.command(cls=KeySafeCommand)
 @click.option("--output", "-o", required=True, metavar="FILE", help="ConfigMap file, - for stdout.")
 @click.option("--name", default="nim-models-data", show_default=True, help="ConfigMap name.")
 @click.option("--namespace", help="ConfigMap namespace (omitted by default).")
@@ -74,7 +74,7 @@ def generate(output: str, name: str, namespace: str | None, eu_restricted: Path 
     return 0
 
 
-@metadata.command("detect-eu")
+@metadata.command("detect-eu", cls=KeySafeCommand)
 @click.option("--output", "-o", required=True, metavar="FILE", help="EU list file, - for stdout.")
 @_probe_options
 def detect_eu(output: str, concurrency: int, allow_partial: bool, exclude: tuple[str, ...],

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
 
 from generator.errors import AuthenticationError, RemoteServiceError
 from generator.ngc import NgcSettings
@@ -98,9 +98,9 @@ class NgcClient:
         cap = max(self.settings.max_backoff, 0.0)
         if isinstance(exc, Retryable) and exc.retry_after is not None:
             return min(exc.retry_after, MAX_RETRY_AFTER)
-        expo = wait_exponential_jitter(initial=self.settings.backoff, max=cap,
-                                       jitter=self.settings.backoff)
-        return float(expo(state))
+        base = self.settings.backoff
+        expo: float = min(cap, base * 2.0 ** (state.attempt_number - 1))
+        return expo + random.uniform(0, base)  # jitter spreads retries of parallel requests
 
     def _check(self, response: httpx.Response, what: str, key_check: bool) -> Any:
         code = response.status_code
