@@ -18,10 +18,12 @@ class Run:
     peak_mb: float
     returncode: int
     stdout: bytes
+    timed_out: bool = False
 
 
-def measure(cmd: Sequence[str], *, stdin: bytes | None = None) -> Run:
-    """Run `cmd` to completion; stdout is captured, stderr discarded."""
+def measure(cmd: Sequence[str], *, stdin: bytes | None = None,
+            timeout: float | None = None) -> Run:
+    """Run `cmd` to completion (or kill it after `timeout` s); stdout captured, stderr dropped."""
     start = time.perf_counter()
     proc = subprocess.Popen(list(cmd), stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -35,14 +37,21 @@ def measure(cmd: Sequence[str], *, stdin: bytes | None = None) -> Run:
 
         feeder = threading.Thread(target=feed)
         feeder.start()
+    killer = threading.Timer(timeout, proc.kill) if timeout else None
+    if killer:
+        killer.start()
     assert proc.stdout is not None
     out = proc.stdout.read()
     proc.stdout.close()
     if feeder:
         feeder.join()
     _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if killer:
+        killer.cancel()
+    timed_out = timeout is not None and seconds >= timeout and os.WIFSIGNALED(status)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(time.perf_counter() - start, usage.ru_maxrss / 1024, proc.returncode, out)
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out, timed_out)
 
 
 def best_of(cmd: Sequence[str], runs: int = 5) -> float:
