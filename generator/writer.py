@@ -8,7 +8,9 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator.errors import InvalidInputError
+from generator.errors import CheckFailedError, InvalidInputError
+
+MAX_LISTED = 20
 
 
 def atomic_write(path: Path | str, text: str) -> None:
@@ -48,4 +50,26 @@ def write_tree(root: Path, files: Mapping[str, str]) -> list[str]:
             continue
         atomic_write(target, text)
         changed.append(rel)
+    return changed
+
+
+def check_tree(root: Path, files: Mapping[str, str], stale: list[str], what: str) -> None:
+    """Raise CheckFailedError naming the files under `root` that differ from `files`.
+
+    `stale` are files an earlier run wrote that the current one no longer produces.
+    """
+    differ = [rel for rel, text in sorted(files.items())
+              if not (root / rel).is_file() or (root / rel).read_text("utf-8") != text]
+    problems = [f"changed: {rel}" for rel in differ] + [f"stale: {rel}" for rel in stale]
+    if problems:
+        more = " ..." if len(problems) > MAX_LISTED else ""
+        raise CheckFailedError(f"{root} is out of date with {what} ({len(problems)} files): "
+                               + "; ".join(problems[:MAX_LISTED]) + more)
+
+
+def replace_tree(root: Path, files: Mapping[str, str], stale: list[str]) -> list[str]:
+    """Write `files` under `root` and remove the `stale` ones; return the paths written."""
+    changed = write_tree(root, files)
+    for rel in stale:
+        (root / rel).unlink()
     return changed

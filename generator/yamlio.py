@@ -9,6 +9,7 @@ parser could read as something else (`yes`, `1e3`, `0755`, `null`) quoted.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -106,21 +107,28 @@ def _yaml_error(exc: yaml.YAMLError, source: str) -> InvalidInputError:
     return InvalidInputError(" ".join(message.split()), source=source, line=line)
 
 
-def _iter_documents(text: str, source: str) -> Iterator[Any]:
+@contextmanager
+def _parsing(text: str, source: str) -> Iterator[SafeLoader]:
+    """A loader for `text` whose parse errors become one-line InvalidInputErrors."""
     loader = SafeLoader(text)
-    has_aliases = "*" in text
     try:
-        while loader.check_data():
-            data = loader.get_data()
-            if has_aliases:
-                _check_expansion(data, source)
-            yield data
+        yield loader
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, source) from None
     except RecursionError:
         raise InvalidInputError("YAML nesting is too deep", source=source) from None
     finally:
         loader.dispose()
+
+
+def _iter_documents(text: str, source: str) -> Iterator[Any]:
+    has_aliases = "*" in text
+    with _parsing(text, source) as loader:
+        while loader.check_data():
+            data = loader.get_data()
+            if has_aliases:
+                _check_expansion(data, source)
+            yield data
 
 
 def load_all(text: str, source: str) -> list[Any]:
@@ -168,18 +176,11 @@ def decode(raw: bytes, source: str) -> str:
 
 def load_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
     """Load one document and map each field path (tuple of keys/indexes) to its 1-based line."""
-    loader = SafeLoader(text)
-    try:
+    with _parsing(text, source) as loader:
         node = loader.get_single_node()
         if node is None:
             return None, {}
         data = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, source) from None
-    except RecursionError:
-        raise InvalidInputError("YAML nesting is too deep", source=source) from None
-    finally:
-        loader.dispose()
     _check_expansion(data, source)
     lines: dict[tuple[str | int, ...], int] = {}
     _walk_lines(node, (), lines, set())

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.errors import CheckFailedError, InvalidInputError
+from generator.errors import InvalidInputError
 
 CATALOG_HELP = "Metadata ConfigMap to embed instead of the sample catalog."
 
@@ -22,24 +22,17 @@ def chart(catalog: Path | None, output: Path, check: bool) -> int:
     """Write the nim-gitops Helm chart into DIR (same objects as `nim-gitops render`)."""
     from generator.chart.build import CHART_NAME, chart_files
     from generator.chart.values import chart_catalog
-    from generator.writer import write_tree
+    from generator.writer import check_tree, replace_tree
 
     cat, name = chart_catalog(catalog)
     files = chart_files(cat, name)
     existing = _chart_tree(output, CHART_NAME)
     stale = sorted(existing - set(files))
     if check:
-        differ = [rel for rel, text in files.items()
-                  if not (output / rel).is_file() or (output / rel).read_text("utf-8") != text]
-        problems = [f"changed: {rel}" for rel in differ] + [f"stale: {rel}" for rel in stale]
-        if problems:
-            raise CheckFailedError(f"{output} is out of date ({len(problems)} files): "
-                                   + "; ".join(problems[:20]))
+        check_tree(output, files, stale, "its sources")
         console.info(f"{output} is up to date ({len(files)} files)")
         return 0
-    changed = write_tree(output, files)
-    for rel in stale:
-        (output / rel).unlink()
+    changed = replace_tree(output, files, stale)
     console.info(f"wrote the {CHART_NAME} chart ({len(cat)} models) into {output} "
                  f"({len(changed)} files written, {len(stale)} stale removed)")
     return 0

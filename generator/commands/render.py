@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.errors import CheckFailedError
 
 
 @click.command()
@@ -23,7 +22,7 @@ def render(config: Path, output: str, catalog: Path | None, check: bool) -> int:
     from generator.pipeline import plan_from_file
     from generator.render import render_objects
     from generator.render.kustomize import generated_files, kustomize_files, stream
-    from generator.writer import atomic_write, write_tree
+    from generator.writer import atomic_write, check_tree, replace_tree
 
     plan = plan_from_file(config, catalog)
     for warning in plan.warnings:
@@ -38,19 +37,10 @@ def render(config: Path, output: str, catalog: Path | None, check: bool) -> int:
     files = kustomize_files(objects)
     stale = sorted(generated_files(root) - set(files))
     if check:
-        differ = [rel for rel, text in sorted(files.items())
-                  if not (root / rel).is_file() or (root / rel).read_text("utf-8") != text]
-        problems = [f"changed: {rel}" for rel in differ] + [f"stale: {rel}" for rel in stale]
-        if problems:
-            raise CheckFailedError(
-                f"{root} is out of date with {config} ({len(problems)} files): "
-                + "; ".join(problems[:20]) + (" ..." if len(problems) > 20 else "")
-            )
+        check_tree(root, files, stale, str(config))
         console.info(f"{root} is up to date ({len(files)} files)")
         return 0
-    changed = write_tree(root, files)
-    for rel in stale:
-        (root / rel).unlink()
+    changed = replace_tree(root, files, stale)
     console.info(f"rendered {len(objects)} objects into {root} "
                  f"({len(changed)} files written, {len(stale)} stale removed)")
     return 0
