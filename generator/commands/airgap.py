@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
+from generator.keys import KeySafeCommand, key_options
 
 if TYPE_CHECKING:
     from generator.airgap.images import Image
@@ -74,13 +75,11 @@ def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
     return 0
 
 
-@airgap.command()
+@airgap.command(cls=KeySafeCommand)
 @click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
               help="Metadata ConfigMap to use instead of the one the config names.")
-@click.option("--api-key-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Read the NGC API key from this file (default: $NGC_API_KEY).")
-@click.option("--api-key-stdin", is_flag=True, help="Read the NGC API key from stdin.")
+@key_options
 @click.option("--registry-url", default="https://nvcr.io", show_default=True,
               help="Registry API base URL.")
 @click.option("--jobs", default=4, show_default=True, type=click.IntRange(1, 32),
@@ -89,11 +88,11 @@ def lock(config: Path, catalog: Path | None, api_key_file: Path | None, api_key_
          registry_url: str, jobs: int) -> int:
     """Pin every image of CONFIG to its manifest digest in <config-stem>.lock.yaml."""
     from generator import catalog as catalog_mod
-    from generator.airgap.apikey import read_key
     from generator.airgap.images import plan_images
     from generator.airgap.lock import lock_path, lock_text, read_lock
     from generator.airgap.registry import RegistrySettings, resolve_digests
     from generator.config import load_config
+    from generator.keys import read_key
     from generator.resolve import resolve
     from generator.writer import atomic_write
 
