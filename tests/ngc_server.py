@@ -35,7 +35,10 @@ class Fault:
 
     kind: `status` (answer `status`, optional Retry-After), `slow` (sleep `delay` first),
     `reset` (cut the connection mid-body), `malformed` (200 with non-JSON), `truncated`
-    (200 with the real JSON cut in half), `body` (200 with `body` as JSON).
+    (200 with the real JSON cut in half), `body` (200 with `body` as JSON), `action` (call
+    `action(server)` first, then answer normally: the catalog changes under the client).
+    With `per_path`, `after` and `times` count each distinct path on its own (every model
+    gets the same burst), otherwise all matching requests together.
     """
 
     kind: str = "status"
@@ -45,16 +48,22 @@ class Fault:
     retry_after: str | None = None
     delay: float = 0.0
     body: Any = None
+    action: Callable[[NgcServer], None] | None = None
+    per_path: bool = False
     seen: int = 0
     fired: int = 0
+    _by_path: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
-    def take(self) -> bool:
+    def take(self, path: str = "") -> bool:
         """Count a matching request; True when this one gets the fault."""
         self.seen += 1
-        if self.seen <= self.after:
+        counts = self._by_path.setdefault(path if self.per_path else "", [0, 0])
+        counts[0] += 1
+        if counts[0] <= self.after:
             return False
-        if self.times is not None and self.fired >= self.times:
+        if self.times is not None and counts[1] >= self.times:
             return False
+        counts[1] += 1
         self.fired += 1
         return True
 
@@ -85,6 +94,13 @@ class Seen:
 class _Server(ThreadingHTTPServer):
     request_queue_size = 256  # a deep listen backlog: bursts of concurrent connections
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (a cancelled run) is not the server's error."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 Route = Callable[["NgcServer", "re.Match[str]", Seen], Answer]
@@ -155,8 +171,10 @@ class NgcServer:
         for entry in entries:
             self.add_model(repo_doc(entry))
 
-    def add_model(self, doc: dict[str, Any], *, latest_tag: bool = True) -> str:
-        """Add a repo document and its catalog resource; returns its resource id."""
+    def add_model(self, doc: dict[str, Any], *, latest_tag: bool = True,
+                  position: int | None = None) -> str:
+        """Add a repo document and its catalog resource (at the end, or at `position` of
+        the catalog order); returns its resource id."""
         rid = f"{doc['namespace']}/{doc['name']}"
         parts = rid.split("/")
         attributes = [{"key": "size", "value": "1000"}]
@@ -169,13 +187,19 @@ class NgcServer:
                     "description": doc.get("shortDescription", "")}
         with self.lock:
             self.docs[rid] = doc
-            self.resources.append(resource)
+            if position is None:
+                self.resources.append(resource)
+            else:
+                self.resources.insert(position, resource)
         return rid
 
-    def remove_model(self, rid: str) -> None:
-        """The repo endpoint of `rid` answers 404 from now on (it stays in the catalog)."""
+    def remove_model(self, rid: str, *, from_catalog: bool = False) -> None:
+        """The repo endpoint of `rid` answers 404 from now on; it stays in the catalog
+        unless `from_catalog`."""
         with self.lock:
             self.docs.pop(rid, None)
+            if from_catalog:
+                self.resources = [r for r in self.resources if r["resourceId"] != rid]
 
     # knobs ------------------------------------------------------------------------------
     def fault(self, pattern: str, fault: Fault | None = None, **kwargs: Any) -> Fault:
@@ -224,7 +248,7 @@ class NgcServer:
     def _fault_for(self, path: str) -> Fault | None:
         with self.lock:
             for regex, fault in self.faults:
-                if regex.search(path) and fault.take():
+                if regex.search(path) and fault.take(urlsplit(path).path):
                     return fault
         return None
 
@@ -335,6 +359,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault is not None and fault.kind == "slow":
                 time.sleep(fault.delay)
+            if fault is not None and fault.kind == "action" and fault.action is not None:
+                fault.action(ngc)
             if fault is not None and fault.kind == "body":
                 self._send(Answer.json(fault.body))
                 return

@@ -11,6 +11,7 @@ from generator.ngc.client import NgcClient
 
 GROUP = "CONTAINER"
 MAX_PAGES = 10_000
+PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ def page_resources(page: dict[str, Any]) -> list[Resource]:
     return found
 
 
+class CatalogChanged(RemoteServiceError):
+    """The catalog changed while its pages were read (offset paging then skips or repeats)."""
+
+
 def _page_numbers(page: dict[str, Any], asked: int) -> tuple[int, int]:
     params = page.get("params")
     number = params.get("page") if isinstance(params, dict) else None
@@ -84,32 +89,50 @@ def _page_numbers(page: dict[str, Any], asked: int) -> tuple[int, int]:
     return number, total
 
 
-async def discover(client: NgcClient) -> list[Resource]:
-    """Every catalog resource with a latest tag, paging until `page >= resultPageTotal - 1`.
-
-    Identical repeats (the same `resourceId`) are dropped; a catalog whose page count changes
-    while it is read is refused rather than half-read.
-    """
+async def _read_catalog(client: NgcClient) -> list[Resource]:
+    """One pass over the pages; `CatalogChanged` when the totals move or pages overlap."""
     resources: dict[str, Resource] = {}
-    pages: int | None = None
+    first: tuple[int, Any] | None = None
     asked = 0
     while True:
         page = await client.catalog_page(asked)
         number, total = _page_numbers(page, asked)
-        if pages is None:
-            pages = total
-        elif total != pages:
-            raise RemoteServiceError(
-                f"the catalog changed while it was read ({pages} pages, then {total}); "
-                "run again")
-        for resource in page_resources(page):
-            resources.setdefault(resource.resource_id, resource)
+        counts = (total, page.get("resultTotal"))
+        if first is None:
+            first = counts
+        elif counts != first:
+            raise CatalogChanged(
+                f"the catalog changed while it was read ({first[0]} pages and "
+                f"{first[1]} resources, then {total} and {counts[1]})")
+        found = {r.resource_id: r for r in page_resources(page)}
+        overlap = sorted(set(found) & set(resources))
+        if overlap:  # an entry moved to a later page: something was inserted before it
+            raise CatalogChanged(f"catalog page {number} repeats {overlap[0]} from an "
+                                 "earlier page: the catalog changed while it was read")
+        resources.update(found)
         if number >= total - 1:
             break
         asked += 1
         if asked >= MAX_PAGES:
             raise RemoteServiceError(f"the catalog has more than {MAX_PAGES} pages")
     return sorted(resources.values(), key=lambda r: r.resource_id)
+
+
+async def discover(client: NgcClient, passes: int = PASSES) -> list[Resource]:
+    """Every catalog resource with a latest tag, paging until `page >= resultPageTotal - 1`.
+
+    Repeats within a page are dropped. When the catalog changes while it is read (page or
+    resource totals move, or a later page repeats an earlier one), it is read again from the
+    first page, up to `passes` times in all, then refused rather than half-read.
+    """
+    for attempt in range(1, passes + 1):
+        try:
+            return await _read_catalog(client)
+        except CatalogChanged as exc:
+            if attempt == passes:
+                raise CatalogChanged(f"{exc}; it kept changing over {passes} reads, "
+                                     "run again later") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def name_collisions(resources: Iterable[Resource]) -> dict[str, list[str]]:

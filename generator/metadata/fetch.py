@@ -72,6 +72,13 @@ def entry_from_repo(resource: Resource, doc: dict[str, Any]) -> ModelEntry:
     )
 
 
+def _reason(exc: Exception, resource: Resource) -> str:
+    """The error text without the resource id it starts with (the report names it)."""
+    text = str(exc)
+    prefix = f"{resource.resource_id}: "
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
 def check_collisions(resources: Iterable[Resource]) -> None:
     """Refuse two teams publishing the same repository name (ConfigMap keys are bare names)."""
     clashes = name_collisions(resources)
@@ -111,13 +118,15 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
             except Restricted:
                 result.restricted.append(resource)
             except NotFound as exc:
-                result.failed.append(Failure(resource, str(exc)))
+                result.failed.append(Failure(resource, _reason(exc, resource)))
             except ValueError as exc:
                 result.failed.append(Failure(resource, f"unexpected answer: {exc}"))
-            except AuthenticationError:
-                raise
+            except AuthenticationError as exc:
+                raise AuthenticationError(
+                    f"{exc}, after it was accepted at the start of the run: it has probably "
+                    "expired or been revoked") from None
             except RemoteServiceError as exc:
-                result.failed.append(Failure(resource, str(exc)))
+                result.failed.append(Failure(resource, _reason(exc, resource)))
             finally:
                 bar.advance()
 
@@ -142,8 +151,16 @@ def refuse_failures(result: Probe, allow_partial: bool, what: str) -> None:
     """Refuse to write when models failed for a reason other than 451."""
     if not result.failed or allow_partial:
         return
-    shown = "; ".join(f"{f.resource.resource_id}: {f.reason}" for f in result.failed[:5])
-    more = f" and {len(result.failed) - 5} more" if len(result.failed) > 5 else ""
+    groups: dict[str, list[str]] = {}
+    for failure in result.failed:
+        groups.setdefault(failure.reason, []).append(failure.resource.resource_id)
+    ranked = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    parts = []
+    for reason, ids in ranked[:3]:
+        more = f" and {len(ids) - 3} more" if len(ids) > 3 else ""
+        parts.append(f"{', '.join(ids[:3])}{more}: {reason}")
+    if len(ranked) > 3:
+        parts.append(f"{len(ranked) - 3} other reasons")
     raise RemoteServiceError(
-        f"{len(result.failed)} of {result.discovered} models failed ({shown}{more}); "
+        f"{len(result.failed)} of {result.discovered} models failed ({'; '.join(parts)}); "
         f"{what} not written (use --allow-partial to write without them)")

@@ -1,7 +1,8 @@
 """The NGC HTTP client: one `httpx.AsyncClient`, bounded concurrency, retries with backoff.
 
 Retries (tenacity, exponential backoff with jitter, bounded attempts) cover 429, 5xx,
-malformed bodies and transport errors; `Retry-After` is honoured. 401/403 abort with
+malformed bodies and transport errors; `Retry-After` is honoured up to
+`MAX_RETRY_AFTER` (a longer wait fails at once). 401/403 abort with
 `AuthenticationError`; 451 raises `Restricted`. The key only ever travels in the
 Authorization header (and, for key validation, the form body NGC asks for).
 """
@@ -114,8 +115,12 @@ class NgcClient:
         if code == 451:
             raise Restricted(what)
         if code == 429 or code >= 500:
-            raise Retryable(f"{what}: HTTP {code}",
-                            parse_retry_after(response.headers.get("Retry-After")))
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            if wait is not None and wait > MAX_RETRY_AFTER:
+                raise RemoteServiceError(
+                    f"{what}: HTTP {code} and NGC asks to retry after {wait:.0f}s, longer than "
+                    f"a run waits ({MAX_RETRY_AFTER:g}s); try again later")
+            raise Retryable(f"{what}: HTTP {code}", wait)
         if code == 404:
             raise NotFound(f"{what}: not found (HTTP 404)")
         raise RemoteServiceError(f"{what}: unexpected HTTP {code}")
