@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ import pytest
 from generator import yamlio
 from tests.helpers import EU_LIST, SNAPSHOT, run_cli
 from tests.metadata.conftest import KEY_ENV, entry, snapshot_entries
-from tests.ngc_server import Fault, NgcServer
+from tests.ngc_server import NgcServer, repo_doc
 
 Arrange = Callable[[NgcServer], None]
 REPOS = r"/repos/"
@@ -45,8 +47,6 @@ def _run(server: NgcServer, out: Path, *args: str) -> Any:
 @functools.cache
 def _expected(final: Arrange | None) -> bytes:
     """What a fault-free run writes for the catalog as it is at the end of a case."""
-    import tempfile
-
     with _server() as server, tempfile.TemporaryDirectory() as tmp:
         if final is not None:
             final(server)
@@ -74,8 +74,6 @@ def both(*steps: Arrange) -> Arrange:
 
 def insert_first(server: NgcServer) -> None:
     """A new model appears at the head of the catalog (every later entry shifts a page)."""
-    from tests.ngc_server import repo_doc
-
     server.add_model(repo_doc(entry("brand-new-model", "nim/nvidia")), position=0)
 
 
@@ -85,8 +83,6 @@ def drop_first(server: NgcServer) -> None:
 
 
 def keep_inserting(server: NgcServer) -> None:
-    from tests.ngc_server import repo_doc
-
     server.add_model(repo_doc(entry(f"new-{len(server.resources)}", "nim/nvidia")),
                      position=0)
 
@@ -101,8 +97,6 @@ def gone_entirely(server: NgcServer) -> None:
 
 
 def _http_date(offset: float) -> str:
-    import time
-
     return email.utils.formatdate(time.time() + offset, usegmt=True)
 
 
