@@ -9,3 +9,14 @@ import pytest
 def _no_real_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test ever sees a real NGC key from the developer's environment."""
     monkeypatch.delenv("NGC_API_KEY", raising=False)
+
+
+@pytest.fixture(scope="session")
+def crd_schemas(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A schema directory built by `nim-gitops schemas build` from every CRD in ../shared/crds."""
+    from generator.cli import main
+    from tests.helpers import CRDS
+
+    out = tmp_path_factory.mktemp("crd-schemas")
+    assert main(["schemas", "build", str(CRDS), "-o", str(out)]) == 0
+    return str(out)

@@ -1,0 +1,39 @@
+"""`nim-gitops schemas build`: CRDs -> JSON schemas in kubeconform's layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from generator import console
+
+
+@click.group()
+def schemas() -> None:
+    """JSON schemas for `nim-gitops validate` and kubeconform."""
+
+
+@schemas.command()
+@click.argument("crds", nargs=-1, required=True, metavar="CRD.yaml...|DIR|-")
+@click.option("-o", "--output", required=True, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Schema directory to write (created when missing).")
+@click.option("--filename-format", default="{fullgroup}/{kind}_{version}", show_default=True,
+              help="File name per schema; fields {kind}, {version}, {group} (first label) and "
+                   "{fullgroup}, as in kubeconform's openapi2jsonschema.")
+@click.option("--open/--closed", "open_", default=False, show_default=True,
+              help="Leave objects open instead of closing them with additionalProperties: "
+                   "false (kubeconform closes them).")
+@click.option("--no-nimconfig", is_flag=True,
+              help="Do not add the proposed OdhDashboardConfig spec.nimConfig schema.")
+def build(crds: tuple[str, ...], output: Path, filename_format: str, open_: bool,
+          no_nimconfig: bool) -> int:
+    """Convert CRDs (files, directories, or `kubectl get crd -o yaml` on stdin) to schemas."""
+    from generator.validate.build import check_format, convert_sources, write_schemas
+
+    check_format(filename_format)
+    converted = convert_sources(crds, close=not open_, nimconfig=not no_nimconfig)
+    written = write_schemas(converted, output, filename_format)
+    console.info(f"wrote {len(written)} schemas into {output}")
+    return 0

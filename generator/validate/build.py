@@ -1,0 +1,71 @@
+"""`schemas build`: CRD files (or a `kubectl get crd -o yaml` List) -> a schema directory."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from generator import yamlio
+from generator.errors import InvalidInputError, UsageError
+from generator.validate import builtin
+from generator.validate.crd import (
+    DEFAULT_FORMAT,
+    FORMAT_FIELDS,
+    ConvertedSchema,
+    convert_crd,
+    iter_crds,
+)
+from generator.validate.documents import STDIN, expand_paths
+
+
+def check_format(fmt: str) -> None:
+    """Refuse a filename format with unknown fields or an escape from the directory."""
+    try:
+        sample = fmt.format(**{name: "x" for name in FORMAT_FIELDS})
+    except (KeyError, IndexError, ValueError) as exc:
+        raise UsageError(f"--filename-format {fmt!r}: {exc} (fields: "
+                         f"{', '.join('{' + f + '}' for f in FORMAT_FIELDS)})") from None
+    if sample.startswith("/") or ".." in Path(sample).parts:
+        raise UsageError(f"--filename-format {fmt!r} must stay inside the output directory")
+
+
+def convert_sources(sources: Iterable[str], *, close: bool = True,
+                    nimconfig: bool = True) -> list[ConvertedSchema]:
+    """Every schema of every CRD in the given files, directories or `-`."""
+    out: list[ConvertedSchema] = []
+    for path in expand_paths(sources):
+        source = "<stdin>" if path == STDIN else path
+        text = (yamlio.decode(sys.stdin.buffer.read(), source) if path == STDIN
+                else yamlio.read_text(path))
+        for crd in iter_crds(yamlio.load_all(text, source), source):
+            for converted in convert_crd(crd, source, close=close):
+                if nimconfig and converted.kind == builtin.DASHBOARD_KIND and \
+                        converted.group == builtin.DASHBOARD_GROUP:
+                    converted = ConvertedSchema(converted.group, converted.kind,
+                                                converted.version,
+                                                builtin.with_nimconfig(converted.schema))
+                out.append(converted)
+    if not out:
+        raise InvalidInputError("no CustomResourceDefinition found in the input")
+    return out
+
+
+def write_schemas(schemas: Iterable[ConvertedSchema], out_dir: Path,
+                  fmt: str = DEFAULT_FORMAT) -> list[Path]:
+    """Write each schema under `out_dir`; a name used twice is an error."""
+    from generator.writer import atomic_write
+
+    check_format(fmt)
+    written: dict[Path, str] = {}
+    for schema in schemas:
+        target = out_dir / schema.filename(fmt)
+        what = f"{schema.kind}.{schema.group}/{schema.version}"
+        if target in written and written[target] != what:
+            raise InvalidInputError(f"{written[target]} and {what} both map to {target}; "
+                                    "use a --filename-format with {fullgroup}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, json.dumps(schema.schema, indent=2, sort_keys=True) + "\n")
+        written[target] = what
+    return sorted(written)

@@ -1,0 +1,126 @@
+"""One pass over the input set: schema checks, then policy rules, one `Result` per resource."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.protocols import Validator
+
+from generator.errors import InvalidInputError
+from generator.validate.documents import Document, Loaded, LoadFailure
+from generator.validate.options import ValidateOptions
+from generator.validate.registry import Compiled, SchemaRegistry
+from generator.validate.results import SCHEMA, Finding, Report, Result, Signature, Status
+from generator.validate.rules import NULL_RULE, Context, resolve_skips, run_rules
+from generator.validate.rules.secrets import KEY
+
+SKIPPED_GROUPS = {"kustomize.config.k8s.io": "kustomize build input, not a cluster object"}
+MAX_MESSAGE = 240
+ALWAYS_AT_ROOT = frozenset({"apiVersion", "kind", "metadata"})
+
+
+def _clean(message: str) -> str:
+    """One line, no key material, bounded length."""
+    message = KEY.sub("nvapi-***", " ".join(message.split()))
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
+
+
+def _leaves(error: ValidationError) -> tuple[str, str, Any]:
+    """(JSON path, message, failing instance) of one schema error, looking into oneOf/anyOf."""
+    if error.context:
+        deeper = [e for e in error.context if len(e.absolute_path) > len(error.absolute_path)]
+        if deeper:
+            best = best_match(deeper)
+            others = len({e.json_path for e in error.context}) - 1
+            extra = f" (one of {others + 1} alternatives)" if others else ""
+            return best.json_path, best.message + extra, best.instance
+    return error.json_path, error.message, error.instance
+
+
+class Engine:
+    """Validates documents with one set of options; schemas are compiled once per run."""
+
+    def __init__(self, options: ValidateOptions) -> None:
+        self.options = options
+        self.skip = resolve_skips(options.skip)
+        self.registry = SchemaRegistry(options.schema_locations, options.kubernetes_version,
+                                       options.strict)
+        self.report_nulls = NULL_RULE not in self.skip
+
+    def run(self, loaded: Iterable[Loaded]) -> Report:
+        """Every document checked, in input order."""
+        docs = list(loaded)
+        context = Context(mirrors=self.options.mirrors)
+        for doc in docs:
+            if isinstance(doc, Document):
+                context.add(doc.obj)
+        return Report([self.check(doc, context) for doc in docs])
+
+    def check(self, doc: Loaded, context: Context) -> Result:
+        """The verdict on one document."""
+        if isinstance(doc, LoadFailure):
+            result = Result(doc.source, doc.index, Signature())
+            where = f" (line {doc.line})" if doc.line is not None else ""
+            result.fail(f"{doc.message}{where}")
+            return result
+        obj = doc.obj
+        result = Result(doc.source, doc.index, Signature.of(obj))
+        if not isinstance(obj, dict):
+            result.fail("the document is not an object")
+            return result
+        sig = result.signature
+        if not sig.api_version or not sig.kind:
+            missing = "apiVersion" if not sig.api_version else "kind"
+            result.fail(f"missing {missing!r}", f"$.{missing}")
+            return result
+        if sig.group in SKIPPED_GROUPS:
+            result.status, result.reason = Status.SKIPPED, SKIPPED_GROUPS[sig.group]
+            return result
+        self._schema(obj, result)
+        for rule, path, message in run_rules(obj, context, self.skip):
+            result.add(Finding(path, _clean(message), rule))
+        return result
+
+    def _schema(self, obj: dict[str, Any], result: Result) -> None:
+        sig = result.signature
+        try:
+            compiled = self.registry.lookup(sig.api_version, sig.kind)
+        except InvalidInputError as exc:
+            result.fail(f"cannot use the schema: {exc}")
+            return
+        if compiled is None:
+            if self.options.ignore_missing_schemas:
+                result.status, result.reason = Status.SKIPPED, "no schema"
+            else:
+                searched = self.registry.searched(sig.api_version, sig.kind)
+                looked = f"; looked in {', '.join(searched)}" if searched else (
+                    "; give --schema-location (see `nim-gitops schemas build`) or "
+                    "--ignore-missing-schemas")
+                result.fail(f"no schema for {sig.api_version} {sig.kind}{looked}")
+            return
+        for path, message in self._schema_errors(obj, compiled):
+            result.add(Finding(path, message, SCHEMA))
+
+    def _errors(self, validator: Validator, instance: Any, prefix: str
+                ) -> Iterator[tuple[str, str]]:
+        for error in validator.iter_errors(instance):
+            path, message, failing = _leaves(error)
+            if failing is None and self.report_nulls:
+                continue  # reported once, with its rule, by the null check
+            yield prefix + path[1:], _clean(message)
+
+    def _schema_errors(self, obj: dict[str, Any], compiled: Compiled
+                       ) -> Iterator[tuple[str, str]]:
+        yield from self._errors(compiled.validator, obj, "$")
+        if compiled.core:
+            return
+        if self.options.strict and compiled.root_properties is not None:
+            for key in obj:
+                if key not in compiled.root_properties and key not in ALWAYS_AT_ROOT:
+                    yield f"$.{key}", f"unknown field {key!r} (not in the schema)"
+        metadata = obj.get("metadata")
+        if isinstance(metadata, dict):
+            yield from self._errors(self.registry.object_meta(), metadata, "$.metadata")
+

@@ -1,0 +1,91 @@
+"""Finds the schema of each resource and compiles it once.
+
+Core kinds use the bundled Kubernetes schemas; other kinds the user's locations, in order. An
+OdhDashboardConfig schema gets the project's `spec.nimConfig` (see `builtin`). Validators are
+cached per kind and per schema file, so each file is read and compiled once per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema.protocols import Validator
+from jsonschema.validators import Draft4Validator, Draft202012Validator, validator_for
+
+from generator.validate import builtin
+from generator.validate.core import CoreSchemas
+from generator.validate.locations import SchemaSource, candidates, expand, template_vars
+
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A compiled schema and what the engine needs to know about it."""
+
+    validator: Validator
+    where: str
+    core: bool
+    root_properties: frozenset[str] | None  # None: the root accepts any field
+
+
+def _root_properties(schema: dict[str, Any]) -> frozenset[str] | None:
+    props = schema.get("properties")
+    if not isinstance(props, dict) or "additionalProperties" in schema:
+        return None
+    return frozenset(props)
+
+
+class SchemaRegistry:
+    """Schema lookup with per-run caches."""
+
+    def __init__(self, locations: tuple[str, ...], kubernetes_version: str, strict: bool) -> None:
+        self.core = CoreSchemas(kubernetes_version, strict)
+        self.kubernetes_version = self.core.version
+        self.strict = strict
+        self.locations = locations
+        self.source = SchemaSource()
+        self._by_kind: dict[tuple[str, str], Compiled | None] = {}
+        self._by_path: dict[str, dict[str, Any] | None] = {}
+        self._meta: Validator | None = None
+
+    def searched(self, api_version: str, kind: str) -> list[str]:
+        """Every place looked at for a kind, for the missing-schema message."""
+        values = template_vars(api_version, kind, self.kubernetes_version, self.strict)
+        return [expand(t, values) for loc in self.locations for t in candidates(loc)]
+
+    def lookup(self, api_version: str, kind: str) -> Compiled | None:
+        """The compiled schema of a kind, or None when no location has one."""
+        key = (api_version, kind)
+        if key not in self._by_kind:
+            self._by_kind[key] = self._find(api_version, kind)
+        return self._by_kind[key]
+
+    def _find(self, api_version: str, kind: str) -> Compiled | None:
+        schema = self.core.schema(api_version, kind)
+        if schema is not None:
+            where = f"kubernetes v{self.kubernetes_version} ({kind})"
+            return Compiled(Draft202012Validator(schema), where, True, None)
+        dashboard = builtin.is_dashboard_config(api_version, kind)
+        for target in self.searched(api_version, kind):
+            if target not in self._by_path:
+                self._by_path[target] = self.source.load(target)
+            found = self._by_path[target]
+            if found is not None:
+                return self._compile(builtin.with_nimconfig(found) if dashboard else found,
+                                     target)
+        if dashboard:
+            return self._compile(builtin.fallback_dashboard_schema(), "built-in nimConfig schema")
+        return None
+
+    @staticmethod
+    def _compile(schema: dict[str, Any], where: str) -> Compiled:
+        cls = validator_for(schema, default=Draft4Validator)
+        return Compiled(cls(schema), where, False, _root_properties(schema))
+
+    def object_meta(self) -> Validator:
+        """ObjectMeta of the bundled version: CRD schemas leave `metadata` unchecked."""
+        if self._meta is None:
+            self._meta = Draft202012Validator(self.core.definition(OBJECT_META))
+        return self._meta

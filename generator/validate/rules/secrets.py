@@ -1,0 +1,161 @@
+"""Key hygiene: no NGC key in Git, secret-free Templates, one deployment's secrets per runtime."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from generator.validate.rules.base import Context, Hit, Rule
+from generator.validate.rules.paths import dig, items, jp, kind_of, meta, pod_containers
+
+# an NGC personal key, plain or base64-encoded (`bnZhcGkt` is base64 of `nvapi-`)
+KEY = re.compile(r"nvapi-[A-Za-z0-9_-]{16,}|bnZhcGkt[A-Za-z0-9+/]{16,}")
+KEY_FIELDS = frozenset({"NGC_API_KEY", "api_key", "apiKey", "NGC_CLI_API_KEY"})
+KEY_SECRET = "nim-api-key-"
+PULL_SECRET = "nim-image-pull-"
+SHARED = frozenset({"nvidia-nim-secrets", "ngc-secret", "nvidia-nim-access"})
+RUNTIME_GROUP = "serving.kserve.io"
+
+
+def _strings(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...],
+                                                                      str]]:
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and KEY.search(key):
+                yield (*path, key), key
+            yield from _strings(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, index))
+
+
+def key_material(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
+    """NIM001: no string anywhere looks like an NGC key."""
+    text = context.text(obj)
+    if "nvapi-" not in text and "bnZhcGkt" not in text:
+        return
+    for path, value in _strings(obj, ()):
+        if KEY.search(value):
+            yield jp(*path), ("NGC API key material (nvapi-...) in plain text; keep keys in a "
+                              "secret manager and reference them")
+
+
+def _decoded(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return ""
+
+
+def _pull_secret_for_nvcr(text: str) -> bool:
+    try:
+        auths = json.loads(text).get("auths", {})
+    except (ValueError, AttributeError):
+        return "nvcr.io" in text
+    return isinstance(auths, dict) and any("nvcr.io" in str(host) for host in auths)
+
+
+def secret_with_key(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
+    """NIM002: a core Secret must not carry an NGC key in data or stringData."""
+    if kind_of(obj) != ("", "Secret"):
+        return
+    name = meta(obj, "name")
+    named = name.startswith((KEY_SECRET, PULL_SECRET)) or name in SHARED
+    for field, encoded in (("stringData", False), ("data", True)):
+        values = obj.get(field)
+        if not isinstance(values, dict) or not values:
+            continue
+        for key, value in values.items():
+            text = _decoded(value) if encoded else (value if isinstance(value, str) else "")
+            if (key in KEY_FIELDS or named or KEY.search(text)
+                    or (key == ".dockerconfigjson" and _pull_secret_for_nvcr(text))):
+                yield jp(field, key), (f"Secret {name or '<no name>'} carries an NGC key in "
+                                       f"{field}; commit an ExternalSecret or VaultStaticSecret "
+                                       "instead of the key")
+                break
+
+
+def _runtimes_in_template(obj: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    if kind_of(obj) != ("template.openshift.io", "Template"):
+        return
+    for index, item in items(obj.get("objects")):
+        if item.get("kind") == "ServingRuntime":
+            yield index, item
+
+
+def template_secrets(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
+    """NIM003: the shipped Template holds no NGC_API_KEY env and no imagePullSecrets."""
+    for index, runtime in _runtimes_in_template(obj):
+        spec = runtime.get("spec")
+        base = ("objects", index, "spec")
+        if dig(spec, "imagePullSecrets"):
+            yield jp(*base, "imagePullSecrets"), (
+                "the Template's ServingRuntime has imagePullSecrets; each deployment adds its "
+                "own nim-image-pull-<deployment>")
+        for path, container in pod_containers(spec, *base):
+            for e, env in items(container.get("env")):
+                if env.get("name") == "NGC_API_KEY":
+                    yield jp(*path, "env", e), (
+                        "the Template's ServingRuntime sets NGC_API_KEY; each deployment adds "
+                        "its own nim-api-key-<deployment>")
+
+
+def _secret_refs(spec: Any) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
+    """(path, secret name, env name or "") of every Secret a runtime spec references."""
+    for path, container in pod_containers(spec, "spec"):
+        for e, env in items(container.get("env")):
+            ref = dig(env, "valueFrom", "secretKeyRef", "name")
+            if isinstance(ref, str):
+                yield (*path, "env", e, "valueFrom", "secretKeyRef", "name"), ref, str(
+                    env.get("name", ""))
+        for e, source in items(container.get("envFrom")):
+            ref = dig(source, "secretRef", "name")
+            if isinstance(ref, str):
+                yield (*path, "envFrom", e, "secretRef", "name"), ref, ""
+    for v, volume in items(dig(spec, "volumes")):
+        ref = dig(volume, "secret", "secretName")
+        if isinstance(ref, str):
+            yield ("spec", "volumes", v, "secret", "secretName"), ref, ""
+
+
+def own_secrets(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
+    """NIM006: a ServingRuntime uses only nim-api-key-{d} and nim-image-pull-{d} of its own d."""
+    if kind_of(obj) != (RUNTIME_GROUP, "ServingRuntime"):
+        return
+    name = meta(obj, "name")
+    own_key, own_pull = KEY_SECRET + name, PULL_SECRET + name
+    spec = obj.get("spec")
+    for path, ref, env_name in _secret_refs(spec):
+        if env_name == "NGC_API_KEY" and ref != own_key:
+            yield jp(*path), f"NGC_API_KEY comes from {ref!r}; expected {own_key!r}"
+        elif ref in SHARED:
+            yield jp(*path), f"{ref!r} is shared by every deployment; use {own_key!r}"
+        elif ref.startswith((KEY_SECRET, PULL_SECRET)) and ref not in (own_key, own_pull):
+            yield jp(*path), f"{ref!r} belongs to another deployment (this one is {name!r})"
+    for i, entry in items(dig(spec, "imagePullSecrets")):
+        pull = entry.get("name")
+        if pull != own_pull:
+            yield jp("spec", "imagePullSecrets", i, "name"), (
+                f"pulls with {pull!r}; expected {own_pull!r}")
+
+
+RULES = (
+    Rule("NIM001", "no-ngc-key", "An NGC key in a manifest is in Git history forever; keys "
+         "live in a secret manager.", key_material),
+    Rule("NIM002", "no-ngc-secret", "A Secret with data/stringData holding an NGC key is the "
+         "key in plain text (base64 is not encryption); commit an ExternalSecret or "
+         "VaultStaticSecret.", secret_with_key),
+    Rule("NIM003", "template-without-secrets", "The shipped Template is shared by every "
+         "project, so it must not name a secret; deployments add their own.", template_secrets),
+    Rule("NIM006", "own-secrets", "Each deployment has its own key, so a runtime that reads "
+         "another deployment's (or the shared legacy) secret defeats per-deployment rotation "
+         "and revocation.", own_secrets),
+)
