@@ -23,6 +23,8 @@ def _settings(ngc_url: str, timeout: float, retries: int, backoff: float,
 
 
 def _probe_options(func: click.decorators.FC) -> click.decorators.FC:
+    func = click.option("--progress-interval", type=click.FloatRange(min=0), default=5.0,
+                        hidden=True, help="Seconds between plain progress lines.")(func)
     func = click.option("--quiet", "-q", is_flag=True, help="No progress and no summary.")(func)
     func = click.option("--exclude", multiple=True, metavar="ORG/TEAM/NAME",
                         help="Leave out a catalog resource (resolves a name collision).")(func)
@@ -52,9 +54,9 @@ def metadata() -> None:
 @_probe_options
 def generate(output: str, name: str, namespace: str | None, eu_restricted: Path | None,
              previous: Path | None, max_removed: str, report: str | None, concurrency: int,
-             allow_partial: bool, exclude: tuple[str, ...], quiet: bool, api_key_file: Path | None,
-             api_key_stdin: bool, ngc_url: str, timeout: float, retries: int,
-             backoff: float) -> int:
+             allow_partial: bool, exclude: tuple[str, ...], quiet: bool,
+             progress_interval: float, api_key_file: Path | None, api_key_stdin: bool,
+             ngc_url: str, timeout: float, retries: int, backoff: float) -> int:
     """Fetch every NIM model's metadata from NGC and write the ConfigMap."""
     from generator.keys import read_key
     from generator.metadata.generate import GenerateRequest
@@ -64,7 +66,8 @@ def generate(output: str, name: str, namespace: str | None, eu_restricted: Path 
     request = GenerateRequest(output=output, name=name, namespace=namespace,
                               eu_restricted=eu_restricted, previous=previous,
                               max_removed=max_removed, report=report,
-                              allow_partial=allow_partial, exclude=exclude, quiet=quiet)
+                              allow_partial=allow_partial, exclude=exclude, quiet=quiet,
+                              progress_interval=progress_interval)
     summary = run(_settings(ngc_url, timeout, retries, backoff, concurrency),
                   key, request)
     if not quiet:
@@ -78,15 +81,17 @@ def generate(output: str, name: str, namespace: str | None, eu_restricted: Path 
 @click.option("--output", "-o", required=True, metavar="FILE", help="EU list file, - for stdout.")
 @_probe_options
 def detect_eu(output: str, concurrency: int, allow_partial: bool, exclude: tuple[str, ...],
-              quiet: bool, api_key_file: Path | None, api_key_stdin: bool, ngc_url: str,
-              timeout: float, retries: int, backoff: float) -> int:
+              quiet: bool, progress_interval: float, api_key_file: Path | None,
+              api_key_stdin: bool, ngc_url: str, timeout: float, retries: int,
+              backoff: float) -> int:
     """Probe every model from this location; write the ones that answer 451."""
     from generator.keys import read_key
     from generator.metadata.generate import detect_eu as run
 
     key = read_key(api_key_file, api_key_stdin)
     summary = run(_settings(ngc_url, timeout, retries, backoff, concurrency),
-                  key, output, allow_partial=allow_partial, quiet=quiet, exclude=exclude)
+                  key, output, allow_partial=allow_partial, quiet=quiet, exclude=exclude,
+                  progress_interval=progress_interval)
     if not quiet:
         console.info(f"{summary.written} EU-restricted models of {summary.probe.discovered} "
                      f"({len(summary.probe.failed)} failed), {summary.probe.elapsed:.1f}s")

@@ -80,14 +80,19 @@ def validate_document(doc: Any, source: str, lines: dict[tuple[str | int, ...], 
     full_validator, entry_validator = _validators()
     found = [Finding("error", source, e.message, _path(*e.absolute_path),
                      lines.get(tuple(e.absolute_path)))
-             for e in sorted(full_validator.iter_errors(doc), key=lambda e: list(e.path))]
+             for e in sorted(full_validator.iter_errors(doc), key=lambda e: list(e.path))
+             if "propertyNames" not in e.schema_path]  # bad keys: reported below, by key
     data = doc.get("data") if isinstance(doc, dict) else None
     count = 0
     if isinstance(data, dict):
         for key, value in data.items():
             line = lines.get(("data", key))
-            if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-                continue  # reported by the schema's propertyNames
+            if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key) or len(key) > 253:
+                found.append(Finding(
+                    "error", source, f"key {key!r} is not a valid ConfigMap key (at most 253 "
+                    "of [-._a-zA-Z0-9]): use the bare repository name", _path("data", str(key)),
+                    line))
+                continue
             if isinstance(value, str):
                 count += 1
                 found.extend(_entry_findings(key, value, source, line, entry_validator))
