@@ -129,6 +129,8 @@ def parse_entry(key: str, value: str, source: str) -> ModelEntry:
         doc = json.loads(value)
     except (json.JSONDecodeError, TypeError) as exc:
         raise InvalidInputError(f"value is not JSON ({exc})", source=source, path=where) from None
+    except RecursionError:
+        raise InvalidInputError("value nests too deeply", source=source, path=where) from None
     if not isinstance(doc, dict):
         raise InvalidInputError("value must be a JSON object", source=source, path=where)
     for field, kind in _TYPES.items():

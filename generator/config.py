@@ -42,8 +42,20 @@ def _line_of(lines: Lines, path: tuple[str | int, ...]) -> int | None:
     while path:
         if path in lines:
             return lines[path]
+        as_text = (*path[:-1], str(path[-1]))  # a non-string key (`7:`) is recorded as text
+        if as_text in lines:
+            return lines[as_text]
         path = path[:-1]
     return lines.get(())
+
+
+MAX_SHOWN = 80
+
+
+def _show(value: Any) -> str:
+    """A value as JSON for a message, cut short so a huge input never floods the terminal."""
+    text = json.dumps(value, ensure_ascii=False, default=repr)
+    return text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN - 12]}...{text[-8:]}"
 
 
 def _describe(error: Any) -> tuple[tuple[str | int, ...], str]:
@@ -59,12 +71,16 @@ def _describe(error: Any) -> tuple[tuple[str | int, ...], str]:
         return path, error.message.replace("is a required property", "is required")
     if validator == "enum":
         options = ", ".join(json.dumps(o) for o in error.validator_value)
-        return path, f"{json.dumps(value)} is not one of {options}"
+        return path, f"{_show(value)} is not one of {options}"
     if validator == "pattern":
-        return path, f"{json.dumps(value)} does not match {error.validator_value}"
+        return path, f"{_show(value)} does not match {error.validator_value}"
     if validator == "const":
         return path, f"must be {json.dumps(error.validator_value)}"
-    return path, error.message
+    message: str = error.message
+    shown = repr(value)
+    if len(shown) > MAX_SHOWN and shown in message:
+        message = message.replace(shown, f"{shown[:MAX_SHOWN - 12]}...{shown[-8:]}")
+    return path, message
 
 
 def check_schema(data: Any, source: str, lines: Lines) -> None:
@@ -156,8 +172,8 @@ def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
         tag=raw.get("tag"),
         allow_floating_tags=raw.get("allowFloatingTags"),
         protocol=raw.get("protocol", "http"),
-        replicas=raw.get("replicas", 1),
-        gpus=raw.get("gpus", 1),
+        replicas=int(raw.get("replicas", 1)),  # JSON Schema's integer admits 2.0
+        gpus=int(raw.get("gpus", 1)),
         storage_size=str(storage.get("size", "50Gi")),
         storage_class=storage.get("storageClassName"),
         requests={k: str(v) for k, v in resources_.get("requests", {}).items()},

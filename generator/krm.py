@@ -71,6 +71,10 @@ def parse_resource_list(text: str, source: str = "<stdin>") -> dict[str, Any]:
     items = doc.get("items", [])
     if not isinstance(items, list):
         raise InvalidInputError("must be a list", source=source, path="items")
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise InvalidInputError("must be a Kubernetes object (a mapping)", source=source,
+                                    path=f"items[{index}]")
     if not isinstance(doc.get(FUNCTION_CONFIG), dict):
         raise InvalidInputError(f"a {KIND} functionConfig is required", source=source,
                                 path=FUNCTION_CONFIG)

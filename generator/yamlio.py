@@ -8,6 +8,7 @@ parser could read as something else (`yes`, `1e3`, `0755`, `null`) quoted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,8 @@ __all__ = ["dump", "dump_all", "is_ambiguous", "load_all", "load_one", "read_tex
 
 MAX_EXPANDED_NODES = 2_000_000
 MAX_INPUT_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 200  # libyaml composes recursively in C: ~50,000 levels crash the process
+_MERGE = "tag:yaml.org,2002:merge"
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -38,7 +41,7 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE:
                 continue
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, (list, dict)):
@@ -51,6 +54,35 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
                 )
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        """Resolve merge keys (`<<`), keeping only the pair that wins for each merged key.
+
+        PyYAML concatenates the merged pairs, so `<<: [*a, *a, ...]` nested a few levels deep
+        grows exponentially (a merge-key "billion laughs"); dropping the pairs that a later
+        one overrides keeps every mapping as small as its distinct keys, same result.
+        """
+        own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
+        super().flatten_mapping(node)
+        cut = len(node.value) - own
+        merged, mine = node.value[:cut], node.value[cut:]
+        if not merged:
+            return
+        taken = {_key_id(key_node) for key_node, _ in mine}
+        kept = []
+        for pair in reversed(merged):
+            ident = _key_id(pair[0])
+            if ident not in taken:
+                taken.add(ident)
+                kept.append(pair)
+        node.value = [*reversed(kept), *mine]
+
+
+def _key_id(node: yaml.Node) -> object:
+    """What makes two mapping keys the same key (scalars by tag and text)."""
+    if isinstance(node, yaml.ScalarNode):
+        return (node.tag, node.value)
+    return id(node)
 
 
 class Dumper(_Dumper):  # type: ignore[misc,valid-type]
@@ -107,9 +139,49 @@ def _yaml_error(exc: yaml.YAMLError, source: str) -> InvalidInputError:
     return InvalidInputError(" ".join(message.split()), source=source, line=line)
 
 
+_INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
+_COMPACT = re.compile(r"(?:[-?:][ \t]+)+")
+
+
+def _nesting_bound(text: str) -> int:
+    """A cheap upper bound of how deeply `text` nests collections.
+
+    Flow collections need a bracket per level. A nested block collection starts further right
+    than its parent, or in the same column as the key that holds it, so every two levels need
+    one more column of indentation or one more `- `/`? `/`: ` indicator on the same line.
+    """
+    flows = text.count("[") + text.count("{")
+    if "\t" not in text and " " * 48 not in text and "- - " not in text and "? " not in text:
+        return flows + 2 * 48 + 4  # the common case, without scanning every line
+    indent = max(map(len, _INDENT.findall(text)), default=0)
+    compact = max(map(len, _COMPACT.findall(text)), default=0)
+    return flows + 2 * (indent + compact) + 2
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before the (recursive, C) composer sees it."""
+    if _nesting_bound(text) <= MAX_DEPTH:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise InvalidInputError(
+                        f"YAML nesting is deeper than {MAX_DEPTH:,} levels",
+                        source=source, line=mark.line + 1 if mark is not None else None)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, source) from None
+
+
 @contextmanager
 def _parsing(text: str, source: str) -> Iterator[SafeLoader]:
     """A loader for `text` whose parse errors become one-line InvalidInputErrors."""
+    _check_depth(text, source)
     loader = SafeLoader(text)
     try:
         yield loader
