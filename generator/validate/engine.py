@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
-from jsonschema.protocols import Validator
 
 from generator.errors import InvalidInputError
 from generator.validate.documents import Document, Loaded, LoadFailure
@@ -103,9 +102,11 @@ class Engine:
         for path, message in self._schema_errors(obj, compiled):
             result.add(Finding(path, message, SCHEMA))
 
-    def _errors(self, validator: Validator, instance: Any, prefix: str
+    def _errors(self, compiled: Compiled, instance: Any, prefix: str
                 ) -> Iterator[tuple[str, str]]:
-        for error in validator.iter_errors(instance):
+        if compiled.fast is not None and compiled.fast(instance):
+            return
+        for error in compiled.validator.iter_errors(instance):
             path, message, failing = _leaves(error)
             if failing is None and self.report_nulls:
                 continue  # reported once, with its rule, by the null check
@@ -113,7 +114,7 @@ class Engine:
 
     def _schema_errors(self, obj: dict[str, Any], compiled: Compiled
                        ) -> Iterator[tuple[str, str]]:
-        yield from self._errors(compiled.validator, obj, "$")
+        yield from self._errors(compiled, obj, "$")
         if compiled.core:
             return
         if self.options.strict and compiled.root_properties is not None:

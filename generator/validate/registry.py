@@ -15,6 +15,7 @@ from jsonschema.validators import Draft4Validator, Draft202012Validator, validat
 
 from generator.validate import builtin
 from generator.validate.core import CoreSchemas
+from generator.validate.fast import Check, compile_check
 from generator.validate.locations import SchemaSource, candidates, expand, template_vars
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -28,6 +29,7 @@ class Compiled:
     where: str
     core: bool
     root_properties: frozenset[str] | None  # None: the root accepts any field
+    fast: Check | None = None  # a quick "valid?" answer; jsonschema decides otherwise
 
 
 def _root_properties(schema: dict[str, Any]) -> frozenset[str] | None:
@@ -48,7 +50,7 @@ class SchemaRegistry:
         self.source = SchemaSource()
         self._by_kind: dict[tuple[str, str], Compiled | None] = {}
         self._by_path: dict[str, dict[str, Any] | None] = {}
-        self._meta: Validator | None = None
+        self._meta: Compiled | None = None
 
     def searched(self, api_version: str, kind: str) -> list[str]:
         """Every place looked at for a kind, for the missing-schema message."""
@@ -66,7 +68,8 @@ class SchemaRegistry:
         schema = self.core.schema(api_version, kind)
         if schema is not None:
             where = f"kubernetes v{self.kubernetes_version} ({kind})"
-            return Compiled(Draft202012Validator(schema), where, True, None)
+            return Compiled(Draft202012Validator(schema), where, True, None,
+                            compile_check(schema))
         dashboard = builtin.is_dashboard_config(api_version, kind)
         for target in self.searched(api_version, kind):
             if target not in self._by_path:
@@ -82,10 +85,13 @@ class SchemaRegistry:
     @staticmethod
     def _compile(schema: dict[str, Any], where: str) -> Compiled:
         cls = validator_for(schema, default=Draft4Validator)
-        return Compiled(cls(schema), where, False, _root_properties(schema))
+        return Compiled(cls(schema), where, False, _root_properties(schema),
+                        compile_check(schema))
 
-    def object_meta(self) -> Validator:
+    def object_meta(self) -> Compiled:
         """ObjectMeta of the bundled version: CRD schemas leave `metadata` unchecked."""
         if self._meta is None:
-            self._meta = Draft202012Validator(self.core.definition(OBJECT_META))
+            schema = self.core.definition(OBJECT_META)
+            self._meta = Compiled(Draft202012Validator(schema), OBJECT_META, True, None,
+                                  compile_check(schema))
         return self._meta
