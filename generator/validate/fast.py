@@ -75,7 +75,7 @@ class _Compiler:
             cell.append(self.compile(target))
         return self.refs[pointer]
 
-    def compile(self, schema: Any) -> Check:  # noqa: C901 - one branch per keyword
+    def compile(self, schema: Any) -> Check:
         if schema is True or schema == {}:
             return _always
         if schema is False:
