@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -26,16 +27,34 @@ def _clean(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
 
 
-def _leaves(error: ValidationError) -> tuple[str, str, Any]:
-    """(JSON path, message, failing instance) of one schema error, looking into oneOf/anyOf."""
+def _leaves(error: ValidationError) -> list[tuple[str, str, Any]]:
+    """(JSON path, message, failing instance) of one schema error.
+
+    An unknown field is reported at its own path; a oneOf/anyOf failure by its best match.
+    """
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) \
+            and isinstance(error.schema, dict):
+        known = error.schema.get("properties") or {}
+        patterns = list(error.schema.get("patternProperties") or {})
+        extras = [k for k in error.instance if k not in known
+                  and not any(re.search(p, str(k)) for p in patterns)]
+        if extras:
+            return [(_child(error.json_path, str(k)), f"unknown field {str(k)!r}", k)
+                    for k in extras]
     if error.context:
         deeper = [e for e in error.context if len(e.absolute_path) > len(error.absolute_path)]
         if deeper:
             best = best_match(deeper)
             others = len({e.json_path for e in error.context}) - 1
             extra = f" (one of {others + 1} alternatives)" if others else ""
-            return best.json_path, best.message + extra, best.instance
-    return error.json_path, error.message, error.instance
+            return [(best.json_path, best.message + extra, best.instance)]
+    return [(error.json_path, error.message, error.instance)]
+
+
+def _child(path: str, key: str) -> str:
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key):
+        return f"{path}.{key}"
+    return f"{path}[{key!r}]"
 
 
 class Engine:
@@ -107,10 +126,10 @@ class Engine:
         if compiled.fast is not None and compiled.fast(instance):
             return
         for error in compiled.validator.iter_errors(instance):
-            path, message, failing = _leaves(error)
-            if failing is None and self.report_nulls:
-                continue  # reported once, with its rule, by the null check
-            yield prefix + path[1:], _clean(message)
+            for path, message, failing in _leaves(error):
+                if failing is None and self.report_nulls:
+                    continue  # reported once, with its rule, by the null check
+                yield prefix + path[1:], _clean(message)
 
     def _schema_errors(self, obj: dict[str, Any], compiled: Compiled
                        ) -> Iterator[tuple[str, str]]:

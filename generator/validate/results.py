@@ -91,7 +91,7 @@ class Result:
         if self.status in (Status.VALID, Status.SKIPPED):
             self.status = Status.INVALID
 
-    def fail(self, reason: str, path: str = "") -> None:
+    def fail(self, reason: str, path: str = "$") -> None:
         """Mark the resource as not checkable (missing schema, unreadable document)."""
         self.status = Status.ERROR
         self.reason = reason
