@@ -9,6 +9,7 @@ import click
 
 from generator import console
 from generator.keys import KeySafeCommand, service_options
+from generator.ngc import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     from generator.ngc import NgcSettings
@@ -30,7 +31,8 @@ def _probe_options(func: click.decorators.FC) -> click.decorators.FC:
                         help="Leave out a catalog resource (resolves a name collision).")(func)
     func = click.option("--allow-partial", is_flag=True,
                         help="Write even when some models failed (other than 451).")(func)
-    func = click.option("--concurrency", type=click.IntRange(1, 256), default=16,
+    func = click.option("--concurrency", type=click.IntRange(1, 256),
+                        default=DEFAULT_CONCURRENCY,
                         show_default=True, help="Requests in flight at once.")(func)
     return service_options(func)
 
