@@ -1,0 +1,148 @@
+"""Policy rules beyond the corpus: sizes, mirrors, digests, passing cases and their docs."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pytest
+
+from generator import yamlio
+from generator.render.objects import SSA_THRESHOLD
+from generator.validate import ValidateOptions, validate_objects
+from generator.validate.rules import RULES
+from generator.validate.rules.base import Context
+from generator.validate.rules.kserve import check_image
+from tests.helpers import REPO
+
+OPTIONS = ValidateOptions(ignore_missing_schemas=True)
+RUNTIME: dict[str, Any] = {
+    "apiVersion": "serving.kserve.io/v1alpha1", "kind": "ServingRuntime",
+    "metadata": {"name": "llama", "namespace": "team-a",
+                 "annotations": {"runtimes.opendatahub.io/nvidia-nim": "true"}},
+    "spec": {"supportedModelFormats": [{"name": "llama", "version": "1.15.5"}],
+             "imagePullSecrets": [{"name": "nim-image-pull-llama"}],
+             "containers": [{"name": "kserve-container",
+                             "image": "nvcr.io/nim/meta/llama:1.15.5",
+                             "env": [{"name": "NGC_API_KEY", "valueFrom": {"secretKeyRef": {
+                                 "name": "nim-api-key-llama", "key": "NGC_API_KEY"}}}]}]},
+}
+ISVC: dict[str, Any] = {
+    "apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+    "metadata": {"name": "llama", "namespace": "team-a"},
+    "spec": {"predictor": {"model": {"modelFormat": {"name": "llama", "version": "1.15.5"},
+                                     "runtime": "llama"}}},
+}
+
+
+def _rules(objects: list[dict[str, Any]], options: ValidateOptions = OPTIONS) -> set[str]:
+    report = validate_objects(objects, options)
+    return {f.rule for _, f in report.problems()}
+
+
+def _configmap(size: int, annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": "nim-models-data", "namespace": "redhat-ods-applications"}
+    if annotations:
+        meta["annotations"] = annotations
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
+            "data": {"catalog": "x" * size}}
+
+
+def test_a_correct_deployment_passes() -> None:
+    assert _rules([RUNTIME, ISVC]) == set()
+
+
+def test_disconnected_runtime_without_secrets_passes() -> None:
+    runtime = copy.deepcopy(RUNTIME)
+    del runtime["spec"]["imagePullSecrets"]
+    del runtime["spec"]["containers"][0]["env"]
+    assert _rules([runtime, ISVC]) == set()
+
+
+def test_model_format_version_must_match() -> None:
+    isvc = copy.deepcopy(ISVC)
+    isvc["spec"]["predictor"]["model"]["modelFormat"]["version"] = "1.14.0"
+    assert _rules([RUNTIME, isvc]) == {"NIM005"}
+
+
+def test_configmap_over_one_mib_is_refused() -> None:
+    assert _rules([_configmap(1024 * 1024 + 1, {
+        "argocd.argoproj.io/sync-options": "ServerSideApply=true"})]) == {"NIM008"}
+
+
+def test_configmap_over_250_kib_needs_server_side_apply() -> None:
+    assert _rules([_configmap(SSA_THRESHOLD)]) == {"NIM008"}
+    ssa = {"argocd.argoproj.io/sync-options": "Prune=false,ServerSideApply=true"}
+    assert _rules([_configmap(SSA_THRESHOLD, ssa)]) == set()
+    assert _rules([_configmap(SSA_THRESHOLD - 1024)]) == set()
+
+
+def test_configmap_threshold_is_renders() -> None:
+    """Exactly what render annotates: the dump of the object over SSA_THRESHOLD bytes."""
+    small = _configmap(0)
+    overhead = len(yamlio.dump(small).encode()) - len(yamlio.dump(small["data"]).encode())
+    for size in range(SSA_THRESHOLD - overhead - 40, SSA_THRESHOLD - overhead + 40):
+        cm = _configmap(size)
+        needs = len(yamlio.dump(cm).encode()) > SSA_THRESHOLD
+        assert (_rules([cm]) == {"NIM008"}) is needs, size
+
+
+@pytest.mark.parametrize(("image", "ok"), [
+    ("nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.5", True),
+    ("nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.5-rc1", True),
+    ("nvcr.io/nim/meta/llama-3.1-8b-instruct@sha256:" + "a" * 64, True),
+    ("nvcr.io/nim/meta/llama-3.1-8b-instruct:latest@sha256:" + "a" * 64, True),
+    ("registry.example.com:5000/nvcr/nim/meta/llama:1.15.5", True),
+    ("registry.example.com:5000/nvcr/nim/meta/llama:latest", False),
+    ("registry.example.com/other/nim/meta/llama:1.15.5", False),
+    ("nvcr.io/nim/meta/llama:1", False),
+    ("nvcr.io/nim/meta/llama:24.08", False),
+    ("nvcr.io/nim/Meta/llama:1.15.5", False),
+    ("nvcr.io/nim/meta/llama@sha256:short", False),
+    ("", False),
+])
+def test_image_forms(image: str, ok: bool) -> None:
+    context = Context(mirrors=("registry.example.com:5000/nvcr/",))
+    assert (check_image(image, context) is None) is ok
+
+
+def test_mirror_option() -> None:
+    runtime = copy.deepcopy(RUNTIME)
+    runtime["spec"]["containers"][0]["image"] = "mirror.example.com/nvcr/nim/meta/llama:1.15.5"
+    assert _rules([runtime, ISVC]) == {"NIM004"}
+    mirrored = ValidateOptions(ignore_missing_schemas=True, mirrors=("mirror.example.com/nvcr",))
+    assert _rules([runtime, ISVC], mirrored) == set()
+
+
+def test_sidecars_of_other_images_are_not_nim_images() -> None:
+    runtime = copy.deepcopy(RUNTIME)
+    runtime["spec"]["containers"].append({"name": "proxy", "image": "quay.io/x/proxy:latest"})
+    assert _rules([runtime, ISVC]) == set()
+
+
+def test_serverless_host_label() -> None:
+    isvc = copy.deepcopy(ISVC)
+    isvc["metadata"]["namespace"] = "a-rather-long-project-namespace-name"
+    isvc["metadata"]["annotations"] = {"serving.kserve.io/deploymentMode": "Serverless"}
+    isvc["metadata"]["name"] = "llama-3-1-8b-instruct"
+    runtime = copy.deepcopy(RUNTIME)
+    runtime["metadata"]["namespace"] = isvc["metadata"]["namespace"]
+    assert _rules([runtime, isvc]) == {"NIM007"}
+    del isvc["metadata"]["annotations"]
+    assert _rules([runtime, isvc]) == set()
+
+
+def test_rules_doc_lists_every_rule() -> None:
+    text = (REPO / "docs/rules.md").read_text("utf-8")
+    rows = dict(re.findall(r"^\| (NIM\d{3}) \| `([a-z0-9-]+)` \|", text, re.MULTILINE))
+    assert rows == {rule.id: rule.name for rule in RULES}
+
+
+def test_rule_ids_are_stable() -> None:
+    assert [(r.id, r.name) for r in RULES] == [
+        ("NIM001", "no-ngc-key"), ("NIM002", "no-ngc-secret"),
+        ("NIM003", "template-without-secrets"), ("NIM004", "pinned-nim-image"),
+        ("NIM005", "runtime-matches"), ("NIM006", "own-secrets"), ("NIM007", "kserve-names"),
+        ("NIM008", "configmap-size"), ("NIM009", "externalsecret-explicit"),
+        ("NIM010", "no-nulls")]
