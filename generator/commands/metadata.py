@@ -72,9 +72,9 @@ def generate(output: str, name: str, namespace: str | None, eu_restricted: Path 
                               progress_interval=progress_interval)
     summary = run(_settings(ngc_url, timeout, retries, backoff, concurrency),
                   key, request)
+    for note in summary.notes:  # warnings show even with --quiet
+        console.warn(note)
     if not quiet:
-        for note in summary.notes:
-            console.warn(note)
         console.info(summary.line())
     return 0
 

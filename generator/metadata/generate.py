@@ -72,7 +72,7 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
     previous = load_catalog(request.previous) if request.previous else None
     limit = diff.parse_max_removed(request.max_removed)
     fmt = diff.report_format(request.report) if request.report else None
-    if fmt and previous is None and not request.quiet:
+    if fmt and previous is None:
         console.warn("--report without --previous: every model is reported as added")
 
     probe = run_probe(settings, key, progress=_progress(request.quiet, request.progress_interval),

@@ -174,3 +174,11 @@ def test_key_validate_legacy_key_is_1_without_asking() -> None:
         result = _validate(server.base_url, "legacy-key-0123456789")
         assert server.count("") == 0
     assert result.code == 1 and "must start with 'nvapi-'" in result.err
+
+
+def test_quiet_still_warns_about_skipped_models(generate: Generate, tmp_path: Path) -> None:
+    with NgcServer([entry("a"), entry("b")]) as server:
+        server.remove_model("nim/meta/b")
+        result = generate(server, "-o", str(tmp_path / "o.yaml"), "--allow-partial", "--quiet")
+    assert result.code == 0
+    assert result.err == "warning: skipped nim/meta/b: not found (HTTP 404)\n"
