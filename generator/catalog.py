@@ -33,6 +33,7 @@ FIELDS = (
 _PINNED = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+.][0-9A-Za-z.+-]*)?")
 _FLOATING = re.compile(r"latest|[0-9]+(?:\.[0-9]+)?")
 REGISTRY = "nvcr.io"
+_UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def is_pinned(tag: str) -> bool:
@@ -92,8 +93,13 @@ class ModelEntry:
         }
 
     def to_json(self) -> str:
-        """The ConfigMap value: pretty JSON with a final newline."""
-        return json.dumps(self.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+        """The ConfigMap value: pretty JSON with a final newline.
+
+        Characters that YAML tools refuse even escaped (DEL, C1 controls, U+FFFE/U+FFFF) are
+        written as JSON escapes, so kustomize and Argo CD can carry the value.
+        """
+        text = json.dumps(self.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
+        return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     @classmethod
     def from_json_dict(cls, data: Mapping[str, Any]) -> ModelEntry:

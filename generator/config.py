@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import string
 from functools import lru_cache
 from importlib import resources
@@ -205,12 +206,38 @@ def _catalog_file(raw: str | None, base_dir: Path, source: str, lines: Lines) ->
     return path
 
 
+# What YAML (and so kustomize, Argo CD and the API server's clients) cannot carry in a value,
+# even escaped: C0 controls other than tab, LF and CR; DEL; C1 controls other than NEL;
+# lone surrogates; U+FFFE and U+FFFF.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
+                          "\ud800-\udfff\ufffe\uffff]")
+
+
+def _check_printable(value: Any, path: tuple[str | int, ...], source: str,
+                     lines: Lines) -> None:
+    """Refuse strings that no Kubernetes YAML tool could read back."""
+    items: Any = ()
+    if isinstance(value, str):
+        bad = _UNPRINTABLE.search(value)
+        if bad:
+            raise InvalidInputError(
+                f"contains the control character U+{ord(bad.group()):04X}", source=source,
+                line=_line_of(lines, path), path=yamlio.format_path(path) or None)
+    elif isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for key, item in items:
+        _check_printable(item, (*path, key), source, lines)
+
+
 def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = None) -> Config:
     """Check a parsed config document and turn it into a `Config`."""
     lines = lines or {}
     if not isinstance(data, dict):
         raise InvalidInputError("the config must be a mapping (a NimGitOps object)", source=source)
     check_schema(data, source, lines)
+    _check_printable(data, (), source, lines)
     spec = data["spec"]
     platform_raw = spec.get("platform", {})
     cat = platform_raw.get("catalog", {})

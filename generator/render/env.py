@@ -22,9 +22,16 @@ def templates_dir() -> Path:
     raise FileNotFoundError("nim-gitops templates are missing from the installation")
 
 
+# Characters a YAML stream may not carry raw (C1 controls, DEL, non-characters, lone
+# surrogates) or that a YAML 1.1 reader folds as line breaks inside a quoted scalar (NEL,
+# LS, PS); json.dumps already escapes C0 controls. Escaped, they stay the same characters.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
 def to_yaml(value: Any) -> str:
     """A value as inline YAML that always parses back to the same value (JSON is valid YAML)."""
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")

@@ -64,6 +64,8 @@ CASES = [
     Case("config/latin1.yaml", "check", "not valid UTF-8"),
     Case("config/nul-byte.yaml", "render", "invalid YAML: unacceptable character"),
     Case("config/control-char.yaml", "check", "invalid YAML: unacceptable character"),
+    Case("config/escaped-control-char.yaml", "render",
+         "metadata.name: contains the control character U+007F", 4),
     Case("config/empty.yaml", "render", "the config must be a mapping"),
     Case("config/comments-only.yaml", "check", "the config must be a mapping"),
     Case("config/two-documents.yaml", "render", "expected a single document", 14),
