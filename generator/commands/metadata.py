@@ -94,6 +94,8 @@ def detect_eu(output: str, concurrency: int, allow_partial: bool, exclude: tuple
     summary = run(_settings(ngc_url, timeout, retries, backoff, concurrency),
                   key, output, allow_partial=allow_partial, quiet=quiet, exclude=exclude,
                   progress_interval=progress_interval)
+    for note in summary.notes:
+        console.warn(note)
     if not quiet:
         console.info(f"{summary.written} EU-restricted models of {summary.probe.discovered} "
                      f"({len(summary.probe.failed)} failed), {summary.probe.elapsed:.1f}s")

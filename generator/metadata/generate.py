@@ -108,4 +108,5 @@ def detect_eu(settings: NgcSettings, key: str, output: str, *, allow_partial: bo
                       exclude=exclude)
     refuse_failures(probe, allow_partial, output)
     atomic_write(output, eu_list_json((r.name, r.resource_id) for r in probe.restricted))
-    return Summary(probe, written=len(probe.restricted))
+    notes = [f"skipped {f.resource.resource_id}: {f.reason}" for f in probe.failed]
+    return Summary(probe, written=len(probe.restricted), notes=notes)

@@ -134,18 +134,19 @@ class NgcClient:
             retry=retry_if_exception_type((Retryable, httpx.TransportError)),
             reraise=True,
         )
-        attempts = self.settings.retries + 1
+        tries = self.settings.retries + 1
+        attempts = f"{tries} attempt{'s' if tries != 1 else ''}"
         try:
             async for attempt in retrying:
                 with attempt:
                     response = await self.http.request(method, url, **kwargs)
                     return self._check(response, what, key_check)
         except Retryable as exc:
-            raise RemoteServiceError(f"{exc} (gave up after {attempts} attempts)") from None
+            raise RemoteServiceError(f"{exc} (gave up after {attempts})") from None
         except httpx.TransportError as exc:
             reason = _describe(exc, self.settings)
             raise RemoteServiceError(
-                f"{what}: {reason} ({self.settings.base}; gave up after {attempts} attempts)"
+                f"{what}: {reason} ({self.settings.base}; gave up after {attempts})"
             ) from None
         except httpx.InvalidURL:
             raise RemoteServiceError(f"{what}: invalid NGC URL {self.settings.base!r}") from None

@@ -182,3 +182,16 @@ def test_quiet_still_warns_about_skipped_models(generate: Generate, tmp_path: Pa
         result = generate(server, "-o", str(tmp_path / "o.yaml"), "--allow-partial", "--quiet")
     assert result.code == 0
     assert result.err == "warning: skipped nim/meta/b: not found (HTTP 404)\n"
+
+
+def test_detect_eu_allow_partial_names_what_it_could_not_probe(tmp_path: Path) -> None:
+    out = tmp_path / "eu.json"
+    with NgcServer([entry("a"), entry("b")], eu=True, eu_restricted={"nim/meta/a"}) as server:
+        server.fault("/repos/b", status=500)
+        result = _detect(server, "-o", str(out), "--allow-partial", "--retries", "0")
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [
+        "warning: skipped nim/meta/b: HTTP 500 (gave up after 1 attempt)",
+        result.err.splitlines()[-1]]
+    assert "1 EU-restricted models of 2 (1 failed)" in result.err
+    assert [item["name"] for item in json.loads(out.read_text())] == ["a"]
