@@ -28,6 +28,7 @@ from generator.models import (
 API_VERSION = "nim-gitops.opendatahub.io/v1alpha1"
 KIND = "NimGitOps"
 PLACEHOLDERS = frozenset({"project", "deployment"})
+KEY_PREFIX = "nvapi-"  # NGC personal keys (generator.keys.PREFIX, not imported: keys pulls click)
 Lines = dict[tuple[str | int, ...], int]
 
 
@@ -213,22 +214,29 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
                           "\ud800-\udfff\ufffe\uffff]")
 
 
-def _check_printable(value: Any, path: tuple[str | int, ...], source: str,
-                     lines: Lines) -> None:
-    """Refuse strings that no Kubernetes YAML tool could read back."""
+def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: Lines) -> None:
+    """Refuse strings that no Kubernetes YAML tool could read back, and pasted NGC keys.
+
+    A key in the config would reach Git through the rendered objects; the message never
+    repeats the value.
+    """
     items: Any = ()
     if isinstance(value, str):
+        line, shown = _line_of(lines, path), yamlio.format_path(path) or None
+        if KEY_PREFIX in value.lower():
+            raise InvalidInputError("looks like an NGC API key; the config only says where the "
+                                    "key lives in the secret store, never the key",
+                                    source=source, line=line, path=shown)
         bad = _UNPRINTABLE.search(value)
         if bad:
-            raise InvalidInputError(
-                f"contains the control character U+{ord(bad.group()):04X}", source=source,
-                line=_line_of(lines, path), path=yamlio.format_path(path) or None)
+            raise InvalidInputError(f"contains the control character U+{ord(bad.group()):04X}",
+                                    source=source, line=line, path=shown)
     elif isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):
         items = enumerate(value)
     for key, item in items:
-        _check_printable(item, (*path, key), source, lines)
+        _check_values(item, (*path, key), source, lines)
 
 
 def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = None) -> Config:
@@ -237,7 +245,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
     if not isinstance(data, dict):
         raise InvalidInputError("the config must be a mapping (a NimGitOps object)", source=source)
     check_schema(data, source, lines)
-    _check_printable(data, (), source, lines)
+    _check_values(data, (), source, lines)
     spec = data["spec"]
     platform_raw = spec.get("platform", {})
     cat = platform_raw.get("catalog", {})
