@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import functools
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,7 +23,7 @@ import pytest
 from generator import yamlio
 from tests.helpers import EU_LIST, SNAPSHOT, run_cli
 from tests.metadata.conftest import KEY_ENV, entry, snapshot_entries
-from tests.ngc_server import NgcServer, repo_doc
+from tests.ngc_server import NgcServer, eu_resource_ids, repo_doc
 
 Arrange = Callable[[NgcServer], None]
 REPOS = r"/repos/"
@@ -30,8 +31,8 @@ LLAMA31 = r"/repos/llama-3\.1-"  # 21 of the 186 models
 GONE = "nim/meta/llama-3.1-8b-instruct"
 PREVIOUS = b"previous ConfigMap: must survive a failed run\n"
 PREVIOUS_REPORT = b"previous report\n"
-ARGS = ("--retries", "3", "--backoff", "0.01", "--timeout", "2", "--quiet",
-        "--eu-restricted", str(EU_LIST), "--previous", str(SNAPSHOT))
+COMMON = ("--retries", "3", "--backoff", "0.01", "--timeout", "2", "--quiet")
+ARGS = (*COMMON, "--eu-restricted", str(EU_LIST), "--previous", str(SNAPSHOT))
 
 
 def _server() -> NgcServer:
@@ -223,3 +224,31 @@ def test_changed_catalog_is_read_again_from_the_first_page(tmp_path: Path) -> No
         assert result.code == 0, result.err
         assert insert_first_once.fired == 1
         assert server.count(r'"page":0') == 2 and server.count(r'"page":3') == 1
+
+
+DETECT_EU = ["429-retry-after-seconds", "500-burst-every-model", "slow-past-timeout-once",
+             "reset-mid-body-every-model", "truncated-json-models", "catalog-insert-while-paging",
+             "503-persistent-one-model", "catalog-keeps-changing", "key-expires-mid-run",
+             "model-gone-before-repo-call"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.id in DETECT_EU], ids=DETECT_EU)
+def test_detect_eu_under_faults(case: Case, tmp_path: Path) -> None:
+    """`detect-eu` shares the probe: the recorded EU list exactly, or an untouched file."""
+    out = tmp_path / "eu.json"
+    out.write_bytes(PREVIOUS)
+    with NgcServer(snapshot_entries(), page_size=50, eu=True,
+                   eu_restricted=eu_resource_ids()) as server:
+        case.arrange(server)
+        result = run_cli(["metadata", "detect-eu", "--ngc-url", server.base_url, "-o", str(out),
+                          *COMMON, *case.args], env=KEY_ENV)
+    assert "Traceback" not in result.err
+    if case.code == 0:
+        assert result.code == 0, result.err
+        recorded = json.loads(EU_LIST.read_text("utf-8"))
+        assert json.loads(out.read_text()) == sorted(recorded, key=lambda i: i["resourceId"])
+    else:
+        assert result.code == case.code, result.err
+        assert len(result.err.splitlines()) == 1 and case.message in result.err
+        assert out.read_bytes() == PREVIOUS
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
