@@ -33,6 +33,10 @@ def atomic_write(path: Path | str, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:  # disk full, read-only file system, path is a directory ...
+        Path(tmp).unlink(missing_ok=True)
+        raise InvalidInputError(f"cannot write: {exc.strerror or exc}", source=str(path)
+                                ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
