@@ -120,15 +120,16 @@ class Report:
 
     @property
     def summary(self) -> dict[str, int]:
-        """Counts per status plus the total."""
-        counts = {status.value: self.count(status) for status in Status}
-        return {"resources": len(self.results), **counts}
+        """The total and the count per status, named as in kubeconform's JSON summary."""
+        return {"resources": len(self.results), "valid": self.count(Status.VALID),
+                "invalid": self.count(Status.INVALID), "errors": self.count(Status.ERROR),
+                "skipped": self.count(Status.SKIPPED)}
 
     def summary_line(self) -> str:
         """`N resources, N valid, N invalid, N errors, N skipped`."""
         s = self.summary
         return (f"{s['resources']} resources, {s['valid']} valid, {s['invalid']} invalid, "
-                f"{s['error']} errors, {s['skipped']} skipped")
+                f"{s['errors']} errors, {s['skipped']} skipped")
 
     def problems(self) -> Iterator[tuple[Result, Finding]]:
         """Every finding of every invalid or failed resource."""

@@ -135,7 +135,7 @@ def test_json_output() -> None:
     result = run_cli(["validate", "-o", "json", "-"], input=_stream(PVC, broken))
     assert result.code == 1
     data = json.loads(result.out)
-    assert data["summary"] == {"resources": 2, "valid": 1, "invalid": 1, "error": 0,
+    assert data["summary"] == {"resources": 2, "valid": 1, "invalid": 1, "errors": 0,
                                "skipped": 0}
     (only,) = data["resources"]  # valid resources only with --verbose
     assert (only["filename"], only["document"], only["kind"], only["name"]) == (
