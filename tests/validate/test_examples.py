@@ -51,3 +51,13 @@ def test_demo_command_passes(rendered: dict[str, Path]) -> None:
     """What scripts/demo runs: every rendered example, missing CRD schemas ignored."""
     result = run_cli(["validate", "--ignore-missing-schemas", *map(str, rendered.values())])
     assert result.code == 0, result.out
+
+
+def test_hand_written_example_manifests_validate(strict_options: ValidateOptions) -> None:
+    """The manifests shipped beside the configs (secret stores, Argo CD, Flux, overlay)."""
+    from tests.helpers import EXAMPLES
+
+    dirs = [EXAMPLES / name for name in ("secret-stores", "argocd", "flux", "overlay")]
+    report = validate_paths([str(d) for d in dirs], strict_options)
+    assert list(report) == []
+    assert report.count(Status.VALID) >= 10
