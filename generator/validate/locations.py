@@ -78,7 +78,8 @@ def check_location(location: str) -> None:
     for template in candidates(location):
         expand(template, template_vars("g.example/v1", "Kind", "1.0.0", False))
     if not is_url(location) and "{{" not in location and location != "default" \
-            and not location.endswith("json") and not Path(location).is_dir():
+            and not location.endswith("json") \
+            and not Path(location.removeprefix("file://")).is_dir():
         raise UsageError(f"schema location {location!r} is not a directory")
 
 

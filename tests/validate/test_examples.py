@@ -8,7 +8,7 @@ import pytest
 
 from generator import yamlio
 from generator.validate import Status, ValidateOptions, validate_objects, validate_paths
-from tests.helpers import run_cli
+from tests.helpers import EXAMPLES, run_cli
 from tests.validate.conftest import EXAMPLE_CONFIGS
 
 NAMES = [p.parent.name for p in EXAMPLE_CONFIGS]
@@ -55,8 +55,6 @@ def test_demo_command_passes(rendered: dict[str, Path]) -> None:
 
 def test_hand_written_example_manifests_validate(strict_options: ValidateOptions) -> None:
     """The manifests shipped beside the configs (secret stores, Argo CD, Flux, overlay)."""
-    from tests.helpers import EXAMPLES
-
     dirs = [EXAMPLES / name for name in ("secret-stores", "argocd", "flux", "overlay")]
     report = validate_paths([str(d) for d in dirs], strict_options)
     assert list(report) == []
