@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import tempfile
-from pathlib import Path
 
 import click
 
@@ -43,14 +41,11 @@ def validate(paths: tuple[str, ...], kustomize_dirs: tuple[str, ...],
     checked, 2 on a usage error.
     """
     from generator.errors import UsageError
-    from generator.validate import kubeconform
-    from generator.validate.engine import Engine
-    from generator.validate.inputs import gather
+    from generator.validate import validate_paths
     from generator.validate.locations import check_location
     from generator.validate.options import ValidateOptions
     from generator.validate.reporters import REPORTERS
     from generator.validate.rules import RULES
-    from generator.validate.tools import find_kubeconform
 
     if list_rules:
         for rule in RULES:
@@ -62,14 +57,7 @@ def validate(paths: tuple[str, ...], kustomize_dirs: tuple[str, ...],
         check_location(location)
     options = ValidateOptions(locations, kubernetes_version, strict, ignore_missing_schemas,
                               skip, mirrors, use_kubeconform)
-    engine = Engine(options)  # refuses unknown rules and versions before reading anything
-    binary = find_kubeconform() if use_kubeconform else None
-    with tempfile.TemporaryDirectory(prefix="nim-gitops-validate-") as tmp:
-        inputs = gather(paths, kustomize_dirs, Path(tmp) if binary else None)
-        report = engine.run(inputs.documents)
-        if binary:
-            kubeconform.merge(report, kubeconform.run(binary, inputs.files, options),
-                              inputs.names)
+    report = validate_paths(paths, options, kustomize_dirs)
     buffer = io.StringIO()
     REPORTERS[output_format](report, buffer, verbose=verbose)
     click.echo(buffer.getvalue(), nl=False)

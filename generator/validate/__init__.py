@@ -10,10 +10,12 @@ everything passed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
-from generator.validate.documents import Document, load_paths, load_text
+from generator.validate.documents import Document, load_text
 from generator.validate.options import DEFAULT_KUBERNETES_VERSION, ValidateOptions
 from generator.validate.results import Finding, Report, Result, Signature, Status
 
@@ -39,8 +41,25 @@ def validate_text(text: str, source: str, options: ValidateOptions | None = None
     return Engine(options or ValidateOptions()).run(load_text(text, source))
 
 
-def validate_paths(paths: Iterable[str], options: ValidateOptions | None = None) -> Report:
-    """Validate files, directories (recursively) and `-` (stdin)."""
-    from generator.validate.engine import Engine
+def validate_paths(paths: Iterable[str], options: ValidateOptions | None = None,
+                   kustomize_dirs: Sequence[str] = ()) -> Report:
+    """Validate files, directories (recursively), `-` (stdin) and kustomize builds.
 
-    return Engine(options or ValidateOptions()).run(load_paths(paths))
+    With `options.kubeconform`, kubeconform (on PATH) checks the same inputs and its verdicts
+    are merged into the report.
+    """
+    from generator.validate import kubeconform
+    from generator.validate.engine import Engine
+    from generator.validate.inputs import gather
+    from generator.validate.tools import find_kubeconform
+
+    options = options or ValidateOptions()
+    engine = Engine(options)  # refuses unknown rules and versions before reading anything
+    binary = find_kubeconform() if options.kubeconform else None
+    with tempfile.TemporaryDirectory(prefix="nim-gitops-validate-") as tmp:
+        inputs = gather(list(paths), kustomize_dirs, Path(tmp) if binary else None)
+        report = engine.run(inputs.documents)
+        if binary:
+            kubeconform.merge(report, kubeconform.run(binary, inputs.files, options),
+                              inputs.names)
+    return report
