@@ -29,12 +29,15 @@ from generator.validate.options import DEFAULT_KUBERNETES_VERSION
               type=click.Choice(["text", "json", "junit"]), help="Report format (stdout).")
 @click.option("--kubeconform", "use_kubeconform", is_flag=True,
               help="Also run kubeconform (on PATH) with the same locations; merge verdicts.")
+@click.option("-j", "--jobs", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Processes that parse large inputs (1000+ files); 0 = one per CPU.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list valid and skipped resources.")
 @click.option("--list-rules", is_flag=True, help="Print the policy rules and exit.")
 def validate(paths: tuple[str, ...], kustomize_dirs: tuple[str, ...],
              locations: tuple[str, ...], kubernetes_version: str, strict: bool,
              ignore_missing_schemas: bool, skip: tuple[str, ...], mirrors: tuple[str, ...],
-             output_format: str, use_kubeconform: bool, verbose: bool, list_rules: bool) -> int:
+             output_format: str, use_kubeconform: bool, jobs: int, verbose: bool,
+             list_rules: bool) -> int:
     """Validate manifests: files, directories (recursively) or - for stdin.
 
     Exit 0 when every resource is valid (or skipped), 1 when any is invalid or could not be
@@ -56,7 +59,7 @@ def validate(paths: tuple[str, ...], kustomize_dirs: tuple[str, ...],
     for location in locations:
         check_location(location)
     options = ValidateOptions(locations, kubernetes_version, strict, ignore_missing_schemas,
-                              skip, mirrors, use_kubeconform)
+                              skip, mirrors, use_kubeconform, jobs)
     report = validate_paths(paths, options, kustomize_dirs)
     buffer = io.StringIO()
     REPORTERS[output_format](report, buffer, verbose=verbose)

@@ -57,7 +57,8 @@ def validate_paths(paths: Iterable[str], options: ValidateOptions | None = None,
     engine = Engine(options)  # refuses unknown rules and versions before reading anything
     binary = find_kubeconform() if options.kubeconform else None
     with tempfile.TemporaryDirectory(prefix="nim-gitops-validate-") as tmp:
-        inputs = gather(list(paths), kustomize_dirs, Path(tmp) if binary else None)
+        inputs = gather(list(paths), kustomize_dirs, Path(tmp) if binary else None,
+                        options.jobs)
         report = engine.run(inputs.documents)
         if binary:
             kubeconform.merge(report, kubeconform.run(binary, inputs.files, options),

@@ -7,9 +7,11 @@ duplicate key, bad indentation) becomes one error and the others are still check
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from generator.errors import InvalidInputError
 
 STDIN = "-"
 SUFFIXES = (".yaml", ".yml", ".json")
+PARALLEL_MIN_FILES = 1000
 _DOC_START = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.[ \t]*$")
 
 
@@ -104,14 +107,39 @@ def load_text(text: str, source: str) -> list[Loaded]:
     return list(_expand_lists(docs))
 
 
-def load_paths(paths: Iterable[str]) -> Iterator[Loaded]:
-    """Every document of every path (`-` reads stdin once)."""
-    for path in expand_paths(paths):
-        source = "<stdin>" if path == STDIN else path
-        try:
-            text = (yamlio.decode(sys.stdin.buffer.read(), source) if path == STDIN
-                    else yamlio.read_text(path))
-        except InvalidInputError as exc:
-            yield LoadFailure(source, 0, exc.message)
-            continue
-        yield from load_text(text, source)
+def _load_one(path: str) -> list[Loaded]:
+    source = "<stdin>" if path == STDIN else path
+    try:
+        text = (yamlio.decode(sys.stdin.buffer.read(), source) if path == STDIN
+                else yamlio.read_text(path))
+    except InvalidInputError as exc:
+        return [LoadFailure(source, 0, exc.message)]
+    return load_text(text, source)
+
+
+def _load_files(paths: list[str]) -> list[Loaded]:
+    return [doc for path in paths for doc in _load_one(path)]
+
+
+def jobs_for(jobs: int) -> int:
+    """`jobs`, or the number of CPUs for 0."""
+    return jobs if jobs > 0 else (os.cpu_count() or 1)
+
+
+def load_paths(paths: Iterable[str], jobs: int = 1) -> Iterator[Loaded]:
+    """Every document of every path (`-` reads stdin once), in order.
+
+    Parsing is most of the time of a large run, so with `jobs` > 1 and at least
+    PARALLEL_MIN_FILES files, files are parsed by that many processes (0: one per CPU).
+    """
+    files = list(expand_paths(paths))
+    jobs = jobs_for(jobs)
+    if jobs == 1 or len(files) < PARALLEL_MIN_FILES or STDIN in files:
+        for path in files:
+            yield from _load_one(path)
+        return
+    size = max(100, len(files) // (jobs * 4))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for part in pool.map(_load_files, chunks):
+            yield from part

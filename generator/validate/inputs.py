@@ -38,7 +38,7 @@ class Inputs:
 
 
 def gather(paths: Sequence[str], kustomize_dirs: Sequence[str],
-           scratch: Path | None = None) -> Inputs:
+           scratch: Path | None = None, jobs: int = 1) -> Inputs:
     """Read every input; with `scratch`, also list the files kubeconform should read."""
     inputs = Inputs()
     for path in paths:
@@ -51,7 +51,7 @@ def gather(paths: Sequence[str], kustomize_dirs: Sequence[str],
             inputs.documents.extend(load_text(text, STDIN_SOURCE))
             inputs._scratch(scratch, STDIN_SOURCE, text)
         else:
-            inputs.documents.extend(load_paths([path]))
+            inputs.documents.extend(load_paths([path], jobs))
             inputs.files.append(path)
     for directory in kustomize_dirs:
         source = f"kustomize:{directory}"

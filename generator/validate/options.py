@@ -20,7 +20,8 @@ class ValidateOptions:
     """What to validate against and how strictly.
 
     `schema_locations` are kubeconform locations (directories or URL templates) for non-core
-    kinds; `skip` holds rule ids or names; `mirrors` are registries accepted besides nvcr.io.
+    kinds; `skip` holds rule ids or names; `mirrors` are registries accepted besides nvcr.io;
+    `jobs` is how many processes parse a large input (0: one per CPU; 1: no processes).
     """
 
     schema_locations: tuple[str, ...] = ()
@@ -30,6 +31,7 @@ class ValidateOptions:
     skip: tuple[str, ...] = ()
     mirrors: tuple[str, ...] = ()
     kubeconform: bool = False
+    jobs: int = 1  # processes parsing large inputs; 0 = one per CPU
 
     def __post_init__(self) -> None:
         # library callers may pass Paths or lists

@@ -224,3 +224,20 @@ def test_corpus_directory_fails_as_a_whole(crd_schemas: str) -> None:
     # runtimes are matched across the whole input: other files provide 17's runtime
     alone = CORPUS / "17-isvc-missing-runtime.yaml"
     assert headers == {str(path) for path in CORPUS.glob("*.yaml")} - {str(alone)}
+
+
+def test_parallel_parsing_gives_the_same_report(tmp_path: Path) -> None:
+    from generator.validate import ValidateOptions, validate_paths
+    from generator.validate.documents import PARALLEL_MIN_FILES
+
+    for index in range(PARALLEL_MIN_FILES + 5):
+        pvc = {**PVC, "metadata": {"name": f"cache-{index}", "namespace": "team-a"}}
+        if index % 97 == 0:
+            pvc["spec"] = {**PVC["spec"], "accessModes": "ReadWriteOnce"}
+        text = "kind: [" if index == 500 else _stream(pvc)
+        (tmp_path / f"pvc-{index:05d}.yaml").write_text(text, "utf-8")
+    serial = validate_paths([str(tmp_path)], ValidateOptions(jobs=1))
+    parallel = validate_paths([str(tmp_path)], ValidateOptions(jobs=2))
+    assert list(parallel) == list(serial)
+    assert parallel.summary == serial.summary
+    assert serial.summary["invalid"] == 11 and serial.summary["errors"] == 1
