@@ -28,7 +28,9 @@ from generator.models import (
 API_VERSION = "nim-gitops.opendatahub.io/v1alpha1"
 KIND = "NimGitOps"
 PLACEHOLDERS = frozenset({"project", "deployment"})
-KEY_PREFIX = "nvapi-"  # NGC personal keys (generator.keys.PREFIX, not imported: keys pulls click)
+# an NGC personal key (`nvapi-` and about 64 more characters); a name such as
+# `nim/nvapi-keys` is not one
+_NGC_KEY = re.compile(r"nvapi-[A-Za-z0-9_-]{16,}", re.IGNORECASE)
 Lines = dict[tuple[str | int, ...], int]
 
 
@@ -223,7 +225,7 @@ def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: L
     items: Any = ()
     if isinstance(value, str):
         line, shown = _line_of(lines, path), yamlio.format_path(path) or None
-        if KEY_PREFIX in value.lower():
+        if _NGC_KEY.search(value):
             raise InvalidInputError("looks like an NGC API key; the config only says where the "
                                     "key lives in the secret store, never the key",
                                     source=source, line=line, path=shown)

@@ -63,6 +63,9 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
         one overrides keeps every mapping as small as its distinct keys, same result.
         """
         own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
+        if own == len(node.value):
+            super().flatten_mapping(node)  # no merge keys: nothing to bound
+            return
         super().flatten_mapping(node)
         cut = len(node.value) - own
         merged, mine = node.value[:cut], node.value[cut:]

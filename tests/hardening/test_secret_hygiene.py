@@ -221,3 +221,12 @@ def test_no_option_takes_a_secret_as_its_value() -> None:
                     path, param.name)
             checked += 1
     assert checked > 50
+
+
+def test_a_path_that_merely_mentions_nvapi_is_fine(inputs: dict[str, str], tmp_path: Path,
+                                                   ) -> None:
+    config = yamlio.load_one(Path(inputs["config"]).read_text("utf-8"), "config")
+    config["spec"]["secrets"]["externalSecrets"]["remoteRef"] = {"key": "nim/nvapi-keys/{project}"}
+    path = tmp_path / "named.yaml"
+    path.write_text(yamlio.dump(config), "utf-8")
+    assert run_cli(["config", "check", str(path)]).code == 0
