@@ -339,3 +339,33 @@ def test_bombs_fail_fast_in_bounded_memory(name: str, tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"error: {path}"), proc.stderr
+
+
+SHARED_READERS = {  # every other command that reads a config, and how
+    "values": ["values", "{path}"],
+    "airgap-images": ["airgap", "images", "{path}", "-o", "{out}/images.txt"],
+    "krm-legacy": ["krm", "{path}"],
+    "migrate-config": ["migrate", "render", "{export}", "-o", "{out}", "--config", "{path}"],
+}
+SHARED_INPUTS = ["billion-laughs.yaml", "merge-key-bomb.yaml", "deep-flow.yaml",
+                 "duplicate-key.yaml", "latin1.yaml", "two-documents.yaml",
+                 "catalog-escapes.yaml", "escaped-control-char.yaml", "gpus-is-float.yaml"]
+MIGRATE_EXPORT = Path(__file__).parents[1] / "data" / "migrate" / "mixed.yaml"
+
+
+@pytest.mark.parametrize("name", SHARED_INPUTS)
+@pytest.mark.parametrize("reader", sorted(SHARED_READERS))
+def test_every_config_reader_fails_like_config_check(reader: str, name: str,
+                                                     tmp_path: Path) -> None:
+    """The same bad config gives the same line whichever command reads it."""
+    work = tmp_path / "work"
+    work.mkdir()
+    path = _stage(Case(f"config/{name}", "check", ""), work)
+    expected = run_cli(["config", "check", str(path)])
+    assert expected.code == 1
+    out = tmp_path / "out"
+    argv = [a.format(path=path, out=out, export=MIGRATE_EXPORT) for a in SHARED_READERS[reader]]
+    result = run_cli(argv)
+    assert result.code == 1, result.err
+    assert result.err == expected.err
+    assert result.out == "" and not out.exists()
