@@ -369,3 +369,16 @@ def test_every_config_reader_fails_like_config_check(reader: str, name: str,
     assert result.code == 1, result.err
     assert result.err == expected.err
     assert result.out == "" and not out.exists()
+
+
+def test_a_huge_resource_list_on_stdin_is_refused_unread(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """More than 64 MiB on stdin: the function stops reading and answers with an error."""
+    monkeypatch.chdir(tmp_path)
+    blob = b"# " + b"x" * (yamlio.MAX_INPUT_BYTES + 16) + b"\n"
+    result = run_cli(["krm"], input=blob)  # type: ignore[arg-type]
+    assert result.code == 1
+    assert result.err.strip() == (f"error: <stdin>: more than {yamlio.MAX_INPUT_BYTES:,} bytes "
+                                  "on stdin")
+    assert yamlio.load_one(result.out, "out")["results"][0]["severity"] == "error"
+    assert list(tmp_path.iterdir()) == []
