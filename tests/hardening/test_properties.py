@@ -47,7 +47,9 @@ TEXT = st.one_of(ANY_TEXT, TRICKY, st.lists(TRICKY, max_size=8).map("".join),
                  # extreme lengths, built cheaply from a short random piece
                  st.tuples(ANY_TEXT.filter(bool), st.integers(500, 5_000)).map(
                      lambda piece: piece[0] * piece[1]))
-NAME = st.from_regex(KEY_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 253)
+NAME = st.one_of(st.from_regex(KEY_PATTERN, fullmatch=True).filter(lambda s: len(s) <= 253),
+                 st.tuples(st.sampled_from("aZ9.-_"), st.integers(100, 253)).map(
+                     lambda piece: "m" + piece[0] * (piece[1] - 1)))
 TAG = st.from_regex(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", fullmatch=True)
 
 
@@ -72,7 +74,7 @@ def dashboard_view(text: str) -> dict[str, dict[str, Any]]:
     return {key: json.loads(value) for key, value in doc["data"].items()}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.data_too_large])
 @given(st.lists(entries(), max_size=4, unique_by=lambda e: e.name))
 def test_catalog_text_survives_the_configmap(models: list[ModelEntry]) -> None:
     text = configmap_yaml(models)
