@@ -382,3 +382,14 @@ def test_a_huge_resource_list_on_stdin_is_refused_unread(tmp_path: Path,
                                   "on stdin")
     assert yamlio.load_one(result.out, "out")["results"][0]["severity"] == "error"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_symlink_that_stays_inside_the_directory_is_fine(tmp_path: Path) -> None:
+    """Only where a link lands counts: a link to a file beside the config is followed."""
+    shutil.copyfile(INPUTS / "catalog" / "valid.yaml", tmp_path / "real-catalog.yaml")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "real-catalog.yaml")
+    config = tmp_path / "nim-gitops.yaml"
+    shutil.copyfile(INPUTS / "config" / "catalog-symlink.yaml", config)
+    result = run_cli(["config", "check", str(config)])
+    assert result.code == 0, result.err
+    assert "1 models" in result.err
