@@ -37,6 +37,8 @@ def load_eu_list(path: Path) -> list[EuItem]:
         data = json.loads(yamlio.read_text(path))
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"not JSON ({exc.msg})", source=source, line=exc.lineno) from None
+    except RecursionError:
+        raise InvalidInputError("JSON nests too deeply", source=source) from None
     if not isinstance(data, list):
         raise InvalidInputError("expected a JSON list of {name, resourceId, org, team}",
                                 source=source)

@@ -62,6 +62,8 @@ def _entry_findings(key: str, value: str, source: str, line: int | None,
         doc = json.loads(value)
     except json.JSONDecodeError as exc:
         return [err(f"value is not JSON ({exc.msg} at line {exc.lineno})")]
+    except RecursionError:
+        return [err("value nests too deeply")]
     found = [err(e.message, *e.absolute_path)
              for e in sorted(entry_validator.iter_errors(doc), key=lambda e: list(e.path))]
     if not isinstance(doc, dict):

@@ -154,12 +154,6 @@ CASES = [
     Case("manifests/scalar.yaml", "validate", "not an object"),
 ]
 
-# inputs read by code another part of the project owns, still failing with exit 70
-KNOWN_BUGS = {
-    ("eu/deep.json", "eu"): "metadata/eu.py: json.loads RecursionError is not caught",
-    ("catalog/deep-json.yaml", "metadata-validate"):
-        "metadata/validate.py: json.loads RecursionError is not caught",
-}
 
 
 def _stage(case: Case, work: Path) -> Path:
@@ -250,10 +244,6 @@ def test_bad_input_fails_cleanly(case: Case, tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(work)  # the KRM function resolves files against the working directory
     stdin = path.read_bytes() if case.via == "krm" else None
     result = run_cli(argv, input=stdin, env={"NGC_API_KEY": FAKE_KEY})  # type: ignore[arg-type]
-    reason = KNOWN_BUGS.get((case.name, case.via))
-    if reason and result.code == 70:
-        pytest.xfail(reason)
-
     assert result.code == case.code, (result.code, result.err)
     assert "Traceback" not in result.err + result.out
     assert not out.exists(), "a failed run wrote output"
