@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 
@@ -20,3 +23,12 @@ def crd_schemas(tmp_path_factory: pytest.TempPathFactory) -> str:
     out = tmp_path_factory.mktemp("crd-schemas")
     assert main(["schemas", "build", str(CRDS), "-o", str(out)]) == 0
     return str(out)
+
+
+@pytest.fixture(scope="session")
+def crd_validate(crd_schemas: str) -> Callable[[list[Any]], list[str]]:
+    """Strict validation of objects against the CRD schemas; the findings, [] when all pass."""
+    from generator.validate import ValidateOptions, validate_objects
+
+    options = ValidateOptions(schema_locations=(crd_schemas,), strict=True)
+    return lambda objects: list(validate_objects(objects, options))

@@ -16,15 +16,9 @@ EXAMPLE_CONFIGS = sorted(EXAMPLES.glob("*/nim-gitops.yaml"))
 
 
 @pytest.fixture(scope="module")
-def validate(request: pytest.FixtureRequest) -> Any:
-    """`validate_objects` bound to the CRD schemas (the validate package's interface)."""
-    module = pytest.importorskip("generator.validate")
-    try:
-        schemas = request.getfixturevalue("crd_schemas")
-    except pytest.FixtureLookupError:
-        pytest.skip("the crd_schemas fixture is not in tests/conftest.py yet")
-    options = module.ValidateOptions(schema_locations=(schemas,), strict=True)
-    return lambda objects: list(module.validate_objects(objects, options))
+def validate(crd_validate: Any) -> Any:
+    """Strict CRD validation, shared by the suite (tests/conftest.py)."""
+    return crd_validate
 
 
 def _objects(text: str) -> list[dict[str, Any]]:
