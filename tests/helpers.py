@@ -20,6 +20,7 @@ SNAPSHOT = FIXTURES / "snapshot" / "nim-models-data.yaml"
 EU_LIST = FIXTURES / "snapshot" / "nim_eu_restricted.json"
 EXAMPLES = REPO / "examples"
 TOOLS_BIN = REPO / ".tools" / "bin"
+# Not a real key: a made-up string with the nvapi- shape, recognisable when it leaks.
 FAKE_KEY = "nvapi-FAKE-TEST-KEY-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"
 
 
