@@ -1,18 +1,24 @@
-# Every target sets up what it needs: a local virtualenv (.venv) and, for tests,
-# the real helm and kubectl in .tools/bin (scripts/install-test-tools).
+# Every target sets up what it needs: a local virtualenv (.venv) installed from the committed,
+# hash-checked lock (requirements.lock) and, for tests, the real helm and kubectl in .tools/bin
+# (scripts/install-test-tools). `make lock` refreshes the lock on purpose; `make test-latest`
+# runs the suite on the newest versions pyproject.toml allows, in a venv of its own.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
+LATEST := .venv-latest
 
-.PHONY: all venv tools demo test lint bench chart clean
+.PHONY: all venv tools demo test test-latest lint bench chart lock clean
 
 all: test
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -27,6 +33,17 @@ test: $(STAMP) tools
 	PATH="$(CURDIR)/.tools/bin:$$PATH" $(BIN)/pytest
 	$(MAKE) --no-print-directory lint
 
+# The newest allowed versions: a breaking upstream release fails here, by name, not in CI.
+test-latest: tools
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/pip install --quiet --upgrade pip
+	$(LATEST)/bin/pip install --quiet --upgrade -e '.[test,dev]'
+	$(LATEST)/bin/pip freeze --exclude-editable
+	PATH="$(CURDIR)/.tools/bin:$$PATH" $(LATEST)/bin/pytest
+	$(LATEST)/bin/ruff check generator tests benchmarks scripts
+	$(LATEST)/bin/mypy
+
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests benchmarks scripts
 	$(BIN)/mypy
@@ -37,5 +54,12 @@ bench: $(STAMP) tools
 chart: $(STAMP)
 	$(BIN)/nim-gitops chart -o charts/nim-gitops
 
+# Refresh the lock to the newest versions pyproject.toml allows (Python 3.10 and later, any OS).
+lock:
+	$(PYTHON) -m venv .tools/uv
+	.tools/uv/bin/pip install --quiet uv==$(UV_VERSION)
+	.tools/uv/bin/uv pip compile pyproject.toml requirements-build.in --extra test --extra dev \
+	  --generate-hashes --universal --python-version 3.10 --upgrade -o $(LOCK)
+
 clean:
-	rm -rf $(VENV) .tools dist build demo-out
+	rm -rf $(VENV) $(LATEST) .tools dist build demo-out
