@@ -106,16 +106,18 @@ def check_schema(data: Any, source: str, lines: Lines) -> None:
     )
 
 
-def _placeholders_ok(template: str, source: str, line: int | None, path: str) -> None:
+def _placeholders_ok(template: str, source: str, line: int | None, path: str,
+                     allowed: frozenset[str] = PLACEHOLDERS) -> None:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
     except ValueError as exc:
         raise InvalidInputError(f"bad template {template!r}: {exc}", source=source, line=line,
                                 path=path) from None
-    unknown = names - PLACEHOLDERS
+    unknown = names - allowed
     if unknown:
+        use = " and ".join(f"{{{name}}}" for name in sorted(allowed, reverse=True)) or "none"
         raise InvalidInputError(
-            f"unknown placeholder {{{sorted(unknown)[0]}}} (use {{project}} and {{deployment}})",
+            f"unknown placeholder {{{sorted(unknown)[0]}}} (placeholders here: {use})",
             source=source, line=line, path=path,
         )
 
@@ -132,11 +134,17 @@ def _secrets(raw: dict[str, Any], source: str, lines: Lines) -> SecretsSpec:
         store_name=store.get("name"),
         refresh_interval=eso_raw.get("refreshInterval", "1h"),
         remote_ref=_remote_ref(eso_raw.get("remoteRef")) or ExternalSecretsSpec.remote_ref,
+        project_remote_ref=_remote_ref(eso_raw.get("projectRemoteRef"))
+        or ExternalSecretsSpec.project_remote_ref,
+        account_remote_ref=_remote_ref(eso_raw.get("accountRemoteRef"))
+        or ExternalSecretsSpec.account_remote_ref,
     )
     v = raw.get("vault", {})
     vault = VaultSpec(
         mount=v.get("mount", "secret"),
         path=v.get("path", VaultSpec.path),
+        project_path=v.get("projectPath", VaultSpec.project_path),
+        account_path=v.get("accountPath", VaultSpec.account_path),
         type=v.get("type", "kv-v2"),
         key=v.get("key", "api_key"),
         vault_auth_ref=v.get("vaultAuthRef"),
@@ -150,11 +158,20 @@ def _secrets(raw: dict[str, Any], source: str, lines: Lines) -> SecretsSpec:
         raise InvalidInputError("a secret store is required when provider is external-secrets",
                                 source=source, line=_line_of(lines, path),
                                 path=yamlio.format_path(path))
-    _placeholders_ok(eso.remote_ref.key, source, _line_of(lines, (*base, "externalSecrets")),
-                     "spec.secrets.externalSecrets.remoteRef.key")
-    _placeholders_ok(vault.path, source, _line_of(lines, (*base, "vault", "path")),
-                     "spec.secrets.vault.path")
-    return SecretsSpec(provider=provider, external_secrets=eso, vault=vault)
+    project_only = frozenset({"project"})
+    for template, where, allowed in (
+        (eso.remote_ref.key, ("externalSecrets", "remoteRef", "key"), PLACEHOLDERS),
+        (eso.project_remote_ref.key, ("externalSecrets", "projectRemoteRef", "key"), project_only),
+        (eso.account_remote_ref.key, ("externalSecrets", "accountRemoteRef", "key"), frozenset()),
+        (vault.path, ("vault", "path"), PLACEHOLDERS),
+        (vault.project_path, ("vault", "projectPath"), project_only),
+        (vault.account_path, ("vault", "accountPath"), frozenset()),
+    ):
+        path = (*base, *where)
+        _placeholders_ok(template, source, _line_of(lines, path), yamlio.format_path(path),
+                         allowed)
+    return SecretsSpec(provider=provider, scope=raw.get("scope", "deployment"),
+                       external_secrets=eso, vault=vault)
 
 
 def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
@@ -263,6 +280,10 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         templates=tuple(platform_raw.get("templates", ("http",))),
         manage_dashboard=dashboard.get("manage", True),
         disconnected=dashboard.get("disconnected", False),
+        target=platform_raw.get("target", PlatformSpec.target),
+        manage_account=platform_raw.get("account", {}).get("manage", True),
+        data_science_cluster=platform_raw.get("dataScienceCluster",
+                                              PlatformSpec.data_science_cluster),
     )
     projects = []
     raw_projects = spec.get("projects", [])

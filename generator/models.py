@@ -7,8 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.catalog import Catalog, ModelEntry
+from generator.targets import DEFAULT_TARGET
 
 DEFAULT_NAMESPACE = "redhat-ods-applications"
+# Names today's OpenShift AI reads (see docs/targets.md for the upstream files).
+ACCOUNT_NAME = "odh-nim-account"
+ACCOUNT_KEY_SECRET = "nvidia-nim-access"
+PROJECT_KEY_SECRET = "nvidia-nim-secrets"
+PROJECT_PULL_SECRET = "ngc-secret"
 
 
 @dataclass(frozen=True)
@@ -25,12 +31,16 @@ class ExternalSecretsSpec:
     store_name: str | None = None
     refresh_interval: str = "1h"
     remote_ref: RemoteRef = RemoteRef("nim/{project}/{deployment}", "api_key")
+    project_remote_ref: RemoteRef = RemoteRef("nim/{project}", "api_key")
+    account_remote_ref: RemoteRef = RemoteRef("nim/account", "api_key")
 
 
 @dataclass(frozen=True)
 class VaultSpec:
     mount: str = "secret"
     path: str = "nim/{project}/{deployment}"
+    project_path: str = "nim/{project}"
+    account_path: str = "nim/account"
     type: str = "kv-v2"
     key: str = "api_key"
     vault_auth_ref: str | None = None
@@ -41,6 +51,7 @@ class VaultSpec:
 @dataclass(frozen=True)
 class SecretsSpec:
     provider: str = "none"
+    scope: str = "deployment"
     external_secrets: ExternalSecretsSpec = ExternalSecretsSpec()
     vault: VaultSpec = VaultSpec()
 
@@ -66,6 +77,9 @@ class PlatformSpec:
     templates: tuple[str, ...] = ("http",)
     manage_dashboard: bool = True
     disconnected: bool = False
+    target: str = DEFAULT_TARGET
+    manage_account: bool = True
+    data_science_cluster: str = "default-dsc"
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,8 @@ class Deployment:
     model: ModelEntry
     tag: str
     image: str
+    secret_scope: str = "deployment"
+    target: str = DEFAULT_TARGET
 
     @property
     def name(self) -> str:
@@ -129,11 +145,24 @@ class Deployment:
 
     @property
     def api_key_secret(self) -> str:
+        """The Opaque key Secret the runtime reads: its own, or the project's shared one."""
+        if self.secret_scope == "project":
+            return PROJECT_KEY_SECRET
         return f"nim-api-key-{self.spec.name}"
 
     @property
     def pull_secret(self) -> str:
+        if self.secret_scope == "project":
+            return PROJECT_PULL_SECRET
         return f"nim-image-pull-{self.spec.name}"
+
+    @property
+    def template_name(self) -> str:
+        """`opendatahub.io/template-name` as the target's dashboard writes it: the legacy modal
+        records the ServingRuntime of the controller's Template; the redesign its own Template."""
+        if self.target == "current":
+            return "nvidia-nim-runtime"
+        return f"nim-{self.spec.protocol}-template"
 
     @property
     def pvc_name(self) -> str:
@@ -160,3 +189,12 @@ class Plan:
     def secrets_provider(self) -> str:
         """The provider in force: air-gapped configs never reference secrets."""
         return "none" if self.config.air_gap else self.config.secrets.provider
+
+    @property
+    def target(self) -> str:
+        return self.config.platform.target
+
+    @property
+    def disconnected(self) -> bool:
+        """No key collection and no NGC at run time: air-gapped, or declared disconnected."""
+        return self.config.air_gap is not None or self.config.platform.disconnected

@@ -65,6 +65,21 @@ def _airgap_catalog(used: dict[str, set[str]], cat: Catalog) -> Catalog:
     return Catalog(entries, cat.source)
 
 
+def _unread_settings(config: Config) -> list[str]:
+    """Warnings for settings that no reader of the config's target reads."""
+    platform = config.platform
+    unread: list[str] = []
+    if platform.target == "current":
+        if platform.catalog.config_map_name != catalog_mod.DEFAULT_CONFIGMAP_NAME:
+            unread.append("does not use spec.platform.catalog.configMapName")
+        if platform.templates != ("http",):
+            unread.append("does not use spec.platform.templates")
+    elif config.secrets.scope == "project":
+        unread.append("has no project Account: secrets.scope project renders only the "
+                      "project secrets")
+    return [f"{config.source}: target {platform.target} {what}" for what in unread]
+
+
 def resolve(config: Config, cat: Catalog | None = None,
             digests: dict[str, str] | None = None) -> Plan:
     """Resolve every deployment of `config` against the catalog."""
@@ -87,8 +102,10 @@ def resolve(config: Config, cat: Catalog | None = None,
             image = model.image(tag)
             if digests and image in digests:
                 image = f"{model.repository}@{digests[image]}"
-            deployments.append(Deployment(project.name, spec, model, tag, image))
-    warnings: list[str] = []
+            deployments.append(Deployment(project.name, spec, model, tag, image,
+                                          secret_scope=config.secrets.scope,
+                                          target=config.platform.target))
+    warnings = _unread_settings(config)
     if config.air_gap:
         emitted = _airgap_catalog(used, cat)
         if config.secrets.provider != "none":

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Regenerate config/nim/nim-models-data.yaml and config/nim/nim-http-template.yaml in an
-# odh-model-controller checkout, for the release pull request.
+# Regenerate the redesign's two product files in an odh-model-controller checkout, for the
+# release pull request that ships them:
+#   config/nim/nim-models-data.yaml       the metadata ConfigMap (the path the redesign proposes)
+#   config/runtimes/nim-http-template.yaml the ServingRuntime Template, beside the other runtime
+#                                          Templates (add it to config/runtimes/kustomization.yaml)
+# Neither file exists upstream yet: today's controller builds its model list and Template at run
+# time from the Account (see docs/targets.md).
 #
 #   regenerate.sh OMC_CHECKOUT METADATA
 #
@@ -17,9 +22,8 @@ checkout="$1"
 metadata="$2"
 here="$(cd "$(dirname "$0")" && pwd)"
 nim_gitops=(${NIM_GITOPS:-nim-gitops})
-dest="$checkout/config/nim"
-if [[ ! -d "$checkout/config" ]]; then
-  echo "error: $checkout has no config/ directory; is it an odh-model-controller checkout?" >&2
+if [[ ! -d "$checkout/config/runtimes" ]]; then
+  echo "error: $checkout has no config/runtimes/ directory; is it an odh-model-controller checkout?" >&2
   exit 2
 fi
 
@@ -27,12 +31,13 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "${nim_gitops[@]}" render "$here/odh-model-controller.yaml" --catalog "$metadata" -o "$work/out"
 
-mkdir -p "$dest"
-for pair in "configmap-nim-models-data.yaml:nim-models-data.yaml" \
-            "template-nim-http-template.yaml:nim-http-template.yaml"; do
+mkdir -p "$checkout/config/nim"
+for pair in "configmap-nim-models-data.yaml:config/nim/nim-models-data.yaml" \
+            "template-nim-http-template.yaml:config/runtimes/nim-http-template.yaml"; do
   src="$work/out/platform/${pair%%:*}"
-  tmp="$dest/.${pair##*:}.tmp"
+  dest="$checkout/${pair##*:}"
+  tmp="$(dirname "$dest")/.$(basename "$dest").tmp"
   cp "$src" "$tmp"
-  mv "$tmp" "$dest/${pair##*:}"
+  mv "$tmp" "$dest"
 done
-echo "updated $dest/nim-models-data.yaml and $dest/nim-http-template.yaml" >&2
+echo "updated config/nim/nim-models-data.yaml and config/runtimes/nim-http-template.yaml in $checkout" >&2

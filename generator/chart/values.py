@@ -18,6 +18,7 @@ from generator import yamlio
 from generator.catalog import Catalog
 from generator.config import line_of, parse_config
 from generator.errors import InvalidInputError
+from generator.pipeline import with_target
 from generator.resolve import resolve
 
 HEADER = (
@@ -33,11 +34,13 @@ def chart_catalog(catalog_path: Path | None) -> tuple[Catalog, str]:
     return catalog_mod.load_catalog(catalog_path), Path(catalog_path).name
 
 
-def values_for(config_path: Path, catalog_path: Path | None = None) -> dict[str, Any]:
-    """The values equivalent to the config at `config_path` (checked by rendering it)."""
+def values_for(config_path: Path, catalog_path: Path | None = None,
+               target: str | None = None) -> dict[str, Any]:
+    """The values equivalent to the config at `config_path` (checked by rendering it);
+    `target` overrides its `spec.platform.target`."""
     source = str(config_path)
     data, lines = yamlio.load_with_lines(yamlio.read_text(config_path), source)
-    config = parse_config(data, source, config_path.parent, lines)
+    config = with_target(parse_config(data, source, config_path.parent, lines), target)
     cat, _ = chart_catalog(catalog_path)
     own = config.platform.catalog.file
     if catalog_path is None and own is not None:
@@ -59,12 +62,15 @@ def values_for(config_path: Path, catalog_path: Path | None = None) -> dict[str,
     resolve(config, cat)
     spec: dict[str, Any] = copy.deepcopy(data["spec"])
     spec.get("platform", {}).get("catalog", {}).pop("file", None)
+    if target is not None:
+        spec.setdefault("platform", {})["target"] = target
     return spec
 
 
-def values_text(config_path: Path, catalog_path: Path | None = None) -> str:
+def values_text(config_path: Path, catalog_path: Path | None = None,
+                target: str | None = None) -> str:
     """The values file text, with a header saying where it came from."""
-    spec = values_for(config_path, catalog_path)
+    spec = values_for(config_path, catalog_path, target)
     _, name = chart_catalog(catalog_path)
     header = HEADER.format(source=config_path.name, catalog=name)
     return header + (yamlio.dump(spec) if spec else "{}\n")

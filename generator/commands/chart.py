@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from generator import console
+from generator.commands.options import target_option
 from generator.errors import InvalidInputError
 
 CATALOG_HELP = "Metadata ConfigMap to embed instead of the sample catalog."
@@ -59,10 +60,11 @@ def _chart_tree(root: Path, name: str) -> set[str]:
               help="The catalog the chart embeds (as given to `nim-gitops chart --catalog`).")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
               help="Where to write the values (- = stdout).")
-def values(config: Path, catalog: Path | None, output: str) -> int:
+@target_option
+def values(config: Path, catalog: Path | None, output: str, target: str | None) -> int:
     """Print the Helm values equivalent to CONFIG (its spec) for the nim-gitops chart."""
     from generator.chart.values import values_text
     from generator.writer import atomic_write
 
-    atomic_write(output, values_text(config, catalog))
+    atomic_write(output, values_text(config, catalog, target))
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from generator import console
+from generator.commands.options import target_option
 
 
 @click.command()
@@ -17,14 +18,16 @@ from generator import console
               help="Metadata ConfigMap to use instead of the one the config names.")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 listing the files that differ from the render.")
-def render(config: Path, output: str, catalog: Path | None, check: bool) -> int:
+@target_option
+def render(config: Path, output: str, catalog: Path | None, check: bool,
+           target: str | None) -> int:
     """Render CONFIG into kustomize bases: DIR/platform and DIR/projects/<project>."""
     from generator.pipeline import plan_from_file
     from generator.render import render_objects
     from generator.render.kustomize import generated_files, kustomize_files, stream
     from generator.writer import atomic_write, check_tree, replace_tree
 
-    plan = plan_from_file(config, catalog)
+    plan = plan_from_file(config, catalog, target)
     for warning in plan.warnings:
         console.warn(warning)
     objects = render_objects(plan)

@@ -1,8 +1,12 @@
-"""Plan -> Kubernetes objects. Each template's output is parsed back and checked here."""
+"""Plan -> Kubernetes objects: the template entry point and the per-deployment objects.
+
+Each template's output is parsed back and checked here. The platform objects of each target
+live in `platform.py`, the objects today's controller reads in `account.py`, a project's in
+`projects.py`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,10 +14,17 @@ from generator import catalog as catalog_mod
 from generator import yamlio
 from generator.catalog import ModelEntry
 from generator.errors import NimGitopsError
-from generator.models import Deployment, DeploymentSpec, Plan, RemoteRef, SecretsSpec
+from generator.models import (
+    PROJECT_KEY_SECRET,
+    PROJECT_PULL_SECRET,
+    Deployment,
+    DeploymentSpec,
+    Plan,
+    RemoteRef,
+    SecretsSpec,
+)
 from generator.render.env import environment
 from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
-from generator.resolve import configmap_name
 
 SSA_THRESHOLD = 250 * 1024
 API_PROTOCOL = {"http": "REST", "grpc": "gRPC"}
@@ -81,45 +92,56 @@ def _render(template: str, **context: Any) -> list[dict[str, Any]]:
     return docs
 
 
-def _metadata_configmap(plan: Plan) -> dict[str, Any]:
-    cm = catalog_mod.configmap(
-        plan.emitted_catalog.models.values(), name=configmap_name(plan),
-        namespace=plan.platform_namespace,
-    )
+def catalog_configmap(plan: Plan, name: str, namespace: str) -> dict[str, Any]:
+    """The plan's emitted catalog as a model-list ConfigMap; over the client-side apply limit it
+    asks Argo CD for server-side apply."""
+    cm = catalog_mod.configmap(plan.emitted_catalog.models.values(), name=name,
+                               namespace=namespace)
     if len(yamlio.dump(cm).encode()) > SSA_THRESHOLD:
         cm["metadata"]["annotations"] = {
             "argocd.argoproj.io/sync-options": "ServerSideApply=true"}
     return cm
 
 
-def platform_objects(plan: Plan) -> Iterator[RenderedObject]:
-    """The metadata ConfigMap, Templates, dashboard config and mirror sets."""
-    config = plan.config
-    namespace = plan.platform_namespace
-    if config.platform.catalog.emit or config.air_gap:
-        yield RenderedObject(PLATFORM, _metadata_configmap(plan))
-    for protocol in config.platform.templates:
-        for doc in _render("platform/template.yaml.j2", protocol=protocol, namespace=namespace):
-            yield RenderedObject(PLATFORM, doc)
-    if config.platform.manage_dashboard:
-        name = configmap_name(plan)
-        custom = name if name != catalog_mod.DEFAULT_CONFIGMAP_NAME else None
-        disconnected = config.platform.disconnected or config.air_gap is not None
-        for doc in _render("platform/dashboard-config.yaml.j2", namespace=namespace,
-                           custom_configmap=custom, disconnected=disconnected):
-            yield RenderedObject(PLATFORM, doc)
-    if config.air_gap:
-        for doc in _render("airgap/mirror-sets.yaml.j2", mirror=config.air_gap.mirror,
-                           pin_digests=config.air_gap.pin_digests):
-            yield RenderedObject(PLATFORM, doc)
+@dataclass(frozen=True)
+class KeyHolder:
+    """Whoever gets a key from the secret manager: a deployment, a project, or the Account.
+
+    `pull_secret` is None where the holder pulls no images (the Account); `restart` names the
+    predictor Deployments to restart when the key rotates.
+    """
+
+    namespace: str
+    api_key_secret: str
+    pull_secret: str | None
+    restart: tuple[str, ...] = ()
 
 
-def _fill(template: str, d: Deployment) -> str:
-    return template.format(project=d.project, deployment=d.name)
+def deployment_holder(d: Deployment) -> KeyHolder:
+    return KeyHolder(d.project, d.api_key_secret, d.pull_secret, (f"{d.name}-predictor",))
 
 
-def _secret_objects(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
-    return _scaffolds(plan.secrets_provider, plan.config.secrets, d)
+def scaffolds(provider: str, secrets: SecretsSpec, holder: KeyHolder,
+              remote_ref: RemoteRef, vault_path: str, vault_key: str) -> list[dict[str, Any]]:
+    """The secret-manager objects that fill `holder`'s Secrets (none for provider none)."""
+    if provider == "external-secrets":
+        return _render("secrets/external-secrets.yaml.j2", holder=holder,
+                       eso=secrets.external_secrets, eso_templates=ESO_TEMPLATES,
+                       remote_ref=remote_ref)
+    if provider == "vault":
+        return _render("secrets/vault.yaml.j2", holder=holder, vault=secrets.vault,
+                       vault_path=vault_path, vso_templates=vso_templates(vault_key))
+    return []
+
+
+def _deployment_scaffolds(provider: str, secrets: SecretsSpec,
+                          d: Deployment) -> list[dict[str, Any]]:
+    fill = {"project": d.project, "deployment": d.name}
+    ref = d.spec.api_key_remote_ref or secrets.external_secrets.remote_ref
+    path, key = d.spec.api_key_vault or (None, None)
+    return scaffolds(provider, secrets, deployment_holder(d),
+                     RemoteRef(ref.key.format(**fill), ref.property),
+                     (path or secrets.vault.path).format(**fill), key or secrets.vault.key)
 
 
 def secret_scaffolds(secrets: SecretsSpec, project: str, name: str) -> list[dict[str, Any]]:
@@ -127,21 +149,21 @@ def secret_scaffolds(secrets: SecretsSpec, project: str, name: str) -> list[dict
     `migrate render` for deployments that exist only on the cluster)."""
     spec = DeploymentSpec(name=name, model="", path="")
     model = ModelEntry("", "", "", "", (), "", "")
-    return _scaffolds(secrets.provider, secrets, Deployment(project, spec, model, "", ""))
+    return _deployment_scaffolds(secrets.provider, secrets,
+                                 Deployment(project, spec, model, "", ""))
 
 
-def _scaffolds(provider: str, secrets: SecretsSpec, d: Deployment) -> list[dict[str, Any]]:
-    if provider == "external-secrets":
-        ref = d.spec.api_key_remote_ref or secrets.external_secrets.remote_ref
-        return _render("secrets/external-secrets.yaml.j2", d=d, eso=secrets.external_secrets,
-                       eso_templates=ESO_TEMPLATES,
-                       remote_ref=RemoteRef(_fill(ref.key, d), ref.property))
-    if provider == "vault":
-        path, key = d.spec.api_key_vault or (None, None)
-        return _render("secrets/vault.yaml.j2", d=d, vault=secrets.vault,
-                       vault_path=_fill(path or secrets.vault.path, d),
-                       vso_templates=vso_templates(key or secrets.vault.key))
-    return []
+def project_scaffolds(plan: Plan, project: str,
+                      deployments: list[Deployment]) -> list[dict[str, Any]]:
+    """scope project: the project's `nvidia-nim-secrets` and `ngc-secret`, shared by its
+    deployments, filled from the project's entry in the secret manager."""
+    secrets = plan.config.secrets
+    holder = KeyHolder(project, PROJECT_KEY_SECRET, PROJECT_PULL_SECRET,
+                       tuple(f"{d.name}-predictor" for d in deployments))
+    ref = secrets.external_secrets.project_remote_ref
+    return scaffolds(plan.secrets_provider, secrets, holder,
+                     RemoteRef(ref.key.format(project=project), ref.property),
+                     secrets.vault.project_path.format(project=project), secrets.vault.key)
 
 
 def _resources(d: Deployment) -> dict[str, dict[str, str]]:
@@ -153,31 +175,12 @@ def _resources(d: Deployment) -> dict[str, dict[str, str]]:
 
 
 def deployment_objects(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
-    """Secret scaffolds, PVC, ServingRuntime and InferenceService of one deployment."""
+    """Secret scaffolds (scope deployment), PVC, ServingRuntime and InferenceService."""
     secrets = plan.secrets_provider != "none"
+    own = d.secret_scope == "deployment"
     return [
-        *_secret_objects(plan, d),
+        *(_deployment_scaffolds(plan.secrets_provider, plan.config.secrets, d) if own else []),
         *_render("deployment/pvc.yaml.j2", d=d),
         *_render("deployment/servingruntime.yaml.j2", d=d, secrets=secrets),
         *_render("deployment/inferenceservice.yaml.j2", d=d, resources=_resources(d)),
     ]
-
-
-def project_objects(plan: Plan) -> Iterator[RenderedObject]:
-    """Namespaces and deployments, project by project."""
-    by_project: dict[str, list[Deployment]] = {}
-    for d in plan.deployments:
-        by_project.setdefault(d.project, []).append(d)
-    for project in plan.config.projects:
-        group = f"projects/{project.name}"
-        if project.manage_namespace:
-            for doc in _render("project/namespace.yaml.j2", project=project.name):
-                yield RenderedObject(group, doc)
-        for d in by_project.get(project.name, []):
-            for doc in deployment_objects(plan, d):
-                yield RenderedObject(group, doc)
-
-
-def render_objects(plan: Plan) -> list[RenderedObject]:
-    """Every object of a plan, in a stable order."""
-    return [*platform_objects(plan), *project_objects(plan)]

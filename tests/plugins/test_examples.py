@@ -149,26 +149,29 @@ def _regenerate(checkout: Path, metadata: Path, env: dict[str, str],
 
 def test_maintainers_regenerate(tmp_path: Path, plugin_env: dict[str, str]) -> None:
     checkout = tmp_path / "odh-model-controller"
-    (checkout / "config").mkdir(parents=True)
+    (checkout / "config/runtimes").mkdir(parents=True)
     proc = _regenerate(checkout, SNAPSHOT, plugin_env)
     assert proc.returncode == 0, proc.stderr
-    nim = checkout / "config/nim"
-    assert sorted(p.name for p in nim.iterdir()) == ["nim-http-template.yaml",
-                                                     "nim-models-data.yaml"]
-    [configmap] = _load(nim / "nim-models-data.yaml")
+    cm_file = checkout / "config/nim/nim-models-data.yaml"
+    template_file = checkout / "config/runtimes/nim-http-template.yaml"
+    written = sorted(p.relative_to(checkout).as_posix() for p in checkout.rglob("*")
+                     if p.is_file())
+    assert written == ["config/nim/nim-models-data.yaml", "config/runtimes/nim-http-template.yaml"]
+    [configmap] = _load(cm_file)
     assert configmap["data"] == yamlio.load_one(SNAPSHOT.read_text(), "s")["data"]
-    [template] = _load(nim / "nim-http-template.yaml")
+    [template] = _load(template_file)
     assert (template["kind"], template["metadata"]["name"]) == ("Template", "nim-http-template")
-    assert "NGC_API_KEY" not in (nim / "nim-http-template.yaml").read_text()
-    first = {p.name: p.read_bytes() for p in nim.iterdir()}
+    assert "NGC_API_KEY" not in template_file.read_text()
+    first = {p: p.read_bytes() for p in (cm_file, template_file)}
     assert _regenerate(checkout, SNAPSHOT, plugin_env).returncode == 0
-    assert {p.name: p.read_bytes() for p in nim.iterdir()} == first
+    assert {p: p.read_bytes() for p in (cm_file, template_file)} == first
 
 
 def test_maintainers_regenerate_leaves_files_alone_on_errors(
         tmp_path: Path, plugin_env: dict[str, str]) -> None:
     checkout = tmp_path / "omc"
     (checkout / "config/nim").mkdir(parents=True)
+    (checkout / "config/runtimes").mkdir(parents=True)
     (checkout / "config/nim/nim-models-data.yaml").write_text("old\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: '{'}\n")

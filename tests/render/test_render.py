@@ -27,15 +27,27 @@ def _objects(text: str) -> list[dict[str, object]]:
     return sorted(yamlio.load_all(text, "t"), key=lambda o: json.dumps(o, sort_keys=True))
 
 
+@pytest.mark.parametrize("target", ["current", "redesign"])
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=IDS)
-def test_golden_stream(config: Path) -> None:
-    result = run_cli(["render", str(config), "-o", "-"])
+def test_golden_stream(config: Path, target: str) -> None:
+    """Every example, rendered for each target, is byte-identical to its golden file."""
+    result = run_cli(["render", str(config), "-o", "-", "--target", target])
     assert result.code == 0, result.err
-    golden = GOLDEN / f"{config.parent.name}.yaml"
+    golden = GOLDEN / target / f"{config.parent.name}.yaml"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(result.out, "utf-8")
     assert result.out == golden.read_text("utf-8")
+
+
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=IDS)
+def test_the_config_target_is_the_default_of_render(config: Path) -> None:
+    """Without --target, render follows spec.platform.target (current when it is not set)."""
+    declared = yamlio.load_one(config.read_text("utf-8"), str(config))["spec"]["platform"]
+    target = declared.get("target", "current")
+    result = run_cli(["render", str(config), "-o", "-"])
+    assert result.code == 0, result.err
+    assert result.out == (GOLDEN / target / f"{config.parent.name}.yaml").read_text("utf-8")
 
 
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=IDS)
@@ -56,10 +68,10 @@ def test_layout_is_one_object_per_file(tmp_path: Path) -> None:
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml"))
     assert files == [
         "kustomization.yaml",
-        "platform/configmap-nim-models-data.yaml",
+        "platform/account-odh-nim-account.yaml",
+        "platform/externalsecret-nvidia-nim-access.yaml",
         "platform/kustomization.yaml",
         "platform/odhdashboardconfig-odh-dashboard-config.yaml",
-        "platform/template-nim-http-template.yaml",
         "projects/team-a/externalsecret-nim-api-key-llama-8b.yaml",
         "projects/team-a/externalsecret-nim-image-pull-llama-8b.yaml",
         "projects/team-a/inferenceservice-llama-8b.yaml",
