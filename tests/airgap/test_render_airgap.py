@@ -36,11 +36,9 @@ def test_image_tag_mirror_set_redirects_nvcr_nim(
         assert sr["spec"]["containers"][0]["image"].startswith(rule["source"] + "/")
 
 
-def test_custom_configmap_holds_only_the_mirrored_models_and_tags(
-        airgap_config: dict[str, Any], write_config: Callable[[Any], Path]) -> None:
-    objects, _ = _render(write_config(airgap_config))
+def _mirrored_model_list(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one model-list ConfigMap, checked to hold only the mirrored models and tags."""
     (cm,) = _kind(objects, "ConfigMap")
-    assert cm["metadata"]["name"] != "nim-models-data"
     entries = {k: json.loads(v) for k, v in cm["data"].items()}
     assert sorted(entries) == ["llama-3.1-8b-instruct", "mistral-7b-instruct-v0.3"]
     assert sorted(entries["llama-3.1-8b-instruct"]["tags"]) == ["1.15.4", "1.15.5"]
@@ -50,12 +48,41 @@ def test_custom_configmap_holds_only_the_mirrored_models_and_tags(
               for name, e in entries.items() for t in e["tags"]}
     runs = {sr["spec"]["containers"][0]["image"] for sr in _kind(objects, "ServingRuntime")}
     assert images == runs
+    return cm
 
+
+def test_redesign_custom_configmap_holds_only_the_mirrored_models_and_tags(
+        airgap_config: dict[str, Any], write_config: Callable[[Any], Path]) -> None:
+    airgap_config["spec"]["platform"] = {"target": "redesign"}
+    objects, _ = _render(write_config(airgap_config))
+    cm = _mirrored_model_list(objects)
+    assert cm["metadata"]["name"] != "nim-models-data"
     (odc,) = _kind(objects, "OdhDashboardConfig")
     nim = odc["spec"]["nimConfig"]
     assert nim["customConfigMap"] == {"name": cm["metadata"]["name"],
                                       "namespace": cm["metadata"]["namespace"]}
     assert nim["disconnected"] == {"disableKeyCollection": True}
+    assert not _kind(objects, "DataScienceCluster") and not _kind(objects, "Account")
+
+
+def test_current_model_list_is_the_one_the_controller_points_at(
+        airgap_config: dict[str, Any], write_config: Callable[[Any], Path]) -> None:
+    """Air-gapped, odh-model-controller points Account.status.nimConfig at
+    <account>-cm in the applications namespace and writes nothing there itself."""
+    objects, _ = _render(write_config(airgap_config))
+    cm = _mirrored_model_list(objects)
+    assert (cm["metadata"]["name"], cm["metadata"]["namespace"]) == (
+        "odh-nim-account-cm", "redhat-ods-applications")
+    (account,) = _kind(objects, "Account")
+    assert account["metadata"]["name"] + "-cm" == cm["metadata"]["name"]
+    assert account["metadata"]["namespace"] == cm["metadata"]["namespace"]
+    (dsc,) = _kind(objects, "DataScienceCluster")
+    assert dsc["metadata"]["name"] == "default-dsc"
+    assert dsc["spec"] == {"components": {"kserve": {"nim": {"airGapped": True}}}}
+    assert "ServerSideApply=true" in dsc["metadata"]["annotations"][
+        "argocd.argoproj.io/sync-options"]
+    (odc,) = _kind(objects, "OdhDashboardConfig")
+    assert "nimConfig" not in odc["spec"]
 
 
 def test_no_secret_references_and_provider_forced_with_a_warning(
@@ -91,4 +118,5 @@ def test_tree_builds_with_kustomize(airgap_config: dict[str, Any],
     result = run_cli(["render", str(write_config(airgap_config)), "-o", str(out)])
     assert result.code == 0, result.err
     kinds = {d["kind"] for d in yamlio.load_all(kustomize_build(out), "kustomize")}
-    assert {"ImageTagMirrorSet", "ConfigMap", "OdhDashboardConfig", "ServingRuntime"} <= kinds
+    assert {"ImageTagMirrorSet", "ConfigMap", "OdhDashboardConfig", "ServingRuntime",
+            "DataScienceCluster", "Account"} <= kinds

@@ -148,16 +148,25 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
         projects.append({"name": project,
                          "deployments": [draw(deployments(n)) for n in names]})
     provider = draw(st.sampled_from(["external-secrets", "vault", "none"]))
-    secrets: dict[str, Any] = {"provider": provider}
+    secrets: dict[str, Any] = {"provider": provider,
+                               "scope": draw(st.sampled_from(["deployment", "project"]))}
     if provider == "external-secrets":
         secrets["externalSecrets"] = {"storeRef": {"name": draw(DNS)}}
+    platform: dict[str, Any] = {
+        "target": draw(st.sampled_from(["current", "redesign"])),
+        "templates": draw(st.sampled_from([["http"], ["grpc"], ["http", "grpc"]])),
+        "account": {"manage": draw(st.booleans())},
+    }
+    if draw(st.booleans()):  # an allow-list holding every deployed model and maybe more
+        used = {d["model"] for p in projects for d in p["deployments"]}
+        extra = draw(st.lists(st.sampled_from(sorted(SAMPLE.models)), max_size=2))
+        platform["catalog"] = {"models": sorted(used | set(extra)) or sorted(SAMPLE.models)[:1]}
     return {
         "apiVersion": "nim-gitops.opendatahub.io/v1alpha1",
         "kind": "NimGitOps",
         "metadata": {"name": draw(DNS)},
         "spec": {
-            "platform": {"templates": draw(st.sampled_from([["http"], ["grpc"],
-                                                             ["http", "grpc"]]))},
+            "platform": platform,
             "secrets": secrets,
             "projects": projects,
         },
@@ -179,6 +188,8 @@ def test_any_valid_config_renders_a_tree_that_builds_and_validates(
     work = tmp_path_factory.mktemp("render")
     path = work / "nim-gitops.yaml"
     path.write_text(yamlio.dump(config), "utf-8")
+    other = "redesign" if config["spec"]["platform"]["target"] == "current" else "current"
+    assert run_cli(["render", str(path), "-o", "-", "--target", other]).code == 0
     first, second = work / "one", work / "two"
     result = run_cli(["render", str(path), "-o", str(first)])
     assert result.code == 0, result.err

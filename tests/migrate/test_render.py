@@ -94,7 +94,8 @@ def test_scaffolds_are_identical_to_render(tmp_path: Path) -> None:
     rendered = run_cli(["render", str(path), "-o", "-"])
     assert rendered.code == 0, rendered.err
     expected = [d for d in yamlio.load_all(rendered.out, "render")
-                if d["kind"] == "VaultStaticSecret"]
+                if d["kind"] == "VaultStaticSecret"
+                and d["metadata"]["namespace"] == "fraud-detection"]
     assert len(expected) == 2
     out = tmp_path / "out"
     _render("legacy-modal.yaml", out, "--config", str(path))

@@ -135,6 +135,7 @@ def test_catalog_file_is_relative_to_the_working_directory(
     shutil.copy(SNAPSHOT, tmp_path / "catalog/nim-models-data.yaml")
     function_config = _function_config()
     function_config["spec"]["platform"]["catalog"] = {"file": "catalog/nim-models-data.yaml"}
+    function_config["spec"]["platform"]["target"] = "redesign"  # renders the catalog's ConfigMap
     config_file = tmp_path / "config.yaml"
     config_file.write_text(yamlio.dump(function_config), "utf-8")
     monkeypatch.chdir(tmp_path)

@@ -70,6 +70,7 @@ def test_catalog_is_read_from_the_kustomization_root(tmp_path: Path,
     shutil.copy(SNAPSHOT, root / "catalog/models.yaml")
     config = yamlio.load_one((EXAMPLES / "quickstart/nim-gitops.yaml").read_text(), "q")
     config["spec"]["platform"]["catalog"] = {"file": "catalog/models.yaml"}
+    config["spec"]["platform"]["target"] = "redesign"  # renders the catalog's ConfigMap
     source = tmp_path / "config.yaml"
     source.write_text(yamlio.dump(config), "utf-8")
     _kustomization(root, source)

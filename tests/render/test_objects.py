@@ -15,8 +15,10 @@ from tests.helpers import run_cli
 Objects = dict[tuple[str, str], dict[str, Any]]
 
 
-def render(write_config: Callable[..., Path], config: dict[str, Any] | str) -> Objects:
-    result = run_cli(["render", str(write_config(config)), "-o", "-"])
+def render(write_config: Callable[..., Path], config: dict[str, Any] | str,
+           target: str | None = None) -> Objects:
+    extra = ["--target", target] if target else []
+    result = run_cli(["render", str(write_config(config)), "-o", "-", *extra])
     assert result.code == 0, result.err
     return {(o["kind"], o["metadata"]["name"]): o for o in yamlio.load_all(result.out, "out")}
 
@@ -30,11 +32,11 @@ def _container(runtime: dict[str, Any]) -> dict[str, Any]:
 
 def test_template_has_no_secrets_and_the_production_volumes(
         write_config: Callable[..., Path], base_config: dict[str, Any]) -> None:
-    objs = render(write_config, base_config)
+    objs = render(write_config, base_config, "redesign")
     template = objs[("Template", "nim-http-template")]
     assert template["metadata"]["namespace"] == "redhat-ods-applications"
-    assert template["metadata"]["labels"] == {"opendatahub.io/dashboard": "true",
-                                              "opendatahub.io/ootb": "true"}
+    # no opendatahub.io/dashboard or ootb: today's dashboard would offer it as a generic runtime
+    assert "labels" not in template["metadata"]
     assert template["metadata"]["annotations"]["opendatahub.io/apiProtocol"] == "REST"
     runtime = template["objects"][0]
     assert runtime["metadata"]["name"] == "nim-http-runtime"
@@ -61,7 +63,7 @@ def test_template_has_no_secrets_and_the_production_volumes(
 def test_grpc_template_is_the_same_runtime_on_h2c(write_config: Callable[..., Path],
                                                    base_config: dict[str, Any]) -> None:
     base_config["spec"]["platform"] = {"templates": ["http", "grpc"]}
-    objs = render(write_config, base_config)
+    objs = render(write_config, base_config, "redesign")
     grpc = objs[("Template", "nim-grpc-template")]
     assert grpc["metadata"]["annotations"]["opendatahub.io/apiProtocol"] == "gRPC"
     assert _container(grpc["objects"][0])["ports"] == [
@@ -170,7 +172,7 @@ def test_catalog_allow_list_custom_name_and_dashboard_wiring(
         write_config: Callable[..., Path], base_config: dict[str, Any]) -> None:
     base_config["spec"]["platform"] = {"namespace": "opendatahub", "catalog": {
         "configMapName": "custom-nim-models", "models": ["llama-3.1-8b-instruct"]}}
-    objs = render(write_config, base_config)
+    objs = render(write_config, base_config, "redesign")
     cm = objs[("ConfigMap", "custom-nim-models")]
     assert list(cm["data"]) == ["llama-3.1-8b-instruct"]
     assert cm["metadata"]["labels"] == {"opendatahub.io/managed": "true"}
@@ -183,7 +185,7 @@ def test_catalog_allow_list_custom_name_and_dashboard_wiring(
 def test_emit_false_and_unmanaged_dashboard(write_config: Callable[..., Path],
                                             base_config: dict[str, Any]) -> None:
     base_config["spec"]["platform"] = {"catalog": {"emit": False}, "dashboard": {"manage": False}}
-    kinds = {k for k, _ in render(write_config, base_config)}
+    kinds = {k for k, _ in render(write_config, base_config, "redesign")}
     assert "ConfigMap" not in kinds and "OdhDashboardConfig" not in kinds
     assert "ServingRuntime" in kinds
 
@@ -198,14 +200,14 @@ def test_large_configmap_gets_server_side_apply(write_config: Callable[..., Path
                               "1.15.5", "2026-01-01T00:00:00.000Z"))
     (tmp_path / "big.yaml").write_text(configmap_yaml(entries))
     base_config["spec"]["platform"] = {"catalog": {"file": "big.yaml"}}
-    cm = render(write_config, base_config)[("ConfigMap", "nim-models-data")]
+    cm = render(write_config, base_config, "redesign")[("ConfigMap", "nim-models-data")]
     assert cm["metadata"]["annotations"] == {
         "argocd.argoproj.io/sync-options": "ServerSideApply=true"}
 
 
 def test_configmap_values_are_the_catalog_json(write_config: Callable[..., Path],
                                                base_config: dict[str, Any]) -> None:
-    cm = render(write_config, base_config)[("ConfigMap", "nim-models-data")]
+    cm = render(write_config, base_config, "redesign")[("ConfigMap", "nim-models-data")]
     assert list(cm["data"]) == sorted(cm["data"])
     for key, value in cm["data"].items():
         doc = json.loads(value)

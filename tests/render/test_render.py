@@ -115,14 +115,14 @@ def test_check_reports_changed_missing_and_stale_files(tmp_path: Path) -> None:
     _render(config, out)
     sr = out / "projects/team-a/servingruntime-llama-8b.yaml"
     sr.write_text(sr.read_text().replace("1.15.5", "1.15.4"))
-    (out / "platform/template-nim-http-template.yaml").unlink()
+    (out / "platform/account-odh-nim-account.yaml").unlink()
     stale = out / "projects/team-a/servingruntime-old.yaml"
     stale.write_text(sr.read_text())
     before = {p: p.read_bytes() for p in out.rglob("*.yaml")}
     result = run_cli(["render", str(config), "-o", str(out), "--check"])
     assert result.code == 1
     assert "changed: projects/team-a/servingruntime-llama-8b.yaml" in result.err
-    assert "changed: platform/template-nim-http-template.yaml" in result.err
+    assert "changed: platform/account-odh-nim-account.yaml" in result.err
     assert "stale: projects/team-a/servingruntime-old.yaml" in result.err
     assert {p: p.read_bytes() for p in out.rglob("*.yaml")} == before
 
@@ -145,5 +145,5 @@ def test_stream_output_writes_no_files(tmp_path: Path) -> None:
     result = run_cli(["render", str(EXAMPLES / "quickstart/nim-gitops.yaml"), "-o", "-"])
     assert result.code == 0
     kinds = [o["kind"] for o in yamlio.load_all(result.out, "stdout")]
-    assert kinds[:3] == ["ConfigMap", "Template", "OdhDashboardConfig"]
-    assert kinds.count("ExternalSecret") == 2
+    assert kinds[:3] == ["ExternalSecret", "Account", "OdhDashboardConfig"]
+    assert kinds.count("ExternalSecret") == 3
