@@ -258,6 +258,34 @@ def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: L
         _check_values(item, (*path, key), source, lines)
 
 
+# Namespaces that Kubernetes, OpenShift and OpenShift AI own: a managed Namespace object there
+# would be deleted with the project (or the Argo CD Application, with cascade).
+_SYSTEM_NAMESPACE = re.compile(r"default|kube-.*|openshift|openshift-.*|redhat-ods-.*")
+# The dashboard's delete flow removes PVCs whose name starts with nim-pvc (nimUtils.ts).
+_DASHBOARD_PVC = "nim-pvc"
+
+
+def _check_ownership(projects: list[ProjectSpec], platform: PlatformSpec, source: str,
+                     lines: Lines) -> None:
+    """Refuse to manage namespaces the platform owns, and deployment names whose cache PVC
+    the dashboard would delete."""
+    for i, project in enumerate(projects):
+        owned = project.name == platform.namespace or _SYSTEM_NAMESPACE.fullmatch(project.name)
+        path: tuple[str | int, ...] = ("spec", "projects", i, "name")
+        if owned and project.manage_namespace:
+            raise InvalidInputError(
+                f'"{project.name}" belongs to the platform; managing it would delete it with the '
+                "project (set namespace.manage: false to deploy into it without owning it)",
+                source=source, line=_line_of(lines, path), path=yamlio.format_path(path))
+        for j, d in enumerate(project.deployments):
+            if d.name.startswith(_DASHBOARD_PVC):
+                path = ("spec", "projects", i, "deployments", j, "name")
+                raise InvalidInputError(
+                    f'"{d.name}" starts with {_DASHBOARD_PVC}: the dashboard deletes cache PVCs '
+                    "named so when it deletes a deployment; choose another name",
+                    source=source, line=_line_of(lines, path), path=yamlio.format_path(path))
+
+
 def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = None) -> Config:
     """Check a parsed config document and turn it into a `Config`."""
     lines = lines or {}
@@ -300,6 +328,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
             name=p["name"], path=yamlio.format_path(base),
             manage_namespace=p.get("namespace", {}).get("manage", True), deployments=deployments,
         ))
+    _check_ownership(projects, platform, source, lines)
     air = spec.get("airGap")
     return Config(
         name=data["metadata"]["name"],

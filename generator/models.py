@@ -165,6 +165,12 @@ class Deployment:
         return f"nim-{self.spec.protocol}-template"
 
     @property
+    def runtime_display_name(self) -> str:
+        """The ServingRuntime's display name as the target's dashboard writes it: today's
+        legacy form sets the deployment's name (on create and on every edit)."""
+        return self.spec.name if self.target == "current" else "NVIDIA NIM"
+
+    @property
     def pvc_name(self) -> str:
         """Not `nim-pvc-*` and not labelled managed: the dashboard must never auto-delete it."""
         return f"{self.spec.name}-cache"

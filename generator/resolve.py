@@ -54,6 +54,19 @@ def _tag(config: Config, spec: DeploymentSpec, model: ModelEntry) -> str:
     return spec.tag
 
 
+def _short_tag_warning(config: Config, spec: DeploymentSpec, tag: str) -> str | None:
+    """The dashboard pads all-digit tags to three parts (1.15 -> 1.15.0), so it cannot find the
+    image of a deployment with a shorter one and shows it as missing when editing."""
+    parts = tag.split(".")
+    if len(parts) >= 3 or not all(p.isdigit() for p in parts):
+        return None
+    line = line_of(config, f"{spec.path}.tag")
+    where = f"{config.source}:{line}" if line else config.source
+    padded = ".".join([*parts, "0", "0"][:3])
+    return (f'{where} {spec.path}.tag: the dashboard reads "{tag}" as "{padded}" and shows '
+            '"existing NIM image was not found" when this deployment is edited there')
+
+
 def _airgap_catalog(used: dict[str, set[str]], cat: Catalog) -> Catalog:
     """Only the models and tags the config deploys: what an air-gapped mirror holds."""
     entries = {}
@@ -90,6 +103,7 @@ def resolve(config: Config, cat: Catalog | None = None,
             raise _error(config, f"spec.platform.catalog.models[{index}]",
                          f'"{name}" is not in the catalog')
     deployments = []
+    short_tags: list[str] = []
     used: dict[str, set[str]] = {}
     for project in config.projects:
         for spec in project.deployments:
@@ -98,6 +112,9 @@ def resolve(config: Config, cat: Catalog | None = None,
                 raise _error(config, f"{spec.path}.model",
                              f'"{model.name}" is not in spec.platform.catalog.models')
             tag = _tag(config, spec, model)
+            short = _short_tag_warning(config, spec, tag)
+            if short:
+                short_tags.append(short)
             used.setdefault(model.name, set()).add(tag)
             image = model.image(tag)
             if digests and image in digests:
@@ -105,7 +122,7 @@ def resolve(config: Config, cat: Catalog | None = None,
             deployments.append(Deployment(project.name, spec, model, tag, image,
                                           secret_scope=config.secrets.scope,
                                           target=config.platform.target))
-    warnings = _unread_settings(config)
+    warnings = [*_unread_settings(config), *short_tags]
     if config.air_gap:
         emitted = _airgap_catalog(used, cat)
         if config.secrets.provider != "none":
