@@ -46,13 +46,21 @@ def _secrets(config: Path | None, provider: str | None, store: str | None, store
              vault_auth_ref: str | None) -> SecretsSpec:
     from dataclasses import replace
 
-    from generator.config import load_config
+    from generator.config import line_of, load_config
+    from generator.errors import InvalidInputError
     from generator.models import ExternalSecretsSpec, RemoteRef, SecretsSpec, VaultSpec
 
     if config is not None:
         if provider is not None:
             raise click.UsageError("give either --config or --provider, not both")
-        return load_config(config).secrets
+        loaded = load_config(config)
+        if loaded.secrets.scope == "project":
+            raise InvalidInputError(
+                "migrate moves deployments to per-deployment keys; with secrets.scope project "
+                "render already manages each project's nvidia-nim-secrets and ngc-secret (see "
+                "docs/migration.md)", source=str(config), path="spec.secrets.scope",
+                line=line_of(loaded, "spec.secrets.scope"))
+        return loaded.secrets
     if provider is None:
         raise click.UsageError("give --config (its spec.secrets is used) or --provider")
     if provider == "external-secrets" and not store:

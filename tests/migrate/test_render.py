@@ -157,3 +157,17 @@ def test_usage_errors(tmp_path: Path, args: list[str]) -> None:
     result = run_cli(["migrate", "render", str(DATA / "mixed.yaml"), "-o", str(tmp_path),
                       *args])
     assert result.code == 2
+
+
+def test_project_scope_config_is_refused_with_the_field(tmp_path: Path) -> None:
+    config = tmp_path / "nim-gitops.yaml"
+    config.write_text(yamlio.dump({
+        "apiVersion": "nim-gitops.opendatahub.io/v1alpha1", "kind": "NimGitOps",
+        "metadata": {"name": "m"},
+        "spec": {"secrets": {"provider": "vault", "scope": "project"}}}))
+    out = tmp_path / "out"
+    result = run_cli(["migrate", "render", str(DATA / "legacy-modal.yaml"), "-o", str(out),
+                      "--config", str(config)])
+    assert result.code == 1
+    assert "spec.secrets.scope" in result.err and result.err.count("\n") == 1
+    assert not out.exists()
