@@ -286,11 +286,25 @@ def _check_ownership(projects: list[ProjectSpec], platform: PlatformSpec, source
                     source=source, line=_line_of(lines, path), path=yamlio.format_path(path))
 
 
+def _check_identity(data: dict[Any, Any], source: str, lines: Lines) -> None:
+    """Refuse a mapping that is not a NimGitOps object before any of its content is quoted.
+
+    A path handed to the plugins may name any file (a password file, a Secret): the message
+    names the field that identifies the object, never the file's keys or values.
+    """
+    for field, expected in (("apiVersion", API_VERSION), ("kind", KIND)):
+        if data.get(field) != expected:
+            raise InvalidInputError(
+                f"must be {json.dumps(expected)} (the file is not a {KIND} object)",
+                source=source, line=lines.get((field,)), path=field)
+
+
 def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = None) -> Config:
     """Check a parsed config document and turn it into a `Config`."""
     lines = lines or {}
     if not isinstance(data, dict):
         raise InvalidInputError("the config must be a mapping (a NimGitOps object)", source=source)
+    _check_identity(data, source, lines)
     check_schema(data, source, lines)
     _check_values(data, (), source, lines)
     spec = data["spec"]

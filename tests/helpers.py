@@ -22,6 +22,11 @@ EXAMPLES = REPO / "examples"
 TOOLS_BIN = REPO / ".tools" / "bin"
 # Not a real key: a made-up string with the nvapi- shape, recognisable when it leaks.
 FAKE_KEY = "nvapi-FAKE-TEST-KEY-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH"
+# A `yaml.py` a hostile repository could commit: importing it leaves PWNED beside it.
+HOSTILE_MODULE = (
+    "import pathlib\n"
+    "pathlib.Path(__file__).with_name('PWNED').write_text('repository code ran')\n"
+)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from generator import yamlio
-from tests.helpers import EXAMPLES, REPO, SNAPSHOT, run_cli, tool
+from tests.helpers import EXAMPLES, HOSTILE_MODULE, REPO, SNAPSHOT, run_cli, tool
 
 PLUGIN_DIR = REPO / "plugins/argocd"
 PLUGIN = yamlio.load_one((PLUGIN_DIR / "plugin.yaml").read_text("utf-8"), "plugin.yaml")
@@ -118,6 +118,63 @@ def test_errors_fail_with_no_output(repo: Path, plugin_env: dict[str, str],
     assert proc.returncode == code
     assert proc.stdout == ""
     assert message in proc.stderr
+
+
+# A line of /etc/shadow's shape; the hash is made up.
+OUTSIDE_SECRET = "admin: $6$rounds=5000$FAKEHASHFORTESTS$0123456789abcdef\n"
+
+
+@pytest.mark.parametrize("param", ["config", "catalog"])
+def test_symlinks_out_of_the_repository_are_refused(repo: Path, plugin_env: dict[str, str],
+                                                    param: str) -> None:
+    outside = repo.parent / "outside.yaml"
+    outside.write_text(OUTSIDE_SECRET, "utf-8")
+    (repo / APP_PATH / "link.yaml").symlink_to(outside)
+    (repo / APP_PATH / "dir").symlink_to(repo.parent)
+    for path in ("link.yaml", "dir/outside.yaml"):
+        proc = _generate(repo, plugin_env, {param: path})
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stdout == ""
+        assert "$6$" not in proc.stderr and "admin" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_symlinks_inside_the_repository_are_followed(repo: Path,
+                                                     plugin_env: dict[str, str]) -> None:
+    app = repo / APP_PATH
+    (repo / "common").mkdir()
+    shutil.copy(SNAPSHOT, repo / "common/models.yaml")
+    (app / "models.yaml").symlink_to(repo / "common/models.yaml")
+    proc = _generate(repo, plugin_env, {"catalog": "models.yaml"})
+    assert proc.returncode == 0, proc.stderr
+    expected = _rendered(app / "nim-gitops.yaml", "--catalog", str(repo / "common/models.yaml"))
+    assert yamlio.load_all(proc.stdout, "generate") == expected
+
+
+@pytest.mark.parametrize("content", [
+    OUTSIDE_SECRET,
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: hunter2-fake}\n",
+    "- admin: hunter2-fake\n",
+])
+def test_a_file_that_is_not_a_nimgitops_object_is_not_quoted(
+        repo: Path, plugin_env: dict[str, str], content: str) -> None:
+    (repo / APP_PATH / "other.yaml").write_text(content, "utf-8")
+    proc = _generate(repo, plugin_env, {"config": "other.yaml"})
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    [line] = proc.stderr.strip().splitlines()
+    assert "other.yaml" in line
+    for secret in ("admin", "$6$", "hunter2", "password", "db"):
+        assert secret not in line
+
+
+def test_python_files_in_the_repository_are_not_imported(repo: Path,
+                                                        plugin_env: dict[str, str]) -> None:
+    app = repo / APP_PATH
+    (app / "yaml.py").write_text(HOSTILE_MODULE, "utf-8")
+    proc = _generate(repo, plugin_env)
+    assert proc.returncode == 0, proc.stderr
+    assert not (app / "PWNED").exists()
 
 
 def test_invalid_config_fails_with_no_output(repo: Path, plugin_env: dict[str, str]) -> None:
