@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from generator import yamlio
-from tests.helpers import EXAMPLES, SNAPSHOT, kustomize_build, run_cli
+from tests.helpers import EXAMPLES, HOSTILE_MODULE, SNAPSHOT, kustomize_build, run_cli
 
 CONFIG = EXAMPLES / "multi-project/nim-gitops.yaml"
 PROJECTS = sorted(p["name"] for p in yamlio.load_one(CONFIG.read_text(), "c")["spec"]["projects"])
@@ -136,6 +136,20 @@ def test_krm_function_example_runs_through_its_wrapper(plugin_env: dict[str, str
     rendered = run_cli(["render", str(directory / config_file), "-o", "-"])
     assert rendered.code == 0, rendered.err
     assert items[1:] == yamlio.load_all(rendered.out, "render")
+
+
+def test_krm_function_wrapper_imports_no_python_from_the_kustomization(
+        tmp_path: Path, plugin_env: dict[str, str]) -> None:
+    directory = tmp_path / "krm-function"
+    shutil.copytree(EXAMPLES.parent / "plugins/kustomize/krm-function", directory)
+    (directory / "yaml.py").write_text(HOSTILE_MODULE, "utf-8")
+    function_config = yamlio.load_one((directory / "nim-gitops.yaml").read_text(), "f")
+    stdin = yamlio.dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
+                         "items": [function_config], "functionConfig": function_config})
+    proc = subprocess.run([str(directory / "nim-gitops-krm")], input=stdin, cwd=directory,
+                          env=plugin_env, capture_output=True, text=True, check=False, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert not (directory / "PWNED").exists()
 
 
 REGENERATE = EXAMPLES / "maintainers/regenerate.sh"

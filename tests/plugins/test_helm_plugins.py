@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from generator import yamlio
-from tests.helpers import EXAMPLES, FAKE_KEY, REPO, isolated_env, run_cli, tool
+from tests.helpers import EXAMPLES, FAKE_KEY, HOSTILE_MODULE, REPO, isolated_env, run_cli, tool
 from tests.plugins.conftest import VENV_BIN
 
 PLUGINS = REPO / "plugins/helm"
@@ -60,6 +60,18 @@ def test_cli_plugin_runs_the_cli(helm_env: dict[str, str]) -> None:
                 helm_env)
     assert bad.returncode == 1
     assert "file not found" in bad.stderr
+
+
+def test_plugins_import_no_python_from_the_working_directory(
+        tmp_path: Path, helm_env: dict[str, str]) -> None:
+    """Helm runs plugins in the caller's directory, often a checkout of someone's repository."""
+    (tmp_path / "yaml.py").write_text(HOSTILE_MODULE, "utf-8")
+    cli = _helm(["nim-gitops", "render", str(CONFIG), "-o", "-"], helm_env, cwd=tmp_path)
+    assert cli.returncode == 0, cli.stderr
+    guarded = _helm(["template", "nim", str(CHART), "-f", str(_values(tmp_path)),
+                     "--post-renderer", "nim-gitops-guard"], helm_env, cwd=tmp_path)
+    assert guarded.returncode == 0, guarded.stderr
+    assert not (tmp_path / "PWNED").exists()
 
 
 def test_cli_plugin_is_in_helm_help(helm_env: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from generator import yamlio
 from generator.config import API_VERSION, KIND
-from tests.helpers import EXAMPLES, REPO, SNAPSHOT, run_cli, tool
+from tests.helpers import EXAMPLES, HOSTILE_MODULE, REPO, SNAPSHOT, run_cli, tool
 
 PLUGIN_HOME = REPO / "plugins/kustomize"
 GROUP, VERSION = API_VERSION.split("/")
@@ -113,11 +113,34 @@ def test_invalid_config_fails_the_build(tmp_path: Path, plugin_env: dict[str, st
 
 
 def test_nim_gitops_command_can_be_overridden(tmp_path: Path, plugin_env: dict[str, str]) -> None:
-    env = {**plugin_env, "PATH": "/usr/bin:/bin", "NIM_GITOPS": f"{sys.executable} -m generator"}
+    env = {**plugin_env, "PATH": "/usr/bin:/bin", "NIM_GITOPS": f"{sys.executable} -I -m generator"}
     config = EXAMPLES / "quickstart/nim-gitops.yaml"
     proc = _build(_kustomization(tmp_path / "k", config), env)
     assert proc.returncode == 0, proc.stderr
     assert _sorted(yamlio.load_all(proc.stdout, "kustomize")) == _sorted(_rendered(config))
+
+
+@pytest.mark.parametrize("command", [None, "{python} -I -m generator", "{python} -P -m generator"])
+def test_python_files_in_the_kustomization_are_not_imported(
+        tmp_path: Path, plugin_env: dict[str, str], command: str | None) -> None:
+    """kustomize runs the plugin in the kustomization root: a yaml.py there must not load."""
+    root = _kustomization(tmp_path / "k", EXAMPLES / "quickstart/nim-gitops.yaml")
+    (root / "yaml.py").write_text(HOSTILE_MODULE, "utf-8")
+    env = dict(plugin_env)
+    if command:
+        env["NIM_GITOPS"] = command.format(python=sys.executable)
+    proc = _build(root, env)
+    assert proc.returncode == 0, proc.stderr
+    assert not (root / "PWNED").exists()
+
+
+def test_plain_python_m_would_import_from_the_kustomization(
+        tmp_path: Path, plugin_env: dict[str, str]) -> None:
+    """Why the invocations above matter: `python3 -m` puts the working directory first."""
+    root = _kustomization(tmp_path / "k", EXAMPLES / "quickstart/nim-gitops.yaml")
+    (root / "yaml.py").write_text(HOSTILE_MODULE, "utf-8")
+    _build(root, {**plugin_env, "NIM_GITOPS": f"{sys.executable} -m generator"})
+    assert (root / "PWNED").exists()
 
 
 def test_without_the_plugin_kubectl_refuses(tmp_path: Path, plugin_env: dict[str, str]) -> None:
