@@ -36,9 +36,20 @@ def generate(data: Any, source: str, base_dir: Path, lines: Lines | None = None,
     plan = resolve(config)
     if config.air_gap and config.air_gap.pin_digests:
         images = sorted({d.image for d in plan.deployments})
+        _confined_lock(base_dir, source)
         plan = resolve(config, plan.catalog,
                        digests=required_digests(base_dir / LOCK_STEM, images))
     return [item.obj for item in render_objects(plan)], list(plan.warnings)
+
+
+def _confined_lock(base_dir: Path, source: str) -> None:
+    """The digest lock must stay inside the kustomization root once symlinks are resolved."""
+    from generator.airgap.lock import lock_path
+
+    lock = lock_path(base_dir / LOCK_STEM)
+    if lock.exists() and not lock.resolve().is_relative_to(base_dir.resolve()):
+        raise InvalidInputError(f"{lock.name} points outside the kustomization root",
+                                source=source, path="spec.airGap.pinDigests")
 
 
 def _identity(obj: Any) -> tuple[str, str, str, str] | None:

@@ -147,3 +147,31 @@ def test_without_the_plugin_kubectl_refuses(tmp_path: Path, plugin_env: dict[str
     root = _kustomization(tmp_path / "k", EXAMPLES / "quickstart/nim-gitops.yaml")
     proc = _build(root, plugin_env, home=tmp_path / "empty")
     assert proc.returncode != 0
+
+
+def _pinned_quickstart(tmp_path: Path) -> Path:
+    config = yamlio.load_one((EXAMPLES / "quickstart/nim-gitops.yaml").read_text(), "q")
+    config["spec"]["airGap"] = {"mirror": "registry.example.com/nvcr", "pinDigests": True}
+    source = tmp_path / "pinned.yaml"
+    source.write_text(yamlio.dump(config), "utf-8")
+    return source
+
+
+@pytest.mark.parametrize("target", ["catalog", "lock"])
+def test_symlinks_out_of_the_kustomization_are_refused(tmp_path: Path, target: str,
+                                                       plugin_env: dict[str, str]) -> None:
+    """A catalog or lock that is a symlink leading outside the root fails without quoting it."""
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("admin: $6$FAKEHASHFORTESTS$0123456789\n", "utf-8")
+    config = yamlio.load_one(_pinned_quickstart(tmp_path).read_text(), "p")
+    if target == "catalog":
+        config["spec"]["platform"]["catalog"] = {"file": "models.yaml"}
+    source = tmp_path / "config.yaml"
+    source.write_text(yamlio.dump(config), "utf-8")
+    root = _kustomization(tmp_path / "k", source)
+    (root / ("models.yaml" if target == "catalog" else "nim-gitops.lock.yaml")).symlink_to(outside)
+    proc = _build(root, plugin_env)
+    assert proc.returncode != 0
+    assert proc.stdout == ""
+    assert "outside" in proc.stderr
+    assert "$6$" not in proc.stderr and "admin" not in proc.stderr
