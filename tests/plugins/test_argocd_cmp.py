@@ -198,11 +198,16 @@ def _fake_repo_server() -> dict[str, Any]:
     }
 
 
+IMAGE = "registry.example.com/platform/nim-gitops-cmp"
+DIGEST = "sha256:" + "0" * 64
+
+
 def test_component_adds_the_sidecar(tmp_path: Path) -> None:
     (tmp_path / "deploy.yaml").write_text(yamlio.dump(_fake_repo_server()), "utf-8")
     (tmp_path / "kustomization.yaml").write_text(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-        f"resources: [deploy.yaml]\ncomponents: [{os.path.relpath(PLUGIN_DIR, tmp_path)}]\n",
+        f"resources: [deploy.yaml]\ncomponents: [{os.path.relpath(PLUGIN_DIR, tmp_path)}]\n"
+        f"images:\n- {{name: nim-gitops-cmp, newName: {IMAGE}, digest: '{DIGEST}'}}\n",
         "utf-8")
     proc = subprocess.run([tool("kubectl"), "kustomize", str(tmp_path)], capture_output=True,
                           text=True, check=False, timeout=60)
@@ -220,4 +225,10 @@ def test_component_adds_the_sidecar(tmp_path: Path) -> None:
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["nim-gitops-cmp"]["configMap"]["name"] == configmap["metadata"]["name"]
     assert {"var-files", "plugins"} <= set(volumes)
-    assert [c["name"] for c in pod["initContainers"]] == ["nim-gitops-install"]
+    # the image built from the Containerfile, named as docs/argocd.md says; nothing installed
+    # at start-up and nothing on PYTHONPATH
+    assert sidecar["image"] == f"{IMAGE}@{DIGEST}"
+    assert "initContainers" not in pod
+    env = {e["name"]: e["value"] for e in sidecar["env"]}
+    assert "PYTHONPATH" not in env
+    assert env["PATH"].split(":")[0] == "/opt/nim-gitops/bin"
