@@ -12,7 +12,8 @@ from tests.helpers import EXAMPLES, REPO
 
 MANIFEST_DIRS = [EXAMPLES / "argocd", EXAMPLES / "argocd/cmp", EXAMPLES / "flux",
                  EXAMPLES / "flux/helmrelease"]
-KINDS = {"Application", "ApplicationSet", "GitRepository", "Kustomization", "HelmRelease"}
+KINDS = {"Application", "ApplicationSet", "GitRepository", "Kustomization", "HelmRelease",
+         "OCIRepository"}
 
 
 def _manifests() -> list[tuple[str, dict[str, Any]]]:

@@ -213,5 +213,5 @@ def test_flux_helmrelease_builds_with_generated_values(tmp_path: Path,
     assert configmap["data"]["values.yaml"] == values.out
     [ref] = built["HelmRelease"]["spec"]["valuesFrom"]
     assert (ref["name"], ref["valuesKey"]) == (configmap["metadata"]["name"], "values.yaml")
-    assert built["HelmRelease"]["spec"]["chart"]["spec"]["sourceRef"]["name"] == \
-        built["GitRepository"]["metadata"]["name"]
+    assert built["HelmRelease"]["spec"]["chartRef"] == {
+        "kind": "OCIRepository", "name": built["OCIRepository"]["metadata"]["name"]}

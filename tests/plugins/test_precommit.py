@@ -89,3 +89,22 @@ def test_validate_hook_runs_on_rendered_output(gitops_repo: Path,
                                                plugin_env: dict[str, str]) -> None:
     proc = _run_hook("nim-gitops-validate", gitops_repo, plugin_env)
     assert proc.returncode == 0, proc.stderr
+
+
+def _documented_local_hooks() -> dict[str, dict[str, Any]]:
+    """The `repo: local` hooks docs/gitops.md tells users to declare until a release exists."""
+    text = (REPO / "docs/gitops.md").read_text("utf-8")
+    block = text.split("<!-- doc-test: write .pre-commit-config.yaml -->\n```yaml\n", 1)[1]
+    config = yamlio.load_one(block.split("\n```", 1)[0], "docs/gitops.md")
+    [local] = [r for r in config["repos"] if r["repo"] == "local"]
+    return {hook["id"]: hook for hook in local["hooks"]}
+
+
+def test_documented_local_hooks_are_the_published_ones() -> None:
+    local = _documented_local_hooks()
+    assert set(local) == set(BY_ID)
+    for hook_id, hook in local.items():
+        assert hook["language"] == "system"  # nim-gitops installed from the checkout's wheel
+        published = BY_ID[hook_id]
+        for key in ("entry", "args", "files", "pass_filenames"):
+            assert hook[key] == published[key], (hook_id, key)
