@@ -88,21 +88,23 @@ def test_pin_digests_is_refused_by_the_chart_and_by_values(chart_dir: Path,
     assert result.code == 1 and "spec.airGap.pinDigests" in result.err
 
 
-@pytest.mark.parametrize(("text", "message"), [
+# Helm's schema messages are Helm's wording; what a user relies on is the exit code and that
+# the message names the values path and the offending key.
+@pytest.mark.parametrize(("text", "names"), [
     ("projects:\n- name: p\n  deployments:\n  - name: a\n    model: m\n    replica: 2\n",
-     "at '/projects/0/deployments/0': additional properties 'replica' not allowed"),
+     ("/projects/0/deployments/0", "replica")),
     ("projects:\n- name: p\n  deployments:\n  - name: a\n    model: m\n    replicas: two\n",
-     "at '/projects/0/deployments/0/replicas': got string, want integer"),
-    ("platform:\n  namespce: x\n", "at '/platform': additional properties 'namespce' not allowed"),
-    ("secrets:\n  provider: sops\n", "at '/secrets/provider'"),
-    ("platform:\n  catalog:\n    file: my-catalog.yaml\n",
-     "additional properties 'file' not allowed"),
+     ("/projects/0/deployments/0/replicas",)),
+    ("platform:\n  namespce: x\n", ("/platform", "namespce")),
+    ("secrets:\n  provider: sops\n", ("/secrets/provider",)),
+    ("platform:\n  catalog:\n    file: my-catalog.yaml\n", ("/platform/catalog", "file")),
 ])
 def test_schema_errors_are_readable(chart_dir: Path, tmp_path: Path, text: str,
-                                    message: str) -> None:
+                                    names: tuple[str, ...]) -> None:
     values = tmp_path / "values.yaml"
     values.write_text(text, "utf-8")
     proc = helm("template", "nim", str(chart_dir), "-f", str(values), check=False)
     assert proc.returncode == 1
-    assert "values don't meet the specifications of the schema" in proc.stderr
-    assert message in proc.stderr
+    assert proc.stdout == ""
+    for name in names:
+        assert name in proc.stderr, (name, proc.stderr)

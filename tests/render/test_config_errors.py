@@ -16,13 +16,15 @@ def _deployment(cfg: dict[str, Any]) -> dict[str, Any]:
     return dep
 
 
-CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+# Each case's expected text is our own: the field path, and our own wording where we word the
+# message; where jsonschema words it ("is not of type", "is too long"), only the path is pinned.
+CASES: list[tuple[str, Callable[[dict[str, Any]], None], str | tuple[str, ...]]] = [
     ("unknown-field", lambda c: c["spec"].update(projectz=[]),
      "spec.projectz: unknown field"),
     ("unknown-deployment-field", lambda c: _deployment(c).update(gpu=1),
      "spec.projects[0].deployments[0].gpu: unknown field"),
     ("wrong-type", lambda c: _deployment(c).update(replicas="two"),
-     "spec.projects[0].deployments[0].replicas: 'two' is not of type 'integer'"),
+     "spec.projects[0].deployments[0].replicas: "),
     ("bad-provider", lambda c: c["spec"]["secrets"].update(provider="sops"),
      'spec.secrets.provider: "sops" is not one of'),
     ("model-typo", lambda c: _deployment(c).update(model="llama-3.1-8b-instruc"),
@@ -36,7 +38,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("uppercase-name", lambda c: _deployment(c).update(name="Llama"),
      "spec.projects[0].deployments[0].name: \"Llama\" does not match"),
     ("name-too-long", lambda c: _deployment(c).update(name="a" * 54),
-     "is too long"),
+     "spec.projects[0].deployments[0].name: "),
     ("bad-project-name", lambda c: c["spec"]["projects"][0].update(name="Team_A"),
      'spec.projects[0].name: "Team_A" does not match'),
     ("duplicate-deployment", lambda c: c["spec"]["projects"][0]["deployments"].append(
@@ -56,14 +58,14 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("wrong-api-version", lambda c: c.update(apiVersion="v1"),
      'apiVersion: must be "nim-gitops.opendatahub.io/v1alpha1"'),
     ("missing-model", lambda c: _deployment(c).pop("model"),
-     "'model' is required"),
+     ("spec.projects[0].deployments[0]: ", "is required")),
     ("allow-list-excludes", lambda c: c["spec"].update(
         platform={"catalog": {"models": ["mistral-7b-instruct-v0.3"]}}),
      '"llama-3.1-8b-instruct" is not in spec.platform.catalog.models'),
     ("bad-quantity", lambda c: _deployment(c).update(storage={"size": "lots"}),
      "spec.projects[0].deployments[0].storage.size"),
     ("negative-gpus", lambda c: _deployment(c).update(gpus=-1),
-     "spec.projects[0].deployments[0].gpus: -1 is less than the minimum of 0"),
+     "spec.projects[0].deployments[0].gpus: "),
 ]
 
 
@@ -71,7 +73,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
                          ids=[c[0] for c in CASES])
 def test_bad_config_is_one_line_with_location(
     base_config: dict[str, Any], write_config: Callable[..., Path], tmp_path: Path,
-    mutate: Callable[[dict[str, Any]], None], expected: str,
+    mutate: Callable[[dict[str, Any]], None], expected: str | tuple[str, ...],
 ) -> None:
     mutate(base_config)
     path = write_config(base_config)
@@ -80,7 +82,8 @@ def test_bad_config_is_one_line_with_location(
     assert result.code == 1, result.err
     lines = result.err.strip().splitlines()
     assert len(lines) == 1, result.err
-    assert expected in lines[0]
+    for fragment in (expected,) if isinstance(expected, str) else expected:
+        assert fragment in lines[0]
     assert "Traceback" not in result.err
     assert str(path) in lines[0] or "none.yaml" in lines[0]
     assert not out.exists()
