@@ -68,9 +68,16 @@ def test_plugins_import_no_python_from_the_working_directory(
     (tmp_path / "yaml.py").write_text(HOSTILE_MODULE, "utf-8")
     cli = _helm(["nim-gitops", "render", str(CONFIG), "-o", "-"], helm_env, cwd=tmp_path)
     assert cli.returncode == 0, cli.stderr
-    guarded = _helm(["template", "nim", str(CHART), "-f", str(_values(tmp_path)),
-                     "--post-renderer", "nim-gitops-guard"], helm_env, cwd=tmp_path)
+    chart = tmp_path / "tiny"  # any chart: the guard only sees the rendered manifests
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: tiny\nversion: 0.1.0\n", "utf-8")
+    (chart / "templates/configmap.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: tiny, namespace: team-a}\n"
+        "data: {a: b}\n", "utf-8")
+    guarded = _helm(["template", "nim", str(chart), "--post-renderer", "nim-gitops-guard"],
+                    helm_env, cwd=tmp_path)
     assert guarded.returncode == 0, guarded.stderr
+    assert "kind: ConfigMap" in guarded.stdout
     assert not (tmp_path / "PWNED").exists()
 
 
