@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from generator import console
+from generator.validate.proposed import DEFAULT_TARGET, TARGETS
 
 
 @click.group()
@@ -25,15 +26,17 @@ def schemas() -> None:
 @click.option("--open/--closed", "open_", default=False, show_default=True,
               help="Leave objects open instead of closing them with additionalProperties: "
                    "false (kubeconform closes them).")
-@click.option("--no-nimconfig", is_flag=True,
-              help="Do not add the proposed OdhDashboardConfig spec.nimConfig schema.")
+@click.option("--target", type=click.Choice(TARGETS), default=DEFAULT_TARGET, show_default=True,
+              help="current: the schemas as the CRDs say; redesign: also the redesign's "
+                   "proposed fields (OdhDashboardConfig spec.nimConfig), marked so validate "
+                   "reports them.")
 def build(crds: tuple[str, ...], output: Path, filename_format: str, open_: bool,
-          no_nimconfig: bool) -> int:
+          target: str) -> int:
     """Convert CRDs (files, directories, or `kubectl get crd -o yaml` on stdin) to schemas."""
     from generator.validate.build import check_format, convert_sources, write_schemas
 
     check_format(filename_format)
-    converted = convert_sources(crds, close=not open_, nimconfig=not no_nimconfig)
+    converted = convert_sources(crds, close=not open_, target=target)
     written = write_schemas(converted, output, filename_format)
     console.info(f"wrote {len(written)} schemas into {output}")
     return 0

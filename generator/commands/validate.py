@@ -7,6 +7,7 @@ import io
 import click
 
 from generator.validate.options import DEFAULT_KUBERNETES_VERSION
+from generator.validate.proposed import DEFAULT_TARGET, TARGETS
 
 
 @click.command()
@@ -18,6 +19,10 @@ from generator.validate.options import DEFAULT_KUBERNETES_VERSION
                    "kubeconform URL/path template; repeatable, tried in order.")
 @click.option("--kubernetes-version", default=DEFAULT_KUBERNETES_VERSION, show_default=True,
               help="Kubernetes version of the bundled core schemas.")
+@click.option("--target", type=click.Choice(TARGETS), default=DEFAULT_TARGET, show_default=True,
+              help="current: check against the schemas as given; redesign: also accept the "
+                   "redesign's proposed fields (OdhDashboardConfig spec.nimConfig) and name "
+                   "each use in the report.")
 @click.option("--strict", is_flag=True, help="Reject fields the schemas do not describe.")
 @click.option("--ignore-missing-schemas", is_flag=True,
               help="Skip the schema check (not the rules) of kinds without a schema.")
@@ -34,7 +39,7 @@ from generator.validate.options import DEFAULT_KUBERNETES_VERSION
 @click.option("-v", "--verbose", is_flag=True, help="Also list valid and skipped resources.")
 @click.option("--list-rules", is_flag=True, help="Print the policy rules and exit.")
 def validate(paths: tuple[str, ...], kustomize_dirs: tuple[str, ...],
-             locations: tuple[str, ...], kubernetes_version: str, strict: bool,
+             locations: tuple[str, ...], kubernetes_version: str, target: str, strict: bool,
              ignore_missing_schemas: bool, skip: tuple[str, ...], mirrors: tuple[str, ...],
              output_format: str, use_kubeconform: bool, jobs: int, verbose: bool,
              list_rules: bool) -> int:
@@ -59,7 +64,7 @@ def validate(paths: tuple[str, ...], kustomize_dirs: tuple[str, ...],
     for location in locations:
         check_location(location)
     options = ValidateOptions(locations, kubernetes_version, strict, ignore_missing_schemas,
-                              skip, mirrors, use_kubeconform, jobs)
+                              skip, mirrors, use_kubeconform, jobs, target)
     report = validate_paths(paths, options, kustomize_dirs)
     buffer = io.StringIO()
     REPORTERS[output_format](report, buffer, verbose=verbose)

@@ -45,8 +45,8 @@ def validate_paths(paths: Iterable[str], options: ValidateOptions | None = None,
                    kustomize_dirs: Sequence[str] = ()) -> Report:
     """Validate files, directories (recursively), `-` (stdin) and kustomize builds.
 
-    With `options.kubeconform`, kubeconform (on PATH) checks the same inputs and its verdicts
-    are merged into the report.
+    With `options.kubeconform`, kubeconform (on PATH) checks the same inputs with the same
+    schemas and its verdicts are merged into the report.
     """
     from generator.validate import kubeconform
     from generator.validate.engine import Engine
@@ -61,6 +61,9 @@ def validate_paths(paths: Iterable[str], options: ValidateOptions | None = None,
                         options.jobs)
         report = engine.run(inputs.documents)
         if binary:
-            kubeconform.merge(report, kubeconform.run(binary, inputs.files, options),
-                              inputs.names)
+            own = kubeconform.write_own_schemas(engine.registry, inputs.documents,
+                                                options.target, Path(tmp) / "schemas")
+            args = kubeconform.command(binary, inputs.files, options,
+                                       engine.registry.kubernetes_version, own)
+            kubeconform.merge(report, kubeconform.run(args), inputs.names)
     return report

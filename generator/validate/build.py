@@ -9,7 +9,7 @@ from pathlib import Path
 
 from generator import yamlio
 from generator.errors import InvalidInputError, UsageError
-from generator.validate import builtin
+from generator.validate import proposed
 from generator.validate.crd import (
     DEFAULT_FORMAT,
     FORMAT_FIELDS,
@@ -32,8 +32,10 @@ def check_format(fmt: str) -> None:
 
 
 def convert_sources(sources: Iterable[str], *, close: bool = True,
-                    nimconfig: bool = True) -> list[ConvertedSchema]:
-    """Every schema of every CRD in the given files, directories or `-`."""
+                    target: str = proposed.DEFAULT_TARGET) -> list[ConvertedSchema]:
+    """Every schema of every CRD in the given files, directories or `-`, as the CRDs say;
+    with the `redesign` target plus the redesign's proposed fields, marked as proposals."""
+    proposed.check_target(target)
     out: list[ConvertedSchema] = []
     for path in expand_paths(sources):
         source = "<stdin>" if path == STDIN else path
@@ -41,11 +43,12 @@ def convert_sources(sources: Iterable[str], *, close: bool = True,
                 else yamlio.read_text(path))
         for crd in iter_crds(yamlio.load_all(text, source), source):
             for converted in convert_crd(crd, source, close=close):
-                if nimconfig and converted.kind == builtin.DASHBOARD_KIND and \
-                        converted.group == builtin.DASHBOARD_GROUP:
+                if target == proposed.REDESIGN:
+                    api_version = f"{converted.group}/{converted.version}"
+                    schema, _ = proposed.with_proposed(converted.schema, api_version,
+                                                       converted.kind)
                     converted = ConvertedSchema(converted.group, converted.kind,
-                                                converted.version,
-                                                builtin.with_nimconfig(converted.schema))
+                                                converted.version, schema)
                 out.append(converted)
     if not out:
         raise InvalidInputError("no CustomResourceDefinition found in the input")

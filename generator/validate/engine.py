@@ -11,8 +11,17 @@ from jsonschema.exceptions import ValidationError, best_match
 from generator.errors import InvalidInputError
 from generator.validate.documents import Document, Loaded, LoadFailure
 from generator.validate.options import ValidateOptions
+from generator.validate.proposed import REDESIGN
 from generator.validate.registry import Compiled, SchemaRegistry
-from generator.validate.results import SCHEMA, Finding, Report, Result, Signature, Status
+from generator.validate.results import (
+    PROPOSED,
+    SCHEMA,
+    Finding,
+    Report,
+    Result,
+    Signature,
+    Status,
+)
 from generator.validate.rules import NULL_RULE, Context, resolve_skips, run_rules
 from generator.validate.rules.secrets import KEY
 
@@ -64,7 +73,7 @@ class Engine:
         self.options = options
         self.skip = resolve_skips(options.skip)
         self.registry = SchemaRegistry(options.schema_locations, options.kubernetes_version,
-                                       options.strict)
+                                       options.strict, options.target)
         self.report_nulls = NULL_RULE not in self.skip
 
     def run(self, loaded: Iterable[Loaded]) -> Report:
@@ -120,6 +129,15 @@ class Engine:
             return
         for path, message in self._schema_errors(obj, compiled):
             result.add(Finding(path, message, SCHEMA))
+        for field in compiled.proposals:
+            if not field.present(obj):
+                continue
+            path = "$." + field.dotted
+            if self.options.target == REDESIGN:
+                result.notes.append(Finding(path, field.note, PROPOSED))
+            else:  # a schema built with --target redesign, checked against today's platform
+                result.add(Finding(path, f"{field.note}; accepted only with --target "
+                                         f"{REDESIGN}", SCHEMA))
 
     def _errors(self, compiled: Compiled, instance: Any, prefix: str
                 ) -> Iterator[tuple[str, str]]:

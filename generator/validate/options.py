@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from os import PathLike
 
+from generator.validate.proposed import DEFAULT_TARGET, check_target
+
 DEFAULT_KUBERNETES_VERSION = "1.33"
 
 
@@ -21,7 +23,9 @@ class ValidateOptions:
 
     `schema_locations` are kubeconform locations (directories or URL templates) for non-core
     kinds; `skip` holds rule ids or names; `mirrors` are registries accepted besides nvcr.io;
-    `jobs` is how many processes parse a large input (0: one per CPU; 1: no processes).
+    `jobs` is how many processes parse a large input (0: one per CPU; 1: no processes);
+    `target` is the platform checked against: `current` (the schemas as given) or `redesign`
+    (its proposed fields accepted and noted, see `proposed`).
     """
 
     schema_locations: tuple[str, ...] = ()
@@ -32,8 +36,10 @@ class ValidateOptions:
     mirrors: tuple[str, ...] = ()
     kubeconform: bool = False
     jobs: int = 1  # processes parsing large inputs; 0 = one per CPU
+    target: str = DEFAULT_TARGET
 
     def __post_init__(self) -> None:
         # library callers may pass Paths or lists
         for name in ("schema_locations", "skip", "mirrors"):
             object.__setattr__(self, name, _strings(getattr(self, name)))
+        check_target(self.target)

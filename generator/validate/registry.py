@@ -1,8 +1,9 @@
 """Finds the schema of each resource and compiles it once.
 
-Core kinds use the bundled Kubernetes schemas; other kinds the user's locations, in order. An
-OdhDashboardConfig schema gets the project's `spec.nimConfig` (see `builtin`). Validators are
-cached per kind and per schema file, so each file is read and compiled once per run.
+Core kinds use the bundled Kubernetes schemas; other kinds the user's locations, in order. With
+the `redesign` target a schema gains the redesign's proposed fields (see `proposed`); with
+`current` it is used as given. Validators are cached per kind and per schema file, so each file
+is read and compiled once per run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from jsonschema.protocols import Validator
 from jsonschema.validators import Draft4Validator, Draft202012Validator, validator_for
 
-from generator.validate import builtin
+from generator.validate import proposed
 from generator.validate.core import CoreSchemas
 from generator.validate.fast import Check, compile_check
 from generator.validate.locations import SchemaSource, candidates, expand, template_vars
@@ -30,6 +31,7 @@ class Compiled:
     core: bool
     root_properties: frozenset[str] | None  # None: the root accepts any field
     fast: Check | None = None  # a quick "valid?" answer; jsonschema decides otherwise
+    proposals: tuple[proposed.ProposedField, ...] = ()  # fields accepted only as proposals
 
 
 def _root_properties(schema: dict[str, Any]) -> frozenset[str] | None:
@@ -42,11 +44,13 @@ def _root_properties(schema: dict[str, Any]) -> frozenset[str] | None:
 class SchemaRegistry:
     """Schema lookup with per-run caches."""
 
-    def __init__(self, locations: tuple[str, ...], kubernetes_version: str, strict: bool) -> None:
+    def __init__(self, locations: tuple[str, ...], kubernetes_version: str, strict: bool,
+                 target: str = proposed.DEFAULT_TARGET) -> None:
         self.core = CoreSchemas(kubernetes_version, strict)
         self.kubernetes_version = self.core.version
         self.strict = strict
         self.locations = locations
+        self.target = proposed.check_target(target)
         self.source = SchemaSource()
         self._by_kind: dict[tuple[str, str], Compiled | None] = {}
         self._by_path: dict[str, dict[str, Any] | None] = {}
@@ -70,23 +74,25 @@ class SchemaRegistry:
             where = f"kubernetes v{self.kubernetes_version} ({kind})"
             return Compiled(Draft202012Validator(schema), where, True, None,
                             compile_check(schema))
-        dashboard = builtin.is_dashboard_config(api_version, kind)
         for target in self.searched(api_version, kind):
             if target not in self._by_path:
                 self._by_path[target] = self.source.load(target)
             found = self._by_path[target]
-            if found is not None:
-                return self._compile(builtin.with_nimconfig(found) if dashboard else found,
-                                     target)
-        if dashboard:
-            return self._compile(builtin.fallback_dashboard_schema(), "built-in nimConfig schema")
+            if found is None:
+                continue
+            if self.target == proposed.REDESIGN:
+                schema, accepted = proposed.with_proposed(found, api_version, kind)
+            else:
+                schema, accepted = found, proposed.marked(found, api_version, kind)
+            return self._compile(schema, target, accepted)
         return None
 
     @staticmethod
-    def _compile(schema: dict[str, Any], where: str) -> Compiled:
+    def _compile(schema: dict[str, Any], where: str,
+                 accepted: tuple[proposed.ProposedField, ...] = ()) -> Compiled:
         cls = validator_for(schema, default=Draft4Validator)
         return Compiled(cls(schema), where, False, _root_properties(schema),
-                        compile_check(schema))
+                        compile_check(schema), accepted)
 
     def object_meta(self) -> Compiled:
         """ObjectMeta of the bundled version: CRD schemas leave `metadata` unchecked."""

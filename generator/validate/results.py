@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any
 
 SCHEMA = "schema"
+PROPOSED = "proposed"  # the rule of a note: a proposed field accepted with `--target redesign`
 
 
 class Status(str, Enum):
@@ -84,6 +85,7 @@ class Result:
     status: Status = Status.VALID
     findings: list[Finding] = field(default_factory=list)
     reason: str = ""  # why the resource was skipped or could not be checked
+    notes: list[Finding] = field(default_factory=list)  # accepted, but worth stating
 
     def add(self, finding: Finding) -> None:
         """Record a finding; the resource becomes invalid (an error stays an error)."""
@@ -130,6 +132,24 @@ class Report:
         s = self.summary
         return (f"{s['resources']} resources, {s['valid']} valid, {s['invalid']} invalid, "
                 f"{s['errors']} errors, {s['skipped']} skipped")
+
+    def notes(self) -> Iterator[tuple[Result, Finding]]:
+        """Every note (a proposed field accepted), in input order."""
+        for result in self.results:
+            for note in result.notes:
+                yield result, note
+
+    def notes_line(self) -> str:
+        """The line naming the proposed fields accepted, or "" when none was."""
+        counts: dict[str, int] = {}
+        for _, note in self.notes():
+            where = note.path.removeprefix("$.")
+            counts[where] = counts.get(where, 0) + 1
+        if not counts:
+            return ""
+        what = ", ".join(f"{where} ({n} {'object' if n == 1 else 'objects'})"
+                         for where, n in sorted(counts.items()))
+        return f"accepted with --target redesign, not in the installed CRDs: {what}"
 
     def problems(self) -> Iterator[tuple[Result, Finding]]:
         """Every finding of every invalid or failed resource."""

@@ -14,7 +14,7 @@ EXAMPLE_CONFIGS = sorted(EXAMPLES.glob("*/nim-gitops.yaml"))
 
 @pytest.fixture(scope="session")
 def strict_options(crd_schemas: str) -> ValidateOptions:
-    """Strict validation against every CRD in ../shared/crds."""
+    """Strict validation against every CRD in ../shared/crds, for today's platform."""
     return ValidateOptions(schema_locations=(crd_schemas,), strict=True)
 
 

@@ -1,7 +1,13 @@
-"""Every rendered example validates strictly with no finding: paths, objects, kustomize."""
+"""Every rendered example validates strictly with no finding: paths, objects, kustomize.
+
+Each example is checked for the platform target its output is for (`example_target`): with
+`redesign`, the report must name every accepted proposed field; with `current`, nothing is
+accepted beyond the installed CRDs.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -9,6 +15,7 @@ import pytest
 from generator import yamlio
 from generator.validate import Status, ValidateOptions, validate_objects, validate_paths
 from tests.helpers import EXAMPLES, run_cli
+from tests.kubeconform_support import example_target
 from tests.validate.conftest import EXAMPLE_CONFIGS
 
 NAMES = [p.parent.name for p in EXAMPLE_CONFIGS]
@@ -18,11 +25,26 @@ def test_there_are_examples() -> None:
     assert {"quickstart", "multi-project", "air-gapped"} <= set(NAMES)
 
 
+def _options(name: str, strict_options: ValidateOptions) -> ValidateOptions:
+    return dataclasses.replace(strict_options, target=example_target(name))
+
+
+def _check_notes(name: str, notes: list[str], dashboards: int) -> None:
+    """With the redesign target each OdhDashboardConfig's spec.nimConfig is named; else none."""
+    if example_target(name) == "redesign":
+        assert dashboards > 0
+        assert notes == ["spec.nimConfig: proposed field, not in the installed CRD"] * dashboards
+    else:
+        assert notes == []
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_rendered_tree_validates(name: str, rendered: dict[str, Path],
                                  strict_options: ValidateOptions) -> None:
-    report = validate_paths([str(rendered[name])], strict_options)
+    report = validate_paths([str(rendered[name])], _options(name, strict_options))
     assert list(report) == []
+    dashboards = sum(r.signature.kind == "OdhDashboardConfig" for r in report.results)
+    _check_notes(name, [n.message for _, n in report.notes()], dashboards)
     assert report.ok
     skipped = [r for r in report.results if r.status is Status.SKIPPED]
     assert {r.signature.kind for r in skipped} == {"Kustomization"}  # build input only
@@ -35,16 +57,21 @@ def test_rendered_stream_validates_as_objects(config: Path,
     result = run_cli(["render", str(config), "-o", "-"])
     assert result.code == 0, result.err
     objects = yamlio.load_all(result.out, "render")
-    assert list(validate_objects(objects, strict_options)) == []
+    name = config.parent.name
+    report = validate_objects(objects, _options(name, strict_options))
+    assert list(report) == []
+    dashboards = sum(o["kind"] == "OdhDashboardConfig" for o in objects)
+    _check_notes(name, [n.message for _, n in report.notes()], dashboards)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_cli_validates_the_kustomize_build(name: str, rendered: dict[str, Path],
                                            crd_schemas: str) -> None:
     result = run_cli(["validate", "--strict", "--schema-location", crd_schemas,
-                      "--kustomize", str(rendered[name])])
+                      "--target", example_target(name), "--kustomize", str(rendered[name])])
     assert result.code == 0, result.out + result.err
-    assert result.out.splitlines()[-1].endswith(", 0 invalid, 0 errors, 0 skipped")
+    summary = next(line for line in result.out.splitlines() if " resources, " in line)
+    assert summary.endswith(", 0 invalid, 0 errors, 0 skipped")
 
 
 def test_demo_command_passes(rendered: dict[str, Path]) -> None:

@@ -83,18 +83,44 @@ def test_preserve_unknown_fields_stays_open() -> None:
     assert converted["properties"]["closed"]["additionalProperties"] is False
 
 
-def test_dashboard_config_gets_the_proposed_nimconfig(crd_schemas: str, tmp_path: Path) -> None:
+def test_dashboard_config_is_written_as_the_crd_says(crd_schemas: str) -> None:
+    """The installed OdhDashboardConfig CRD has no spec.nimConfig, so neither has its schema."""
     schema = json.loads((Path(crd_schemas) / "opendatahub.io/odhdashboardconfig_v1alpha.json")
                         .read_text("utf-8"))
+    spec = schema["properties"]["spec"]
+    assert "nimConfig" not in spec["properties"]
+    assert spec["additionalProperties"] is False
+
+
+def test_redesign_target_adds_the_proposed_nimconfig_marked(tmp_path: Path) -> None:
+    result = run_cli(["schemas", "build", "--target", "redesign", str(CRDS / "odhdashboardconfigs."
+                      "opendatahub.io.yaml"), "-o", str(tmp_path)])
+    assert result.code == 0, result.err
+    schema = json.loads((tmp_path / "opendatahub.io/odhdashboardconfig_v1alpha.json").read_text())
     nim = schema["properties"]["spec"]["properties"]["nimConfig"]
     assert set(nim["properties"]) == {"customConfigMap", "disconnected"}
     assert nim["additionalProperties"] is False
-    plain = tmp_path / "plain"
-    result = run_cli(["schemas", "build", "--no-nimconfig", str(CRDS / "odhdashboardconfigs."
-                      "opendatahub.io.yaml"), "-o", str(plain)])
-    assert result.code == 0, result.err
-    schema = json.loads((plain / "opendatahub.io/odhdashboardconfig_v1alpha.json").read_text())
-    assert "nimConfig" not in schema["properties"]["spec"]["properties"]
+    assert nim["x-nim-gitops-proposed"] == (
+        "spec.nimConfig: proposed field, not in the installed CRD")
+    # validate still names the field, and refuses it for today's platform
+    obj = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+           "metadata": {"name": "odh-dashboard-config"},
+           "spec": {"nimConfig": {"disconnected": {"disableKeyCollection": True}}}}
+    redesign = validate_objects([obj], ValidateOptions(schema_locations=(str(tmp_path),),
+                                                       strict=True, target="redesign"))
+    assert redesign.ok
+    assert [n.message for _, n in redesign.notes()] == [
+        "spec.nimConfig: proposed field, not in the installed CRD"]
+    current = validate_objects([obj], ValidateOptions(schema_locations=(str(tmp_path),),
+                                                      strict=True))
+    assert not current.ok
+    assert [(f.path, f.rule) for _, f in current.problems()] == [("$.spec.nimConfig", "schema")]
+
+
+def test_unknown_target_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli(["schemas", "build", "--target", "future", str(CRDS), "-o", str(tmp_path)])
+    assert result.code == 2
+    assert not tmp_path.joinpath("opendatahub.io").exists()
 
 
 def test_kubectl_get_crd_list_on_stdin(crd_schemas: str, tmp_path: Path) -> None:
