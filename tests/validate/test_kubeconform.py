@@ -1,4 +1,9 @@
-"""`--kubeconform`: not installed here, so a stand-in prints kubeconform's JSON output."""
+"""`validate --kubeconform` with the real kubeconform v0.7.0 (../shared/tools/kubeconform).
+
+Each of the three bugs a stand-in script hid has its test here: the Kubernetes version
+kubeconform refused, core schemas in a plain local directory, and findings attached by name
+without the namespace. One stand-in remains, for output kubeconform never prints itself.
+"""
 
 from __future__ import annotations
 
@@ -6,49 +11,44 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from generator import yamlio
 from tests.helpers import run_cli
+from tests.kubeconform_support import Kubeconform
 
-PVC = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-       "metadata": {"name": "cache", "namespace": "team-a"},
-       "spec": {"accessModes": ["ReadWriteOnce"],
-                "resources": {"requests": {"storage": "50Gi"}}}}
-# records its arguments; answers with $FAKE_STATUS for every file it is given, the way
-# `kubeconform -output json` reports (only resources that are not valid are listed)
-FAKE = """#!{python}
-import json, os, sys
-args = sys.argv[1:]
-with open(os.environ["FAKE_ARGS"], "w") as out:
-    json.dump(args, out)
-status = os.environ.get("FAKE_STATUS", "statusValid")
-if status == "garbage":
-    print("panic: something went wrong"); sys.exit(2)
-files = [a for i, a in enumerate(args) if not a.startswith("-")
-         and not args[i - 1].startswith("-")]
-resources = [] if status == "statusValid" else [{{
-    "filename": f, "kind": "PersistentVolumeClaim", "name": "cache", "version": "v1",
-    "status": status, "msg": "problem validating schema",
-    "validationErrors": [{{"path": "/spec/resources/requests/storage",
-                          "msg": "expected quantity"}}] if status == "statusInvalid" else [],
-}} for f in files]
-print(json.dumps({{"resources": resources, "summary": {{}}}}, indent=2))
-sys.exit(1 if resources else 0)
-"""
+PVC: dict[str, Any] = {
+    "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+    "metadata": {"name": "cache", "namespace": "team-a"},
+    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "50Gi"}}}}
+DASHBOARD: dict[str, Any] = {
+    "apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+    "metadata": {"name": "odh-dashboard-config", "namespace": "redhat-ods-applications"},
+    "spec": {"nimConfig": {"disconnected": {"disableKeyCollection": True}}}}
+# a proxy nothing listens on: any download would fail the run
+OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
 
 
 @pytest.fixture
-def fake_kubeconform(tmp_path: Path) -> dict[str, str]:
-    """An environment whose PATH starts with the stand-in kubeconform."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "kubeconform"
-    script.write_text(FAKE.format(python=sys.executable), "utf-8")
-    script.chmod(0o755)
-    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "FAKE_ARGS": str(tmp_path / "args.json")}
+def env(kubeconform: Kubeconform) -> dict[str, str]:
+    """PATH with the checked kubeconform first, and no way to the network."""
+    return {"PATH": f"{kubeconform.binary.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **OFFLINE}
+
+
+def _json(args: list[str], env: dict[str, str], objects: list[Any]) -> tuple[int, Any]:
+    result = run_cli(["validate", "--kubeconform", "-o", "json", *args, "-"],
+                     input=yamlio.dump_all(objects), env=env)
+    try:
+        return result.code, json.loads(result.out)
+    except ValueError:
+        raise AssertionError(result.out + result.err) from None
+
+
+def _kubeconform_findings(resource: dict[str, Any]) -> list[dict[str, str]]:
+    return [f for f in resource["findings"] if f["rule"] == "kubeconform"]
 
 
 def test_not_on_path_is_a_usage_error(tmp_path: Path) -> None:
@@ -58,58 +58,109 @@ def test_not_on_path_is_a_usage_error(tmp_path: Path) -> None:
     assert "kubeconform is not on PATH" in result.err
 
 
-def test_runs_with_the_same_locations_and_flags(fake_kubeconform: dict[str, str],
-                                                crd_schemas: str, tmp_path: Path) -> None:
-    manifest = tmp_path / "pvc.yaml"
-    manifest.write_text(yamlio.dump(PVC), "utf-8")
-    url = "https://example.com/schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json"
-    result = run_cli(["validate", "--kubeconform", "--strict", "--ignore-missing-schemas",
-                      "--kubernetes-version", "1.32", "--schema-location", crd_schemas,
-                      "--schema-location", url, str(manifest)], env=fake_kubeconform)
-    assert result.code == 0, result.out + result.err
-    args = json.loads(Path(fake_kubeconform["FAKE_ARGS"]).read_text())
-    locations = [args[i + 1] for i, a in enumerate(args) if a == "-schema-location"]
-    assert locations == [
-        crd_schemas + "/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json",
-        url, "default"]
-    assert {"-strict", "-ignore-missing-schemas", "-output"} <= set(args)
-    assert args[args.index("-kubernetes-version") + 1] == "1.32"
-    assert args[-1] == str(manifest)
+@pytest.mark.parametrize("version", [None, "1.33", "1.32", "1.33.0"])
+def test_valid_input_passes_with_any_accepted_version(env: dict[str, str],
+                                                      version: str | None) -> None:
+    """kubeconform wants x.y.z; validate takes MAJOR.MINOR too and passes the full version."""
+    args = ["--strict"] + (["--kubernetes-version", version] if version else [])
+    code, data = _json(args, env, [PVC])
+    assert code == 0, data
+    assert data["summary"] == {"resources": 1, "valid": 1, "invalid": 0, "errors": 0,
+                               "skipped": 0}
 
 
-def test_invalid_verdicts_are_merged(fake_kubeconform: dict[str, str]) -> None:
-    env = {**fake_kubeconform, "FAKE_STATUS": "statusInvalid"}
-    result = run_cli(["validate", "--kubeconform", "-"], input=yamlio.dump_all([PVC]), env=env)
+def test_core_kinds_come_from_a_plain_local_directory(env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    """A directory in kubeconform's standalone layout is searched for core kinds; this one's
+    PVC schema demands a field the real one does not, so only kubeconform can complain."""
+    folder = tmp_path / "v1.33.0-standalone-strict"
+    folder.mkdir()
+    (folder / "persistentvolumeclaim-v1.json").write_text(json.dumps(
+        {"type": "object", "required": ["marker"]}), "utf-8")
+    code, data = _json(["--strict", "--schema-location", str(tmp_path)], env, [PVC])
+    assert code == 1
+    (resource,) = data["resources"]
+    (finding,) = resource["findings"]
+    assert finding["rule"] == "kubeconform" and "marker" in finding["message"]
+
+
+def test_findings_land_on_the_resource_with_the_same_namespace(env: dict[str, str]) -> None:
+    """Two ConfigMaps share a name in one file; only the second (team-b) is invalid."""
+    good = {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "models", "namespace": "team-a"}, "data": {"a": "b"}}
+    bad = {"apiVersion": "v1", "kind": "ConfigMap",
+           "metadata": {"name": "models", "namespace": "team-b"}, "data": {"a": "b"},
+           "extra": True}
+    code, data = _json(["--strict"], env, [good, bad])
+    assert code == 1
+    (resource,) = data["resources"]
+    assert (resource["namespace"], resource["document"]) == ("team-b", 1)
+    assert _kubeconform_findings(resource)
+    assert data["summary"]["invalid"] == 1 and data["summary"]["valid"] == 1
+
+
+def test_invalid_verdicts_are_merged(env: dict[str, str]) -> None:
+    broken = {**PVC, "spec": {**PVC["spec"], "storageClass": "fast"}}
+    result = run_cli(["validate", "--kubeconform", "--strict", "-"],
+                     input=yamlio.dump_all([broken]), env=env)
     assert result.code == 1
-    assert result.out.splitlines() == [
-        "<stdin> PersistentVolumeClaim/team-a/cache is invalid",
-        "  document 0 $.spec.resources.requests.storage: kubeconform: expected quantity "
-        "[kubeconform]",
-        "1 resources, 0 valid, 1 invalid, 0 errors, 0 skipped"]
+    assert "$.spec: kubeconform: " in result.out and "storageClass" in result.out
+    assert result.out.splitlines()[-1] == "1 resources, 0 valid, 1 invalid, 0 errors, 0 skipped"
 
 
-def test_error_verdicts_are_merged(fake_kubeconform: dict[str, str]) -> None:
-    env = {**fake_kubeconform, "FAKE_STATUS": "statusError"}
-    result = run_cli(["validate", "--kubeconform", "-o", "json", "-"],
-                     input=yamlio.dump_all([PVC]), env=env)
-    assert result.code == 1
-    (resource,) = json.loads(result.out)["resources"]
+def test_missing_schema_is_an_error_from_both(env: dict[str, str]) -> None:
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    code, data = _json([], env, [widget])
+    assert code == 1
+    (resource,) = data["resources"]
     assert resource["status"] == "error"
-    assert resource["findings"][0]["rule"] == "kubeconform"
+    assert {f["rule"] for f in resource["findings"]} == {"error", "kubeconform"}
+    code, data = _json(["--ignore-missing-schemas"], env, [widget])
+    assert code == 0, data
 
 
-def test_unreadable_output_fails(fake_kubeconform: dict[str, str]) -> None:
-    env = {**fake_kubeconform, "FAKE_STATUS": "garbage"}
-    result = run_cli(["validate", "--kubeconform", "-"], input=yamlio.dump_all([PVC]), env=env)
-    assert result.code == 1
-    assert "did not print its JSON output: panic: something went wrong" in result.err
-
-
-def test_kustomize_output_is_given_to_kubeconform_as_a_file(
-        fake_kubeconform: dict[str, str], tmp_path: Path) -> None:
+def test_kustomize_output_is_given_to_kubeconform_as_a_file(env: dict[str, str],
+                                                            tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text("resources: [pvc.yaml]\n", "utf-8")
-    (tmp_path / "pvc.yaml").write_text(yamlio.dump(PVC), "utf-8")
-    env = {**fake_kubeconform, "FAKE_STATUS": "statusInvalid"}
-    result = run_cli(["validate", "--kubeconform", "--kustomize", str(tmp_path)], env=env)
+    broken = {**PVC, "spec": {**PVC["spec"], "storageClass": "fast"}}
+    (tmp_path / "pvc.yaml").write_text(yamlio.dump(broken), "utf-8")
+    result = run_cli(["validate", "--kubeconform", "--strict", "--kustomize", str(tmp_path)],
+                     env=env)
     assert result.code == 1
     assert result.out.startswith(f"kustomize:{tmp_path} PersistentVolumeClaim/team-a/cache")
+    assert "[kubeconform]" in result.out
+
+
+def test_proposed_field_follows_the_target(env: dict[str, str], crd_schemas: str) -> None:
+    """Against the installed CRD both tools reject nimConfig; with the redesign target both
+    accept it (kubeconform gets the same amended schema) and the report says so."""
+    args = ["--strict", "--schema-location", crd_schemas]
+    code, data = _json(args, env, [DASHBOARD])
+    assert code == 1
+    (resource,) = data["resources"]
+    assert {f["rule"] for f in resource["findings"]} == {"schema", "kubeconform"}
+    code, data = _json([*args, "--target", "redesign"], env, [DASHBOARD])
+    assert code == 0, data
+    (resource,) = data["resources"]
+    assert resource["status"] == "valid" and resource["findings"] == []
+    assert resource["notes"] == [{"path": "$.spec.nimConfig", "rule": "proposed",
+                                  "message": "spec.nimConfig: proposed field, not in the "
+                                             "installed CRD"}]
+
+
+# Stand-in for the one case the real binary does not produce on demand: output that is not
+# its JSON (a crash). It prints a panic and exits 2.
+GARBAGE = """#!{python}
+print("panic: something went wrong")
+raise SystemExit(2)
+"""
+
+
+def test_unreadable_output_fails(tmp_path: Path) -> None:
+    script = tmp_path / "kubeconform"
+    script.write_text(GARBAGE.format(python=sys.executable), "utf-8")
+    script.chmod(0o755)
+    result = run_cli(["validate", "--kubeconform", "-"], input=yamlio.dump_all([PVC]),
+                     env={"PATH": f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert result.code == 1
+    assert "did not print its JSON output: panic: something went wrong" in result.err
