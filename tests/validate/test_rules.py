@@ -146,3 +146,86 @@ def test_rule_ids_are_stable() -> None:
         ("NIM005", "runtime-matches"), ("NIM006", "own-secrets"), ("NIM007", "kserve-names"),
         ("NIM008", "configmap-size"), ("NIM009", "externalsecret-explicit"),
         ("NIM010", "no-nulls")]
+
+
+# --- NIM006: own secrets, a kept private-mirror pull secret, the project-scope pair ----------
+
+def _project_runtime(key: str = "nvidia-nim-secrets", pull: str = "ngc-secret"
+                     ) -> dict[str, Any]:
+    runtime = copy.deepcopy(RUNTIME)
+    runtime["spec"]["imagePullSecrets"] = [{"name": pull}]
+    runtime["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]["name"] = key
+    return runtime
+
+
+def _external_secret(target: str, namespace: str = "team-a") -> dict[str, Any]:
+    return {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+            "metadata": {"name": target, "namespace": namespace},
+            "spec": {"secretStoreRef": {"kind": "ClusterSecretStore", "name": "vault"},
+                     "target": {"name": target}}}
+
+
+def _vault_static_secret(destination: str, namespace: str = "team-a") -> dict[str, Any]:
+    return {"apiVersion": "secrets.hashicorp.com/v1beta1", "kind": "VaultStaticSecret",
+            "metadata": {"name": f"vss-{destination}", "namespace": namespace},
+            "spec": {"mount": "kv", "path": "nim/team-a", "type": "kv-v2",
+                     "destination": {"name": destination, "create": True}}}
+
+
+def _nim006(objects: list[dict[str, Any]]) -> list[str]:
+    report = validate_objects(objects, OPTIONS)
+    return [f.path for _, f in report.problems() if f.rule == "NIM006"]
+
+
+def test_private_mirror_pull_secret_is_kept() -> None:
+    """`migrate render` keeps other pull secrets (docs/migration.md): not a finding."""
+    runtime = copy.deepcopy(RUNTIME)
+    runtime["spec"]["imagePullSecrets"].append({"name": "corp-mirror-pull"})
+    assert _nim006([runtime, ISVC]) == []
+
+
+def test_project_scope_pair_passes_with_its_external_secrets() -> None:
+    objects = [_project_runtime(), ISVC, _external_secret("nvidia-nim-secrets"),
+               _external_secret("ngc-secret")]
+    assert _nim006(objects) == []
+
+
+def test_project_scope_pair_passes_with_its_vault_static_secrets() -> None:
+    objects = [_project_runtime(), ISVC, _vault_static_secret("nvidia-nim-secrets"),
+               _vault_static_secret("ngc-secret")]
+    assert _nim006(objects) == []
+
+
+def test_project_scope_pair_without_scaffold_is_the_shared_legacy_secret() -> None:
+    key = "$.spec.containers[0].env[0].valueFrom.secretKeyRef.name"
+    pull = "$.spec.imagePullSecrets[0].name"
+    assert _nim006([_project_runtime(), ISVC]) == [key, pull]
+    # only the pull secret scaffolded: the key is still a finding
+    assert _nim006([_project_runtime(), ISVC, _external_secret("ngc-secret")]) == [key]
+
+
+def test_scaffold_in_another_namespace_does_not_count() -> None:
+    objects = [_project_runtime(), ISVC, _external_secret("nvidia-nim-secrets", "team-b"),
+               _external_secret("ngc-secret", "team-b")]
+    assert len(_nim006(objects)) == 2
+
+
+def test_another_deployments_key_is_still_a_finding_with_a_project_scaffold() -> None:
+    objects = [_project_runtime(key="nim-api-key-mistral"), ISVC,
+               _external_secret("nvidia-nim-secrets"), _external_secret("ngc-secret")]
+    assert _nim006(objects) == ["$.spec.containers[0].env[0].valueFrom.secretKeyRef.name"]
+
+
+def test_the_pull_secret_is_not_an_api_key() -> None:
+    objects = [_project_runtime(key="ngc-secret"), ISVC,
+               _external_secret("nvidia-nim-secrets"), _external_secret("ngc-secret")]
+    assert _nim006(objects) == ["$.spec.containers[0].env[0].valueFrom.secretKeyRef.name"]
+    own_pull_as_key = _project_runtime(key="nim-image-pull-llama", pull="nim-image-pull-llama")
+    assert _nim006([own_pull_as_key, ISVC]) == [
+        "$.spec.containers[0].env[0].valueFrom.secretKeyRef.name"]
+
+
+def test_another_deployments_pull_secret_is_a_finding() -> None:
+    runtime = copy.deepcopy(RUNTIME)
+    runtime["spec"]["imagePullSecrets"] = [{"name": "nim-image-pull-mistral"}]
+    assert _nim006([runtime, ISVC]) == ["$.spec.imagePullSecrets[0].name"]

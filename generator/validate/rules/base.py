@@ -17,16 +17,30 @@ class Context:
     mirrors: tuple[str, ...] = ()
     # (namespace, name) -> ServingRuntime object, over every input document
     serving_runtimes: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # (namespace, name) of every Secret an ExternalSecret or VaultStaticSecret creates
+    scaffolded: set[tuple[str, str]] = field(default_factory=set)
     _last: tuple[Any, str] | None = field(default=None, repr=False)
 
     def add(self, obj: Any) -> None:
         """Index what cross-object rules need from one input object."""
-        if isinstance(obj, dict) and obj.get("kind") == "ServingRuntime" and str(
-                obj.get("apiVersion", "")).startswith("serving.kserve.io/"):
-            meta = obj.get("metadata")
-            meta = meta if isinstance(meta, dict) else {}
-            key = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-            self.serving_runtimes.setdefault(key, obj)
+        if not isinstance(obj, dict):
+            return
+        meta = obj.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        namespace, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
+        kind, group = obj.get("kind"), str(obj.get("apiVersion", "")).rpartition("/")[0]
+        spec = obj.get("spec")
+        spec = spec if isinstance(spec, dict) else {}
+        if kind == "ServingRuntime" and group == "serving.kserve.io":
+            self.serving_runtimes.setdefault((namespace, name), obj)
+        elif kind == "ExternalSecret" and group == "external-secrets.io":
+            target = spec.get("target")
+            target_name = target.get("name") if isinstance(target, dict) else None
+            self.scaffolded.add((namespace, str(target_name or name)))
+        elif kind == "VaultStaticSecret" and group == "secrets.hashicorp.com":
+            destination = spec.get("destination")
+            if isinstance(destination, dict) and destination.get("name"):
+                self.scaffolded.add((namespace, str(destination["name"])))
 
     def text(self, obj: Any) -> str:
         """`obj` as compact JSON, for cheap substring pre-checks (cached for the last object)."""

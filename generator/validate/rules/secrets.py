@@ -17,7 +17,8 @@ KEY = re.compile(r"nvapi-[A-Za-z0-9_-]{16,}|bnZhcGkt[A-Za-z0-9+/]{16,}")
 KEY_FIELDS = frozenset({"NGC_API_KEY", "api_key", "apiKey", "NGC_CLI_API_KEY"})
 KEY_SECRET = "nim-api-key-"
 PULL_SECRET = "nim-image-pull-"
-SHARED = frozenset({"nvidia-nim-secrets", "ngc-secret", "nvidia-nim-access"})
+PROJECT_KEY, PROJECT_PULL = "nvidia-nim-secrets", "ngc-secret"  # the project-scope pair
+SHARED = frozenset({PROJECT_KEY, PROJECT_PULL, "nvidia-nim-access"})
 RUNTIME_GROUP = "serving.kserve.io"
 
 
@@ -126,25 +127,58 @@ def _secret_refs(spec: Any) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
             yield ("spec", "volumes", v, "secret", "secretName"), ref, ""
 
 
+def _project_pair(namespace: str, context: Context) -> tuple[set[str], set[str]]:
+    """The project-scope names a runtime in `namespace` may use: (API key, pull secret).
+
+    Each only when the input also holds the ExternalSecret or VaultStaticSecret that creates it
+    in that namespace (a project-scope deployment), otherwise it is the shared legacy secret.
+    """
+    key = {PROJECT_KEY} if (namespace, PROJECT_KEY) in context.scaffolded else set()
+    pull = {PROJECT_PULL} if (namespace, PROJECT_PULL) in context.scaffolded else set()
+    return key, pull
+
+
+def _scaffold_hint(ref: str, namespace: str) -> str:
+    if ref not in (PROJECT_KEY, PROJECT_PULL):
+        return ""
+    return (f" (or, project-scope, commit the ExternalSecret or VaultStaticSecret that creates "
+            f"{ref!r} in {namespace or 'its namespace'})")
+
+
+def _shared(ref: str, own: str, namespace: str) -> str:
+    return f"{ref!r} is shared by every deployment; use {own!r}{_scaffold_hint(ref, namespace)}"
+
+
 def own_secrets(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
-    """NIM006: a ServingRuntime uses only nim-api-key-{d} and nim-image-pull-{d} of its own d."""
+    """NIM006: a ServingRuntime reads its own nim-api-key-{d} and pulls with nim-image-pull-{d},
+    or uses the project-scope pair its input scaffolds; other pull secrets are its own business.
+    """
     if kind_of(obj) != (RUNTIME_GROUP, "ServingRuntime"):
         return
-    name = meta(obj, "name")
+    name, namespace = meta(obj, "name"), meta(obj, "namespace")
     own_key, own_pull = KEY_SECRET + name, PULL_SECRET + name
+    project_key, project_pull = _project_pair(namespace, context)
     spec = obj.get("spec")
     for path, ref, env_name in _secret_refs(spec):
-        if env_name == "NGC_API_KEY" and ref != own_key:
-            yield jp(*path), f"NGC_API_KEY comes from {ref!r}; expected {own_key!r}"
+        if env_name == "NGC_API_KEY":
+            if ref != own_key and ref not in project_key:
+                hint = _scaffold_hint(ref, namespace)
+                yield jp(*path), f"NGC_API_KEY comes from {ref!r}; expected {own_key!r}{hint}"
+        elif ref in (own_key, own_pull) or ref in project_key:
+            continue
         elif ref in SHARED:
-            yield jp(*path), f"{ref!r} is shared by every deployment; use {own_key!r}"
-        elif ref.startswith((KEY_SECRET, PULL_SECRET)) and ref not in (own_key, own_pull):
+            yield jp(*path), _shared(ref, own_key, namespace)
+        elif ref.startswith((KEY_SECRET, PULL_SECRET)):
             yield jp(*path), f"{ref!r} belongs to another deployment (this one is {name!r})"
     for i, entry in items(dig(spec, "imagePullSecrets")):
-        pull = entry.get("name")
-        if pull != own_pull:
+        pull = str(entry.get("name") or "")
+        if pull == own_pull or pull in project_pull:
+            continue
+        if pull in SHARED:
+            yield jp("spec", "imagePullSecrets", i, "name"), _shared(pull, own_pull, namespace)
+        elif pull.startswith((KEY_SECRET, PULL_SECRET)):
             yield jp("spec", "imagePullSecrets", i, "name"), (
-                f"pulls with {pull!r}; expected {own_pull!r}")
+                f"{pull!r} belongs to another deployment (this one is {name!r})")
 
 
 RULES = (
@@ -157,5 +191,6 @@ RULES = (
          "project, so it must not name a secret; deployments add their own.", template_secrets),
     Rule("NIM006", "own-secrets", "Each deployment has its own key, so a runtime that reads "
          "another deployment's (or the shared legacy) secret defeats per-deployment rotation "
-         "and revocation.", own_secrets),
+         "and revocation; a project-scope pair is fine when its scaffold is in the input.",
+         own_secrets),
 )
