@@ -69,7 +69,3 @@ def isolated_env(**extra: str) -> dict[str, str]:
     env.update(extra)
     return env
 
-
-def which_kubeconform() -> str | None:
-    """The real kubeconform when it is on PATH (it cannot be installed here)."""
-    return shutil.which("kubeconform")

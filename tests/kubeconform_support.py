@@ -46,16 +46,16 @@ def example_target(name: str) -> str:
     return EXAMPLE_TARGETS.get(name, "current")
 
 
-def checked_binary() -> Path:
+def checked_binary(path: Path = KUBECONFORM, sha256: str = KUBECONFORM_SHA256) -> Path:
     """The shared kubeconform, after its sha256 matched the pinned one; fails otherwise."""
-    if not KUBECONFORM.is_file():
-        pytest.fail(f"{KUBECONFORM} is missing: the tests need the real kubeconform v0.7.0 "
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: the tests need the real kubeconform v0.7.0 "
                     "from ../shared/tools/kubeconform (see its README)", pytrace=False)
-    digest = hashlib.sha256(KUBECONFORM.read_bytes()).hexdigest()
-    if digest != KUBECONFORM_SHA256:
-        pytest.fail(f"{KUBECONFORM} has sha256 {digest}, expected {KUBECONFORM_SHA256} (the "
-                    "one its README gives); refusing to run it", pytrace=False)
-    return KUBECONFORM
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        pytest.fail(f"{path} has sha256 {digest}, expected {sha256} (the one its README "
+                    "gives); refusing to run it", pytrace=False)
+    return path
 
 
 @dataclass(frozen=True)

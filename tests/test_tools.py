@@ -16,6 +16,7 @@ from types import ModuleType
 import pytest
 
 from tests.helpers import REPO, TOOLS_BIN, tool
+from tests.kubeconform_support import KUBECONFORM_SHA256, Kubeconform, checked_binary
 
 
 def test_helm_is_v4() -> None:
@@ -109,3 +110,20 @@ def test_a_binary_that_does_not_match_its_pin_is_refused(
     assert "helm" in str(refused.value)
     assert (dest / "bin/helm").read_bytes() == b"old helm\n"
     assert sorted(p.name for p in (dest / "bin").iterdir()) == ["helm"]
+
+
+def test_kubeconform_is_the_pinned_build(kubeconform: Kubeconform) -> None:
+    out = subprocess.run([str(kubeconform.binary), "-v"], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "v0.7.0"
+    readme = (kubeconform.binary.parent / "README.md").read_text("utf-8")
+    assert f"sha256: {KUBECONFORM_SHA256}" in readme
+
+
+def test_kubeconform_check_fails_on_a_missing_or_different_binary(tmp_path: Path) -> None:
+    missing = tmp_path / "kubeconform"
+    with pytest.raises(pytest.fail.Exception, match="is missing"):
+        checked_binary(missing)
+    missing.write_bytes(b"#!/bin/sh\necho not kubeconform\n")
+    with pytest.raises(pytest.fail.Exception, match="expected 2e1bccc4"):
+        checked_binary(missing)
