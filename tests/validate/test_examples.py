@@ -8,6 +8,7 @@ accepted beyond the installed CRDs.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -74,10 +75,22 @@ def test_cli_validates_the_kustomize_build(name: str, rendered: dict[str, Path],
     assert summary.endswith(", 0 invalid, 0 errors, 0 skipped")
 
 
-def test_demo_command_passes(rendered: dict[str, Path]) -> None:
-    """What scripts/demo runs: every rendered example, missing CRD schemas ignored."""
-    result = run_cli(["validate", "--ignore-missing-schemas", *map(str, rendered.values())])
+def test_demo_commands_pass(rendered: dict[str, Path], crd_schemas: str) -> None:
+    """What scripts/demo runs: without CRDs, missing CRD schemas ignored (the demo then says
+    which it skipped); with `CRDS=DIR`, every object strictly."""
+    paths = [str(p) for p in rendered.values()]
+    result = run_cli(["validate", "--ignore-missing-schemas", "--target", "redesign",
+                      "-o", "json", "-v", *paths])
     assert result.code == 0, result.out
+    reasons = {r["reason"] for r in json.loads(result.out)["resources"]
+               if r["status"] == "skipped"}
+    assert reasons == {"no schema", "kustomize build input, not a cluster object"}
+    result = run_cli(["validate", "--strict", "--target", "redesign", "--schema-location",
+                      crd_schemas, *paths])
+    assert result.code == 0, result.out
+    summary = next(line for line in result.out.splitlines() if " resources, " in line)
+    skipped = sum(1 for p in rendered.values() for _ in p.rglob("kustomization.yaml"))
+    assert summary.endswith(f" 0 invalid, 0 errors, {skipped} skipped")
 
 
 def test_hand_written_example_manifests_validate(strict_options: ValidateOptions) -> None:
