@@ -241,3 +241,54 @@ def test_parallel_parsing_gives_the_same_report(tmp_path: Path) -> None:
     assert list(parallel) == list(serial)
     assert parallel.summary == serial.summary
     assert serial.summary["invalid"] == 11 and serial.summary["errors"] == 1
+
+
+DASHBOARD = {"apiVersion": "opendatahub.io/v1alpha", "kind": "OdhDashboardConfig",
+             "metadata": {"name": "odh-dashboard-config", "namespace": "redhat-ods-applications"},
+             "spec": {"nimConfig": {"customConfigMap": {"name": "nim-models-data"}}}}
+NOTE = "spec.nimConfig: proposed field, not in the installed CRD"
+
+
+def test_current_target_rejects_the_proposed_field(crd_schemas: str) -> None:
+    result = run_cli(["validate", "--strict", "--schema-location", crd_schemas, "-"],
+                     input=yamlio.dump(DASHBOARD))
+    assert result.code == 1
+    assert "$.spec.nimConfig: unknown field 'nimConfig' [schema]" in result.out
+    assert NOTE not in result.out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit"])
+def test_redesign_target_states_the_proposed_field_in_every_format(crd_schemas: str,
+                                                                   fmt: str) -> None:
+    result = run_cli(["validate", "--strict", "--target", "redesign", "--schema-location",
+                      crd_schemas, "-o", fmt, "-"], input=yamlio.dump(DASHBOARD))
+    assert result.code == 0, result.out
+    if fmt == "json":
+        (resource,) = json.loads(result.out)["resources"]
+        assert resource["status"] == "valid"
+        assert [n["message"] for n in resource["notes"]] == [NOTE]
+    elif fmt == "junit":
+        root = ET.fromstring(result.out)
+        (case,) = root.iter("testcase")
+        assert case.find("failure") is None
+        out = case.find("system-out")
+        assert out is not None and NOTE in (out.text or "")
+    else:
+        assert f"document 0 $.spec.nimConfig: {NOTE} [proposed]" in result.out
+        assert result.out.splitlines()[-1] == (
+            "accepted with --target redesign, not in the installed CRDs: spec.nimConfig "
+            "(1 object)")
+
+
+def test_unknown_target_is_a_usage_error() -> None:
+    result = run_cli(["validate", "--target", "next", "-"], input=yamlio.dump(DASHBOARD))
+    assert result.code == 2
+    assert result.out == ""
+
+
+def test_redesign_target_still_checks_the_proposed_field(crd_schemas: str) -> None:
+    broken = {**DASHBOARD, "spec": {"nimConfig": {"customConfigMap": {}}}}
+    result = run_cli(["validate", "--strict", "--target", "redesign", "--schema-location",
+                      crd_schemas, "-"], input=yamlio.dump(broken))
+    assert result.code == 1
+    assert "$.spec.nimConfig.customConfigMap" in result.out
