@@ -22,9 +22,10 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.targets import DEFAULT_TARGET
 from generator.validate.core import CoreSchemas, core_filename
 from generator.validate.documents import expand_paths
-from tests.helpers import CRDS, SHARED, run_cli
+from tests.helpers import CRDS, EXAMPLES, SHARED, run_cli
 
 KUBECONFORM = SHARED / "tools" / "kubeconform" / "kubeconform"
 # the sha256 /work/shared/tools/kubeconform/README.md gives for its v0.7.0 build
@@ -33,17 +34,18 @@ KUBERNETES_VERSION = "1.33"
 CRD_LAYOUT = "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 SKIP = "kustomize.config.k8s.io/v1beta1/Kustomization,kustomize.config.k8s.io/v1alpha1/Component"
 
-# Today's render output carries OdhDashboardConfig spec.nimConfig, which only the redesign
-# target accepts (the installed CRD has no such field). Issue #13 renders the current platform
-# without it; then these become "current" (or gain a current twin).
-EXAMPLE_TARGETS: dict[str, str] = {
-    "air-gapped": "redesign", "multi-project": "redesign", "quickstart": "redesign",
-}
+
+
+def config_target(config: Path) -> str:
+    """The platform target a config renders for: its `spec.platform.target`, else current."""
+    data = yaml.safe_load(config.read_text("utf-8")) or {}
+    platform = (data.get("spec") or {}).get("platform") or {}
+    return str(platform.get("target") or DEFAULT_TARGET)
 
 
 def example_target(name: str) -> str:
-    """The target an example's render output is checked against."""
-    return EXAMPLE_TARGETS.get(name, "current")
+    """The target an example's render output is checked against (the one it renders for)."""
+    return config_target(EXAMPLES / name / "nim-gitops.yaml")
 
 
 def checked_binary(path: Path = KUBECONFORM, sha256: str = KUBECONFORM_SHA256) -> Path:

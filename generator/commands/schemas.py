@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.validate.proposed import DEFAULT_TARGET, TARGETS
+from generator.targets import DEFAULT_TARGET, TARGETS
 
 
 @click.group()

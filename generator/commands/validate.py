@@ -6,8 +6,8 @@ import io
 
 import click
 
+from generator.targets import DEFAULT_TARGET, TARGETS
 from generator.validate.options import DEFAULT_KUBERNETES_VERSION
-from generator.validate.proposed import DEFAULT_TARGET, TARGETS
 
 
 @click.command()

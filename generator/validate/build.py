@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator import yamlio
 from generator.errors import InvalidInputError, UsageError
+from generator.targets import DEFAULT_TARGET
 from generator.validate import proposed
 from generator.validate.crd import (
     DEFAULT_FORMAT,
@@ -32,7 +33,7 @@ def check_format(fmt: str) -> None:
 
 
 def convert_sources(sources: Iterable[str], *, close: bool = True,
-                    target: str = proposed.DEFAULT_TARGET) -> list[ConvertedSchema]:
+                    target: str = DEFAULT_TARGET) -> list[ConvertedSchema]:
     """Every schema of every CRD in the given files, directories or `-`, as the CRDs say;
     with the `redesign` target plus the redesign's proposed fields, marked as proposals."""
     proposed.check_target(target)

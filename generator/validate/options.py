@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from os import PathLike
 
-from generator.validate.proposed import DEFAULT_TARGET, check_target
+from generator.targets import DEFAULT_TARGET
+from generator.validate.proposed import check_target
 
 DEFAULT_KUBERNETES_VERSION = "1.33"
 

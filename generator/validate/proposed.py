@@ -1,5 +1,7 @@
 """Fields the NIM redesign proposes that no installed CRD has yet: the one list, and how to use it.
 
+The targets are render's (`generator.targets`, docs/targets.md).
+
 `--target current` (the default) validates against the schemas as given, so a proposed field is
 an unknown field like any other. `--target redesign` accepts each field listed here: it is
 added to the kind's schema (with its own hand-written schema) and every object that uses it
@@ -21,10 +23,9 @@ from importlib import resources
 from typing import Any
 
 from generator.errors import UsageError
+from generator.targets import TARGETS
 
-CURRENT, REDESIGN = "current", "redesign"
-TARGETS = (CURRENT, REDESIGN)
-DEFAULT_TARGET = CURRENT
+CURRENT, REDESIGN = TARGETS
 MARK = "x-nim-gitops-proposed"
 
 

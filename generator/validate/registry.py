@@ -14,6 +14,7 @@ from typing import Any
 from jsonschema.protocols import Validator
 from jsonschema.validators import Draft4Validator, Draft202012Validator, validator_for
 
+from generator.targets import DEFAULT_TARGET
 from generator.validate import proposed
 from generator.validate.core import CoreSchemas
 from generator.validate.fast import Check, compile_check
@@ -45,7 +46,7 @@ class SchemaRegistry:
     """Schema lookup with per-run caches."""
 
     def __init__(self, locations: tuple[str, ...], kubernetes_version: str, strict: bool,
-                 target: str = proposed.DEFAULT_TARGET) -> None:
+                 target: str = DEFAULT_TARGET) -> None:
         self.core = CoreSchemas(kubernetes_version, strict)
         self.kubernetes_version = self.core.version
         self.strict = strict

@@ -2,10 +2,11 @@
 
 Outputs: each example (render), the hand-written example manifests, the chart (`helm template`
 with each example's `nim-gitops values`), `migrate render` (its kustomize build) and the air-gap
-render. Each is checked for one platform target (`example_target`): today's output carries the
-redesign's OdhDashboardConfig `spec.nimConfig`, which the installed CRD does not have, so those
-run with `redesign` and the report must name the proposed field. To check an output for the
-current platform too, add a case with target "current".
+render. Examples are rendered (and charted) for both platform targets (`--target`); the other
+outputs for the target their config names. Output for `redesign` carries OdhDashboardConfig
+`spec.nimConfig`, which the installed CRD does not have: it is checked with the redesign
+target and the report must name the proposed field; output for `current` must pass the
+installed CRDs as they are.
 
 Not checked: `airgap images --format oc-mirror|skopeo` write tool configs
 (ImageSetConfiguration, skopeo sync YAML) that are never applied to a cluster.
@@ -20,10 +21,11 @@ from pathlib import Path
 import pytest
 
 from generator import yamlio
+from generator.targets import TARGETS
 from tests.airgap.conftest import AIRGAP_CONFIG
-from tests.chart.support import helm_template, write_values
+from tests.chart.support import helm_template
 from tests.helpers import EXAMPLES, REPO, kustomize_build, run_cli
-from tests.kubeconform_support import Kubeconform, example_target, failures
+from tests.kubeconform_support import Kubeconform, config_target, failures
 from tests.validate.conftest import EXAMPLE_CONFIGS
 
 MIGRATE = REPO / "tests" / "data" / "migrate"
@@ -49,22 +51,24 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("outputs")
 
 
-def _render(config: Path, out: Path) -> Output:
-    result = run_cli(["render", str(config), "-o", str(out)])
+def _render(config: Path, out: Path, target: str) -> Output:
+    result = run_cli(["render", str(config), "-o", str(out), "--target", target])
     assert result.code == 0, result.err
-    return Output((out,), example_target(config.parent.name))
+    return Output((out,), target)
 
 
-def _chart(config: Path, work: Path) -> Output:
+def _chart(config: Path, work: Path, target: str) -> Output:
     chart = work / "chart" / "nim-gitops"
     if not chart.is_dir():
         result = run_cli(["chart", "-o", str(chart)])
         assert result.code == 0, result.err
-    name = config.parent.name
-    values = write_values(config, work / f"values-{name}.yaml")
+    name = f"{config.parent.name}-{target}"
+    values = work / f"values-{name}.yaml"
+    result = run_cli(["values", str(config), "-o", str(values), "--target", target])
+    assert result.code == 0, result.err
     out = work / f"chart-{name}.yaml"
     out.write_text(helm_template(chart, values), "utf-8")
-    return Output((out,), example_target(name))
+    return Output((out,), target)
 
 
 def _migrate(export: str, provider: str, work: Path) -> Output:
@@ -84,12 +88,14 @@ def _airgap(work: Path) -> Output:
     out = work / "airgap-render"
     result = run_cli(["render", str(config), "-o", str(out)])
     assert result.code == 0, result.err
-    return Output((out,), "redesign")  # its OdhDashboardConfig sets nimConfig.disconnected
+    return Output((out,), config_target(config))
 
 
 CASES = (
-    [pytest.param("render", c, id=f"render-{c.parent.name}") for c in EXAMPLE_CONFIGS]
-    + [pytest.param("chart", c, id=f"chart-{c.parent.name}") for c in EXAMPLE_CONFIGS]
+    [pytest.param("render", (c, t), id=f"render-{c.parent.name}-{t}")
+     for c in EXAMPLE_CONFIGS for t in TARGETS]
+    + [pytest.param("chart", (c, t), id=f"chart-{c.parent.name}-{t}")
+       for c in EXAMPLE_CONFIGS for t in TARGETS]
     + [pytest.param("migrate", (e, p), id=f"migrate-{p}-{Path(e).stem}")
        for e in EXPORTS for p in PROVIDERS]
     + [pytest.param("airgap", None, id="airgap-render"),
@@ -99,11 +105,11 @@ CASES = (
 
 def _output(kind: str, arg: object, work: Path) -> Output:
     if kind == "render":
-        assert isinstance(arg, Path)
-        return _render(arg, work / f"render-{arg.parent.name}")
+        assert isinstance(arg, tuple)
+        return _render(arg[0], work / f"render-{arg[0].parent.name}-{arg[1]}", arg[1])
     if kind == "chart":
-        assert isinstance(arg, Path)
-        return _chart(arg, work)
+        assert isinstance(arg, tuple)
+        return _chart(arg[0], work, arg[1])
     if kind == "migrate":
         assert isinstance(arg, tuple)
         return _migrate(arg[0], arg[1], work)
@@ -145,15 +151,13 @@ def test_output_passes_validate_with_kubeconform(kind: str, arg: object, work: P
         assert notes == []
 
 
-@pytest.mark.parametrize("config", [c for c in EXAMPLE_CONFIGS
-                                    if example_target(c.parent.name) == "redesign"],
-                         ids=lambda c: c.parent.name)
-def test_todays_output_fails_the_installed_crd_only_on_nimconfig(
+@pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=lambda c: c.parent.name)
+def test_redesign_output_fails_the_installed_crd_only_on_nimconfig(
         config: Path, work: Path, kubeconform: Kubeconform) -> None:
-    """Which objects cannot pass for the current platform, and why: only the
-    OdhDashboardConfig, whose spec.nimConfig the installed CRD does not have (issue #13
-    renders the current platform without it)."""
-    output = _render(config, work / f"current-{config.parent.name}")
+    """Which objects of the redesign's output cannot pass today's platform, and why: only the
+    OdhDashboardConfig, whose spec.nimConfig the installed CRD does not have (render for
+    `current` leaves it out)."""
+    output = _render(config, work / f"redesign-{config.parent.name}", "redesign")
     bad = [v for v in kubeconform.check(list(output.paths), "current")
            if v.status not in ("statusValid", "statusSkipped")]
     assert bad
