@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from generator.targets import DEFAULT_TARGET
+from generator.validate import Report, Status
 from generator.validate.core import CoreSchemas, core_filename
 from generator.validate.documents import expand_paths
 from tests.helpers import CRDS, EXAMPLES, SHARED, run_cli
@@ -34,6 +35,14 @@ KUBERNETES_VERSION = "1.33"
 CRD_LAYOUT = "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 SKIP = "kustomize.config.k8s.io/v1beta1/Kustomization,kustomize.config.k8s.io/v1alpha1/Component"
 
+
+
+# Kinds the project renders whose CRD is not in ../shared/crds, so neither kubeconform nor
+# validate can check them here: tests accept "no schema" for these kinds only, and say why.
+NO_CRD_HERE: dict[str, str] = {
+    "DataScienceCluster": "the opendatahub-operator's CRD is not in ../shared/crds; render sets "
+                          "only spec.components.kserve.nim.airGapped (docs/airgap.md)",
+}
 
 
 def config_target(config: Path) -> str:
@@ -139,6 +148,25 @@ class Kubeconform:
         return verdicts
 
 
+def _no_crd_here(verdict: Verdict) -> bool:
+    return (verdict.status == "statusError" and verdict.kind in NO_CRD_HERE
+            and verdict.msg == f"could not find schema for {verdict.kind}")
+
+
 def failures(verdicts: list[Verdict]) -> list[str]:
-    """The verdicts that are neither valid nor skipped, one line each."""
-    return [str(v) for v in verdicts if v.status not in ("statusValid", "statusSkipped")]
+    """The verdicts that are neither valid nor skipped, one line each, except a missing schema
+    of a kind in NO_CRD_HERE (see `unchecked`)."""
+    return [str(v) for v in verdicts if v.status not in ("statusValid", "statusSkipped")
+            and not _no_crd_here(v)]
+
+
+def unchecked(verdicts: list[Verdict]) -> dict[str, str]:
+    """Kinds left unchecked for want of a CRD here, with the reason."""
+    return {v.kind: NO_CRD_HERE[v.kind] for v in verdicts if _no_crd_here(v)}
+
+
+def unexplained_problems(report: Report) -> list[str]:
+    """A validate report's problems, except "no schema" errors of kinds in NO_CRD_HERE."""
+    return [f"{result.location} {finding}" for result, finding in report.problems()
+            if not (result.signature.kind in NO_CRD_HERE and result.status is Status.ERROR
+                    and result.reason.startswith("no schema"))]
