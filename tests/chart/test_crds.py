@@ -11,6 +11,7 @@ import yaml
 
 from tests.chart.support import helm_template, write_values
 from tests.helpers import EXAMPLES
+from tests.kubeconform_support import config_target
 
 EXAMPLE_CONFIGS = sorted(EXAMPLES.glob("*/nim-gitops.yaml"))
 
@@ -25,13 +26,23 @@ def _objects(text: str) -> list[dict[str, Any]]:
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
-@pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=[p.parent.name for p in EXAMPLE_CONFIGS])
+# The real kubeconform found it too (tests/validate/test_real_kubeconform.py): the chart renders
+# OdhDashboardConfig spec.nimConfig whatever platform.target says. Strict: drop when fixed.
+CHART_IGNORES_TARGET = pytest.mark.xfail(
+    strict=True, reason="the chart renders spec.nimConfig for platform.target current too; "
+                        "the installed OdhDashboardConfig CRD rejects it")
+
+
+@pytest.mark.parametrize("config", [
+    pytest.param(c, id=c.parent.name,
+                 marks=[CHART_IGNORES_TARGET] if config_target(c) == "current" else [])
+    for c in EXAMPLE_CONFIGS])
 def test_chart_output_validates(validate: Any, chart_dir: Path, config: Path,
                                 tmp_path: Path) -> None:
     values = write_values(config, tmp_path / "values.yaml")
     objects = _objects(helm_template(chart_dir, values))
     assert objects
-    assert validate(objects) == []
+    assert validate(objects, target=config_target(config)) == []
 
 
 def test_validation_can_fail(validate: Any, chart_dir: Path, tmp_path: Path) -> None:

