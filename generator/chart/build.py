@@ -12,16 +12,28 @@ from generator.catalog import Catalog
 from generator.chart.catalog_data import catalog_json
 from generator.chart.env import CHART_SOURCES, chart_environment
 from generator.chart.schema import values_schema_json
-from generator.models import DEFAULT_NAMESPACE
-from generator.render import objects
+from generator.models import (
+    ACCOUNT_KEY_SECRET,
+    ACCOUNT_NAME,
+    DEFAULT_NAMESPACE,
+    PROJECT_KEY_SECRET,
+    PROJECT_PULL_SECRET,
+    ExternalSecretsSpec,
+    PlatformSpec,
+    VaultSpec,
+)
+from generator.render import account, objects
 from generator.render.env import templates_dir
 from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
 from generator.resolve import AIRGAP_CONFIGMAP
+from generator.targets import DEFAULT_TARGET
 from generator.yamlemit import _AMBIGUOUS
 
 CHART_NAME = "nim-gitops"
 CATALOG_FILE = "files/catalog.json"
 SCHEMA_FILE = "values.schema.json"
+# The ServingRuntime's opendatahub.io/template-name on target current (models.Deployment).
+CURRENT_TEMPLATE_NAME = "nvidia-nim-runtime"
 # Stands for the Vault field name in the VSO templates; the chart substitutes the real one.
 VSO_KEY_MARK = "NIM_GITOPS_VAULT_KEY"
 
@@ -58,6 +70,21 @@ def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
         "default_namespace": DEFAULT_NAMESPACE,
         "default_configmap": catalog_mod.DEFAULT_CONFIGMAP_NAME,
         "airgap_configmap": AIRGAP_CONFIGMAP,
+        "default_target": DEFAULT_TARGET,
+        "default_dsc": PlatformSpec.data_science_cluster,
+        "account_name": ACCOUNT_NAME,
+        "account_key_secret": ACCOUNT_KEY_SECRET,
+        "account_configmap": account.ACCOUNT_CONFIGMAP,
+        "model_list": account.MODEL_LIST,
+        "project_key_secret": PROJECT_KEY_SECRET,
+        "project_pull_secret": PROJECT_PULL_SECRET,
+        "current_template_name": CURRENT_TEMPLATE_NAME,
+        "remote_ref": ExternalSecretsSpec.remote_ref,
+        "project_remote_ref": ExternalSecretsSpec.project_remote_ref,
+        "account_remote_ref": ExternalSecretsSpec.account_remote_ref,
+        "vault_path": VaultSpec.path,
+        "project_vault_path": VaultSpec.project_path,
+        "account_vault_path": VaultSpec.account_path,
         "ssa_threshold": objects.SSA_THRESHOLD,
         "api_protocol": objects.API_PROTOCOL,
         "template_display_name": objects.TEMPLATE_DISPLAY_NAME,

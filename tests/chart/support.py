@@ -34,22 +34,23 @@ def helm_template(chart: Path, values: Path | None = None) -> str:
     return helm("template", "nim", str(chart), *extra).stdout
 
 
-def write_values(config: Path, out: Path, catalog: Path | None = None) -> Path:
-    """`nim-gitops values CONFIG` written to `out`."""
-    args = ["values", str(config), "-o", str(out)]
-    if catalog:
-        args += ["--catalog", str(catalog)]
-    result = run_cli(args)
+def _options(catalog: Path | None, target: str | None) -> list[str]:
+    return [*(["--catalog", str(catalog)] if catalog else []),
+            *(["--target", target] if target else [])]
+
+
+def write_values(config: Path, out: Path, catalog: Path | None = None,
+                 target: str | None = None) -> Path:
+    """`nim-gitops values CONFIG [--target T]` written to `out`."""
+    result = run_cli(["values", str(config), "-o", str(out), *_options(catalog, target)])
     assert result.code == 0, result.err
     return out
 
 
-def render_build(config: Path, out: Path, catalog: Path | None = None) -> str:
-    """`kubectl kustomize` of `nim-gitops render CONFIG`."""
-    args = ["render", str(config), "-o", str(out)]
-    if catalog:
-        args += ["--catalog", str(catalog)]
-    result = run_cli(args)
+def render_build(config: Path, out: Path, catalog: Path | None = None,
+                 target: str | None = None) -> str:
+    """`kubectl kustomize` of `nim-gitops render CONFIG [--target T]`."""
+    result = run_cli(["render", str(config), "-o", str(out), *_options(catalog, target)])
     assert result.code == 0, result.err
     return kustomize_build(out)
 

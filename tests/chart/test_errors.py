@@ -52,6 +52,13 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
     "unknown placeholder": (
         _spec(OK_DEPLOYMENT, secrets={"vault": {"path": "nim/{team}"}}),
         "unknown placeholder", "unknown placeholder"),
+    "deployment placeholder in a project key": (
+        _spec(OK_DEPLOYMENT, secrets={"scope": "project", "externalSecrets": {
+            "projectRemoteRef": {"key": "{deployment}"}}}),
+        "secrets.externalSecrets.projectRemoteRef.key", "unknown placeholder {deployment}"),
+    "placeholder in the account's Vault path": (
+        _spec(OK_DEPLOYMENT, secrets={"vault": {"accountPath": "nim/{project}"}}),
+        "secrets.vault.accountPath", "unknown placeholder {project}"),
     "unknown placeholder in a deployment key": (
         _spec({**OK_DEPLOYMENT, "apiKey": {"remoteRef": {"key": "x/{who}"}}}),
         "apiKey.remoteRef.key", "unknown placeholder"),

@@ -20,9 +20,8 @@ ENTRIES = [
 ]
 
 
-def _size(count: int) -> int:
-    doc = catalog_mod.configmap(ENTRIES[:count], name="nim-models-data",
-                                namespace="redhat-ods-applications")
+def _size(count: int, name: str) -> int:
+    doc = catalog_mod.configmap(ENTRIES[:count], name=name, namespace="redhat-ods-applications")
     return len(yamlio.dump(doc).encode())
 
 
@@ -43,18 +42,30 @@ def _config(tmp_path: Path, spec_text: str) -> Path:
     return path
 
 
+# The catalog ConfigMap of each target: redesign's metadata ConfigMap, and on current the
+# disconnected odh-nim-account-cm.
+CATALOG_CONFIGMAPS = {
+    "redesign": ("nim-models-data", ""),
+    "current": ("odh-nim-account-cm", ", dashboard: {disconnected: true}"),
+}
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("target", sorted(CATALOG_CONFIGMAPS))
 @pytest.mark.parametrize("side", ["below", "above"])
 def test_annotation_threshold_matches_render(big_chart: tuple[Path, Path], tmp_path: Path,
-                                             side: str) -> None:
+                                             side: str, target: str) -> None:
     chart, catalog = big_chart
-    count = next(n for n in range(1, len(ENTRIES)) if _size(n + 1) > SSA_THRESHOLD)
+    name, extra = CATALOG_CONFIGMAPS[target]
+    count = next(n for n in range(1, len(ENTRIES)) if _size(n + 1, name) > SSA_THRESHOLD)
     count += 1 if side == "above" else 0
-    assert (_size(count) > SSA_THRESHOLD) == (side == "above")
+    assert (_size(count, name) > SSA_THRESHOLD) == (side == "above")
     models = ", ".join(e.name for e in ENTRIES[:count])
-    config = _config(tmp_path, f"  platform: {{catalog: {{models: [{models}]}}}}\n")
+    config = _config(tmp_path, f"  platform: {{target: {target}, "
+                               f"catalog: {{models: [{models}]}}{extra}}}\n")
     values = write_values(config, tmp_path / "values.yaml", catalog)
     rendered = render_build(config, tmp_path / "render", catalog)
+    assert f"name: {name}\n" in rendered
     assert ("ServerSideApply=true\n" in rendered) == (side == "above")
     assert_same_objects(rendered, helm_template(chart, values))
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from generator import yamlio
 from tests.chart.support import assert_same_objects, helm_template, render_build, write_values
@@ -88,7 +89,82 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "airGap": {"mirror": "registry.local"},
         "platform": {"catalog": {"configMapName": "mirrored", "emit": False}},
     },
+    # Declared disconnected without a mirror: current writes odh-nim-account-cm (the allow-list
+    # subset) and the DataScienceCluster flag, and no nim-selected-models.
+    "disconnected": {
+        "platform": {"dashboard": {"disconnected": True},
+                     "catalog": {"models": ["llama-3.1-8b-instruct", "nv-embedqa-e5-v5"]}},
+        "secrets": {"provider": "external-secrets", "externalSecrets": {
+            "storeRef": {"name": "keys"}}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct"}]}],
+    },
+    "allow-list": {
+        "platform": {"catalog": {"models": ["nv-embedqa-e5-v5", "llama-3.1-8b-instruct"]}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "nv-embedqa-e5-v5"}]}],
+    },
+    "account-unmanaged": {
+        "platform": {"account": {"manage": False}, "dashboard": {"manage": False}},
+        "secrets": {"provider": "vault"},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct"}]}],
+    },
+    "datasciencecluster-name": {
+        "airGap": {"mirror": "registry.local"},
+        "platform": {"dataScienceCluster": "rhoai"},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct"}]}],
+    },
+    "project-eso": {
+        "platform": {"catalog": {"models": ["llama-3.1-8b-instruct"]}},
+        "secrets": {"provider": "external-secrets", "scope": "project", "externalSecrets": {
+            "storeRef": {"kind": "SecretStore", "name": "keys"},
+            "projectRemoteRef": {"key": "kv/{{literal}}/{project}"},
+            "accountRemoteRef": {"key": "kv/admin", "property": "ngc"}}},
+        "projects": [
+            {"name": "p1", "deployments": [
+                {"name": "a", "model": "llama-3.1-8b-instruct"},
+                {"name": "b", "model": "llama-3.1-8b-instruct", "protocol": "grpc"}]},
+            {"name": "p2", "namespace": {"manage": False}},
+        ],
+    },
+    "project-eso-defaults": {
+        "secrets": {"provider": "external-secrets", "scope": "project",
+                    "externalSecrets": {"storeRef": {"name": "keys"}}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct"}]}],
+    },
+    "project-vault": {
+        "platform": {"dashboard": {"disconnected": True}},
+        "secrets": {"provider": "vault", "scope": "project", "vault": {
+            "projectPath": "teams/{project}/ngc", "accountPath": "admin/ngc", "key": "k"}},
+        "projects": [
+            {"name": "p1", "deployments": [
+                {"name": "a", "model": "llama-3.1-8b-instruct"},
+                {"name": "b", "model": "nv-embedqa-e5-v5"}]},
+            {"name": "p2"},
+        ],
+    },
+    "project-vault-defaults": {
+        "secrets": {"provider": "vault", "scope": "project", "vault": {"rolloutRestart": False}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct"}]}],
+    },
+    "project-airgap": {
+        "airGap": {"mirror": "registry.local"},
+        "secrets": {"scope": "project"},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct"}]}, {"name": "p2"}],
+    },
+    "project-none": {
+        "secrets": {"scope": "project"},
+        "platform": {"catalog": {"models": ["nv-embedqa-e5-v5"]}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "nv-embedqa-e5-v5"}]}],
+    },
 }
+TARGETS = ("current", "redesign")
 
 
 def _write(tmp_path: Path, spec: dict[str, Any]) -> Path:
@@ -99,20 +175,36 @@ def _write(tmp_path: Path, spec: dict[str, Any]) -> Path:
     return path
 
 
-def _parity(chart: Path, config: Path, tmp_path: Path, catalog: Path | None = None) -> int:
-    values = write_values(config, tmp_path / "values.yaml", catalog)
-    return assert_same_objects(render_build(config, tmp_path / "render", catalog),
+def _parity(chart: Path, config: Path, tmp_path: Path, catalog: Path | None = None,
+            target: str | None = None) -> int:
+    values = write_values(config, tmp_path / "values.yaml", catalog, target)
+    return assert_same_objects(render_build(config, tmp_path / "render", catalog, target),
                                helm_template(chart, values))
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=[p.parent.name for p in EXAMPLE_CONFIGS])
-def test_example_parity(chart_dir: Path, config: Path, tmp_path: Path) -> None:
-    assert _parity(chart_dir, config, tmp_path) > 5
+def test_example_parity(chart_dir: Path, config: Path, target: str, tmp_path: Path) -> None:
+    assert _parity(chart_dir, config, tmp_path, target=target) > 5
 
 
+@pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_variant_parity(chart_dir: Path, name: str, tmp_path: Path) -> None:
-    assert _parity(chart_dir, _write(tmp_path, VARIANTS[name]), tmp_path) > 0
+def test_variant_parity(chart_dir: Path, name: str, target: str, tmp_path: Path) -> None:
+    assert _parity(chart_dir, _write(tmp_path, VARIANTS[name]), tmp_path, target=target) > 0
+
+
+@pytest.mark.parametrize("target", [None, *TARGETS])
+def test_target_from_the_values(chart_dir: Path, target: str | None, tmp_path: Path) -> None:
+    """Without --target both sides read spec.platform.target, and both default to current."""
+    spec = copy.deepcopy(VARIANTS["project-eso"])
+    if target:
+        spec["platform"]["target"] = target
+    assert _parity(chart_dir, _write(tmp_path, spec), tmp_path) > 0
+    kinds = {obj["kind"] for obj in yaml.safe_load_all(
+        helm_template(chart_dir, tmp_path / "values.yaml")) if obj}
+    assert ("Account" in kinds) == (target != "redesign")
+    assert ("Template" in kinds) == (target == "redesign")
 
 
 def test_parity_detects_a_difference(chart_dir: Path, tmp_path: Path) -> None:

@@ -24,6 +24,24 @@ none
 {{- end -}}
 {{- end }}
 
+{{/* The platform the chart renders for: current (today's OpenShift AI) or redesign. */}}
+{{- define "nim-gitops.target" -}}
+{{ dig "target" "current" .Values.platform }}
+{{- end }}
+
+{{/* "true" when the cluster collects no keys and reaches no NGC (airGap or
+dashboard.disconnected), else empty. */}}
+{{- define "nim-gitops.disconnected" -}}
+{{- if or (hasKey .Values "airGap") (dig "dashboard" "disconnected" false .Values.platform) -}}
+true
+{{- end -}}
+{{- end }}
+
+{{/* Who holds a key: each deployment its own, or each project one shared pair. */}}
+{{- define "nim-gitops.scope" -}}
+{{ dig "scope" "deployment" .Values.secrets }}
+{{- end }}
+
 {{/* A quantity as a string (Helm reads YAML integers as float64). */}}
 {{- define "nim-gitops.quantity" -}}
 {{- if kindIs "string" . }}{{ . }}{{ else }}{{ int64 . }}{{ end -}}
@@ -34,11 +52,18 @@ none
 {{- .text | replace "{{" "\x00" | replace "}}" "\x01" | replace "{project}" .project | replace "{deployment}" .deployment | replace "\x00" "{" | replace "\x01" "}" -}}
 {{- end }}
 
-{{/* Fail on any placeholder other than {project} and {deployment}. */}}
+{{/* Fail on any placeholder but those of .allowed (default: project and deployment). */}}
 {{- define "nim-gitops.checkPlaceholders" -}}
-{{- $rest := .text | replace "{{" "" | replace "}}" "" | replace "{project}" "" | replace "{deployment}" "" -}}
+{{- $allowed := list "project" "deployment" -}}
+{{- if hasKey . "allowed" }}{{ $allowed = .allowed }}{{ end -}}
+{{- $rest := .text | replace "{{" "" | replace "}}" "" -}}
+{{- $use := list -}}
+{{- range $name := $allowed -}}
+{{- $rest = $rest | replace (printf "{%s}" $name) "" -}}
+{{- $use = append $use (printf "{%s}" $name) -}}
+{{- end -}}
 {{- if or (contains "{" $rest) (contains "}" $rest) -}}
-{{- fail (printf "%s: %q has an unknown placeholder or a stray brace (use {project} and {deployment})" .where .text) -}}
+{{- fail (printf "%s: %q has an unknown placeholder or a stray brace (placeholders here: %s)" .where .text (join " and " $use | default "none")) -}}
 {{- end -}}
 {{- end }}
 
@@ -124,6 +149,11 @@ values path), cat (the catalog), platform, allowFloating (the global setting).
 {{- end -}}
 {{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.externalSecrets.remoteRef.key" "text" (dig "externalSecrets" "remoteRef" "key" "nim/{project}/{deployment}" $secrets)) -}}
 {{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.vault.path" "text" (dig "vault" "path" "nim/{project}/{deployment}" $secrets)) -}}
+{{- $projectOnly := list "project" -}}
+{{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.externalSecrets.projectRemoteRef.key" "text" (dig "externalSecrets" "projectRemoteRef" "key" "nim/{project}" $secrets) "allowed" $projectOnly) -}}
+{{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.vault.projectPath" "text" (dig "vault" "projectPath" "nim/{project}" $secrets) "allowed" $projectOnly) -}}
+{{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.externalSecrets.accountRemoteRef.key" "text" (dig "externalSecrets" "accountRemoteRef" "key" "nim/account" $secrets) "allowed" list) -}}
+{{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.vault.accountPath" "text" (dig "vault" "accountPath" "nim/account" $secrets) "allowed" list) -}}
 {{- if and (hasKey $values "airGap") (dig "pinDigests" false $values.airGap) -}}
 {{- /* Hook for air-gap digest pinning: resolve each image to its digest here (e.g. from a
        `digests` value generated from the lock file) and use it in deployments.yaml. */ -}}
