@@ -230,3 +230,14 @@ def test_real_snapshot_catalog_parity(tmp_path: Path) -> None:
     airgap = _write(tmp_path, {"airGap": {"mirror": "r.example"}, "projects": [
         {"name": "p", "deployments": [{"name": "a", "model": "llama-3.1-8b-instruct"}]}]})
     assert _parity(chart, airgap, tmp_path, SNAPSHOT) > 0
+
+
+def test_uninstall_keeps_the_dashboard_config_and_the_datasciencecluster(
+        chart_dir: Path, tmp_path: Path) -> None:
+    """On current, `helm uninstall` must not delete objects the platform's operator owns."""
+    values = tmp_path / "values.yaml"
+    values.write_text(yamlio.dump(VARIANTS["datasciencecluster-name"]), "utf-8")
+    kept = {obj["kind"] for obj in yaml.safe_load_all(helm_template(chart_dir, values))
+            if obj and obj["metadata"].get("annotations", {}).get(
+                "helm.sh/resource-policy") == "keep"}
+    assert kept == {"OdhDashboardConfig", "DataScienceCluster"}
