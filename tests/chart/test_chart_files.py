@@ -117,9 +117,11 @@ def test_default_values_lint_strict(chart_dir: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.parametrize("target", ["current", "redesign"])
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=[p.parent.name for p in EXAMPLE_CONFIGS])
-def test_example_values_lint_strict(chart_dir: Path, config: Path, tmp_path: Path) -> None:
-    values = write_values(config, tmp_path / "values.yaml")
+def test_example_values_lint_strict(chart_dir: Path, config: Path, target: str,
+                                    tmp_path: Path) -> None:
+    values = write_values(config, tmp_path / "values.yaml", target=target)
     proc = helm("lint", "--strict", str(chart_dir), "-f", str(values), check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

@@ -72,3 +72,15 @@ def test_values_to_a_file(tmp_path: Path) -> None:
     config = EXAMPLES / "air-gapped/nim-gitops.yaml"
     assert run_cli(["values", str(config), "-o", str(out)]).code == 0
     assert yaml.safe_load(out.read_text("utf-8"))["airGap"]["mirror"] == "registry.example.com/nvcr"
+
+
+def test_target_option_sets_the_target_of_the_values() -> None:
+    """`--target` overrides the config's spec.platform.target; without it the config's stays."""
+    config = EXAMPLES / "multi-project/nim-gitops.yaml"
+    own = yaml.safe_load(config.read_text("utf-8"))["spec"]["platform"]["target"]
+    for target in (None, "current", "redesign"):
+        result = run_cli(["values", str(config), *(["--target", target] if target else [])])
+        assert result.code == 0, result.err
+        assert yaml.safe_load(result.out)["platform"]["target"] == (target or own)
+    result = run_cli(["values", str(config), "--target", "future"])
+    assert result.code == 2
