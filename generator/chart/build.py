@@ -12,6 +12,7 @@ from generator.catalog import Catalog
 from generator.chart.catalog_data import catalog_json
 from generator.chart.env import CHART_SOURCES, chart_environment
 from generator.chart.schema import values_schema_json
+from generator.config import _DASHBOARD_PVC, _SYSTEM_NAMESPACE
 from generator.models import (
     ACCOUNT_KEY_SECRET,
     ACCOUNT_NAME,
@@ -95,6 +96,8 @@ def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
         "vso_templates": vso_templates(VSO_KEY_MARK),
         "vso_key_mark": mark,
         "ambiguous": _ambiguous_pattern(),
+        "system_namespace": f"^(?:{_SYSTEM_NAMESPACE.pattern})$",
+        "dashboard_pvc": _DASHBOARD_PVC,
     }
 
 

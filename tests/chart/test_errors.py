@@ -47,6 +47,15 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         {"projects": [{"name": "p"}, {"name": "p"}]}, 'duplicate project "p"', "duplicate project"),
     "duplicate deployment": (_spec(OK_DEPLOYMENT, OK_DEPLOYMENT), "duplicate deployment name",
                              "duplicate deployment name"),
+    "platform namespace as a managed project": (
+        {"projects": [{"name": "redhat-ods-applications"}]},
+        'projects[0].name: "redhat-ods-applications" belongs to the platform', "belongs to the"),
+    "system namespace as a managed project": (
+        {"projects": [{"name": "openshift-config"}]},
+        'projects[0].name: "openshift-config" belongs to the platform', "belongs to the"),
+    "deployment named like the dashboard's PVCs": (
+        _spec({**OK_DEPLOYMENT, "name": "nim-pvc-a"}),
+        'projects[0].deployments[0].name: "nim-pvc-a" starts with nim-pvc', "starts with nim-pvc"),
     "store missing": (_spec(OK_DEPLOYMENT, secrets={"provider": "external-secrets"}),
                       "a secret store is required", "a secret store is required"),
     "unknown placeholder": (

@@ -157,6 +157,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "projects": [{"name": "p1", "deployments": [
             {"name": "a", "model": "llama-3.1-8b-instruct"}]}, {"name": "p2"}],
     },
+    # A platform namespace may hold deployments when the project does not manage it.
+    "unmanaged-system-namespace": {
+        "projects": [{"name": "openshift-ai-demo", "namespace": {"manage": False},
+                      "deployments": [{"name": "a", "model": "nv-embedqa-e5-v5"}]},
+                     {"name": "kubernetes-team"}],
+    },
     "project-none": {
         "secrets": {"scope": "project"},
         "platform": {"catalog": {"models": ["nv-embedqa-e5-v5"]}},
@@ -232,12 +238,18 @@ def test_real_snapshot_catalog_parity(tmp_path: Path) -> None:
     assert _parity(chart, airgap, tmp_path, SNAPSHOT) > 0
 
 
+@pytest.mark.parametrize(("target", "expected"), [
+    ("current", {"OdhDashboardConfig", "DataScienceCluster"}),
+    ("redesign", {"OdhDashboardConfig"}),
+])
 def test_uninstall_keeps_the_dashboard_config_and_the_datasciencecluster(
-        chart_dir: Path, tmp_path: Path) -> None:
-    """On current, `helm uninstall` must not delete objects the platform's operator owns."""
+        chart_dir: Path, tmp_path: Path, target: str, expected: set[str]) -> None:
+    """`helm uninstall` must not delete objects the platform's operator owns."""
     values = tmp_path / "values.yaml"
-    values.write_text(yamlio.dump(VARIANTS["datasciencecluster-name"]), "utf-8")
+    spec = copy.deepcopy(VARIANTS["datasciencecluster-name"])
+    spec["platform"]["target"] = target
+    values.write_text(yamlio.dump(spec), "utf-8")
     kept = {obj["kind"] for obj in yaml.safe_load_all(helm_template(chart_dir, values))
             if obj and obj["metadata"].get("annotations", {}).get(
                 "helm.sh/resource-policy") == "keep"}
-    assert kept == {"OdhDashboardConfig", "DataScienceCluster"}
+    assert kept == expected

@@ -160,15 +160,23 @@ values path), cat (the catalog), platform, allowFloating (the global setting).
 {{- fail "airGap.pinDigests: the chart cannot pin images by digest yet; use `nim-gitops render` (it reads the digest lock file)" -}}
 {{- end -}}
 {{- $projects := dict -}}
+{{- $platformNamespace := dig "namespace" "redhat-ods-applications" $values.platform -}}
 {{- range $i, $p := $values.projects -}}
 {{- if hasKey $projects $p.name -}}
 {{- fail (printf "projects[%d].name: duplicate project %q" $i $p.name) -}}
 {{- end -}}
 {{- $_ := set $projects $p.name true -}}
+{{- $owned := or (eq $p.name $platformNamespace) (regexMatch `^(?:default|kube-.*|openshift|openshift-.*|redhat-ods-.*)$` $p.name) -}}
+{{- if and $owned (dig "namespace" "manage" true $p) -}}
+{{- fail (printf "projects[%d].name: %q belongs to the platform; managing it would delete it with the project (set namespace.manage: false to deploy into it without owning it)" $i $p.name) -}}
+{{- end -}}
 {{- $names := dict -}}
 {{- range $j, $d := dig "deployments" list $p -}}
 {{- if hasKey $names $d.name -}}
 {{- fail (printf "projects[%d].deployments[%d].name: duplicate deployment name in this project %q" $i $j $d.name) -}}
+{{- end -}}
+{{- if hasPrefix "nim-pvc" $d.name -}}
+{{- fail (printf "projects[%d].deployments[%d].name: %q starts with nim-pvc: the dashboard deletes cache PVCs named so when it deletes a deployment; choose another name" $i $j $d.name) -}}
 {{- end -}}
 {{- $_ := set $names $d.name true -}}
 {{- $key := dig "apiKey" "remoteRef" "key" "" $d -}}
