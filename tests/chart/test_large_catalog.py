@@ -71,9 +71,12 @@ def test_annotation_threshold_matches_render(big_chart: tuple[Path, Path], tmp_p
 
 
 @pytest.mark.slow
-def test_airgap_subset_of_a_large_catalog(big_chart: tuple[Path, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", sorted(CATALOG_CONFIGMAPS))
+def test_airgap_subset_of_a_large_catalog(big_chart: tuple[Path, Path], tmp_path: Path,
+                                          target: str) -> None:
     chart, catalog = big_chart
-    config = _config(tmp_path, "  airGap: {mirror: r.example}\n  projects:\n  - name: p\n"
+    config = _config(tmp_path, f"  platform: {{target: {target}}}\n"
+                               "  airGap: {mirror: r.example}\n  projects:\n  - name: p\n"
                                "    deployments:\n    - {name: a, model: model-0003}\n"
                                "    - {name: b, model: model-0003, tag: latest, "
                                "allowFloatingTags: true}\n")
