@@ -92,22 +92,10 @@ def _airgap(work: Path) -> Output:
     return Output((out,), config_target(config))
 
 
-# Found by these tests: the chart renders OdhDashboardConfig spec.nimConfig whatever
-# platform.target says (charts/nim-gitops/templates/dashboard-config.yaml), so its `current`
-# output fails the installed CRD. Strict: when the chart follows the target, drop the mark.
-CHART_IGNORES_TARGET = pytest.mark.xfail(
-    strict=True, reason="the chart renders spec.nimConfig for platform.target current too; "
-                        "the installed OdhDashboardConfig CRD rejects it")
-
-
-def _chart_marks(target: str) -> list[pytest.MarkDecorator]:
-    return [CHART_IGNORES_TARGET] if target == "current" else []
-
-
 CASES = (
     [pytest.param("render", (c, t), id=f"render-{c.parent.name}-{t}")
      for c in EXAMPLE_CONFIGS for t in TARGETS]
-    + [pytest.param("chart", (c, t), id=f"chart-{c.parent.name}-{t}", marks=_chart_marks(t))
+    + [pytest.param("chart", (c, t), id=f"chart-{c.parent.name}-{t}")
        for c in EXAMPLE_CONFIGS for t in TARGETS]
     + [pytest.param("migrate", (e, p), id=f"migrate-{p}-{Path(e).stem}")
        for e in EXPORTS for p in PROVIDERS]
