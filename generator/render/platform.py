@@ -45,8 +45,10 @@ def _account_key(plan: Plan) -> list[dict[str, Any]]:
     secrets = plan.config.secrets
     holder = KeyHolder(plan.platform_namespace, ACCOUNT_KEY_SECRET, None)
     ref = secrets.external_secrets.account_remote_ref
-    return scaffolds(plan.secrets_provider, secrets, holder, RemoteRef(ref.key, ref.property),
-                     secrets.vault.account_path, secrets.vault.key)
+    # no placeholders here, but `{{`/`}}` unescape as in every other key location
+    return scaffolds(plan.secrets_provider, secrets, holder,
+                     RemoteRef(ref.key.format(), ref.property),
+                     secrets.vault.account_path.format(), secrets.vault.key)
 
 
 def _current(plan: Plan) -> Iterator[dict[str, Any]]:

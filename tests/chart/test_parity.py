@@ -255,3 +255,19 @@ def test_uninstall_keeps_the_dashboard_config_and_the_datasciencecluster(
             if obj and obj["metadata"].get("annotations", {}).get(
                 "helm.sh/resource-policy") == "keep"}
     assert kept == expected
+
+
+def test_account_key_braces_unescape_like_every_key_location(tmp_path: Path,
+                                                              chart_dir: Path) -> None:
+    """`{{`/`}}` stand for literal braces in every key location, the Account's included."""
+    config = copy.deepcopy(BASE)
+    config["spec"] = {"secrets": {"provider": "external-secrets", "externalSecrets": {
+        "storeRef": {"name": "keys"}, "accountRemoteRef": {"key": "kv/{{admin}}"}}}}
+    path = tmp_path / "nim-gitops.yaml"
+    path.write_text(yamlio.dump(config), "utf-8")
+    rendered = render_build(path, tmp_path / "out")
+    [secret] = [o for o in yamlio.load_all(rendered, "render")
+                if o["metadata"]["name"] == "nvidia-nim-access"]
+    assert secret["spec"]["data"][0]["remoteRef"]["key"] == "kv/{admin}"
+    charted = helm_template(chart_dir, write_values(path, tmp_path / "values.yaml"))
+    assert_same_objects(rendered, charted)
