@@ -74,7 +74,7 @@ def test_plugin_shape() -> None:
     assert PLUGIN["kind"] == "ConfigManagementPlugin"
     assert PLUGIN["metadata"]["name"] == "nim-gitops"
     params = {p["name"]: p for p in PLUGIN["spec"]["parameters"]["static"]}
-    assert set(params) == {"config", "catalog"}
+    assert set(params) == {"config", "catalog", "target"}
     assert params["config"]["string"] == "nim-gitops.yaml"
 
 
@@ -103,6 +103,16 @@ def test_config_and_catalog_parameters(repo: Path, plugin_env: dict[str, str]) -
     assert yamlio.load_all(proc.stdout, "generate") == expected
     default_catalog = _rendered(app / "prod.yaml")
     assert expected != default_catalog
+
+
+def test_target_parameter_overrides_the_config(repo: Path, plugin_env: dict[str, str]) -> None:
+    config = repo / APP_PATH / "nim-gitops.yaml"
+    for target in ("current", "redesign"):
+        proc = _generate(repo, plugin_env, {"target": target})
+        assert proc.returncode == 0, proc.stderr
+        assert yamlio.load_all(proc.stdout, "generate") == _rendered(config, "--target", target)
+    proc = _generate(repo, plugin_env, {"target": "future"})
+    assert proc.returncode == 2 and proc.stdout == ""
 
 
 @pytest.mark.parametrize(("params", "code", "message"), [
