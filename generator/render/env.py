@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,41 @@ def to_yaml(value: Any) -> str:
     if text.isascii() and "\x7f" not in text:
         return text
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# While a render records (see `recording`), `q` hands back a numbered placeholder for each
+# string or integer and keeps the value; `render.skeleton` parses the placeholder text once
+# per template shape and fills the values in. The placeholder delimiters are private-use
+# characters; a template or value that carries them is simply never filled (see skeleton).
+SLOT_OPEN, SLOT_CLOSE = "\ue000", "\ue001"
+_SLOTS: ContextVar[list[Any] | None] = ContextVar("nim_gitops_slots", default=None)
+# Strings whose `to_yaml` form is `"` + the text with `"` and `\` backslash-escaped + `"`:
+# no control, line-break, surrogate or non-character code points and no placeholder marks.
+_SLOT_SAFE = re.compile(
+    "[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ue000\ue001\ufeff\ufffe\uffff]*")
+
+
+@contextmanager
+def recording() -> Iterator[list[Any]]:
+    """Within the block, `q` records strings and integers and writes placeholders instead."""
+    slots: list[Any] = []
+    token = _SLOTS.set(slots)
+    try:
+        yield slots
+    finally:
+        _SLOTS.reset(token)
+
+
+@jinja2.pass_context
+def _q(context: Any, value: Any) -> str:
+    """The `q` filter. pass_context keeps Jinja from folding it into constants at compile time,
+    so every render records the same placeholders in the same order."""
+    slots = _SLOTS.get()
+    if slots is not None and (type(value) is int or (
+            type(value) is str and _SLOT_SAFE.fullmatch(value) is not None)):
+        slots.append(value)
+        return f'"{SLOT_OPEN}{len(slots) - 1}{SLOT_CLOSE}"'
+    return to_yaml(value)
 
 
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
@@ -77,6 +115,6 @@ def environment() -> jinja2.Environment:
         trim_blocks=False,
         lstrip_blocks=False,
     )
-    env.filters["q"] = to_yaml
+    env.filters["q"] = _q
     env.filters["go_duration"] = go_duration
     return env

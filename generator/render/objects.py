@@ -25,6 +25,7 @@ from generator.models import (
 )
 from generator.render.env import environment
 from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
+from generator.render.skeleton import load_rendered
 
 SSA_THRESHOLD = 250 * 1024
 API_PROTOCOL = {"http": "REST", "grpc": "gRPC"}
@@ -80,10 +81,10 @@ _GLOBALS = {
 
 
 def _render(template: str, **context: Any) -> list[dict[str, Any]]:
-    text = environment().get_template(template).render(**_GLOBALS, **context)
     where = f"template {template}"
     try:
-        docs = yamlio.load_all(text, where)
+        docs = load_rendered(environment().get_template(template), {**_GLOBALS, **context},
+                             where)
     except NimGitopsError as exc:
         raise TemplateOutputError(f"{exc}") from None
     for doc in docs:
