@@ -24,6 +24,8 @@ _PLAIN = re.compile(f"[{_WORD}][{_WORD} ()+=@$%^&~,;:-]*")
 _RANGES = r"\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
 _NON_PRINTABLE = re.compile(f"[^{_RANGES}]")
 _PRINTABLE = re.compile(f"[{_RANGES}]*")
+MAX_REMEMBERED = 100_000  # distinct strings whose scalar form is kept (a few MB at most)
+_scalars: dict[str, str] = {}
 
 
 def is_ambiguous(text: str) -> bool:
@@ -115,19 +117,39 @@ def _value(value: Any, indent: str, out: list[str]) -> None:
         out.append(" " + scalar(value) + "\n")
 
 
+def _str_scalar(text: str) -> str:
+    """`scalar` of an exact `str`, remembered: the same keys and values recur in every object."""
+    found = _scalars.get(text)
+    if found is None:
+        found = scalar(text)
+        if len(_scalars) < MAX_REMEMBERED:
+            _scalars[text] = found
+    return found
+
+
 def _mapping(data: dict[Any, Any], indent: str, out: list[str]) -> None:
+    append = out.append
     for key, value in data.items():
-        out.append(f"{indent}{scalar(key)}:")
-        if isinstance(value, list) and value:
-            out.append("\n")
-            _sequence(value, indent, out)
+        head = f"{indent}{_str_scalar(key) if type(key) is str else scalar(key)}:"
+        kind = type(value)
+        if kind is str and "\n" not in value:
+            append(f"{head} {_str_scalar(value)}\n")
+        elif (kind is dict or kind is list) and value:
+            append(head + "\n")
+            if kind is dict:
+                _mapping(value, indent + "  ", out)
+            else:
+                _sequence(value, indent, out)
         else:
+            append(head)
             _value(value, indent, out)
 
 
 def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
     for item in items:
-        if isinstance(item, dict) and item:
+        if type(item) is str and "\n" not in item:
+            out.append(f"{indent}- {_str_scalar(item)}\n")
+        elif isinstance(item, dict) and item:
             inner: list[str] = []
             _mapping(item, indent + "  ", inner)
             first = inner[0]
