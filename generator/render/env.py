@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
+from json.encoder import encode_basestring
 from typing import Any
 
 import jinja2
@@ -53,7 +54,8 @@ _SLOT_SAFE = re.compile(
 
 @contextmanager
 def recording() -> Iterator[list[Any]]:
-    """Within the block, `q` records strings and integers and writes placeholders instead."""
+    """Within the block, `q` writes placeholders for strings and integers and records each
+    value's JSON text."""
     slots: list[Any] = []
     token = _SLOTS.set(slots)
     try:
@@ -67,9 +69,13 @@ def _q(context: Any, value: Any) -> str:
     """The `q` filter. pass_context keeps Jinja from folding it into constants at compile time,
     so every render records the same placeholders in the same order."""
     slots = _SLOTS.get()
-    if slots is not None and (type(value) is int or (
-            type(value) is str and _SLOT_SAFE.fullmatch(value) is not None)):
-        slots.append(value)
+    if slots is not None:
+        if type(value) is str and _SLOT_SAFE.fullmatch(value) is not None:
+            slots.append(encode_basestring(value))  # == json.dumps(value, ensure_ascii=False)
+        elif type(value) is int:
+            slots.append(str(value))
+        else:
+            return to_yaml(value)
         return f'"{SLOT_OPEN}{len(slots) - 1}{SLOT_CLOSE}"'
     return to_yaml(value)
 
@@ -114,6 +120,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=False,
         lstrip_blocks=False,
+        auto_reload=False,  # templates are package data: no stat() on every get_template
     )
     env.filters["q"] = _q
     env.filters["go_duration"] = go_duration
