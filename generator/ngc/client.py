@@ -13,6 +13,7 @@ import asyncio
 import email.utils
 import json
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -62,17 +63,60 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def make_http_client(settings: NgcSettings) -> httpx.AsyncClient:
-    """The one HTTP client of a run: explicit timeouts, a pool sized to the concurrency."""
-    pool = max(1, settings.concurrency)
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout,
-                                                            settings.timeout)),
-        limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
-        headers={"Accept": "application/json", "User-Agent": "nim-gitops"},
-        follow_redirects=False,
-        trust_env=True,
-    )
+# Connections per httpx pool. httpcore's pool rescans every connection for every waiting
+# request (`_assign_requests_to_connections`), so one pool of 32 costs quadratic CPU; pools
+# of 8 keep each scan short (figures in docs/metadata.md).
+POOL_CONNECTIONS = 8
+
+
+class HttpPool:
+    """Several `httpx.AsyncClient`s side by side; each request goes to the least busy one."""
+
+    def __init__(self, clients: Sequence[httpx.AsyncClient]) -> None:
+        self.clients = list(clients)
+        self._busy = [0] * len(self.clients)
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """`AsyncClient.request` on the client with the fewest requests in flight."""
+        busy = self._busy
+        index = busy.index(min(busy))
+        busy[index] += 1
+        try:
+            return await self.clients[index].request(method, url, **kwargs)
+        finally:
+            busy[index] -= 1
+
+    async def __aenter__(self) -> HttpPool:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for client in self.clients:
+            await client.aclose()
+
+
+def make_http_client(settings: NgcSettings) -> HttpPool:
+    """The HTTP clients of a run: explicit timeouts, connections for the concurrency.
+
+    Plain-HTTP URLs (a local mirror, the test double) never use TLS, so no certificate store
+    is loaded for them (about 0.1 s at start-up); HTTPS URLs verify against one shared one.
+    """
+    wanted = max(1, settings.concurrency)
+    verify: ssl.SSLContext | bool = False
+    if not settings.base.startswith("http://"):
+        verify = httpx.create_ssl_context(trust_env=True)  # httpx's default, made once
+    clients = []
+    for start in range(0, wanted, POOL_CONNECTIONS):
+        size = min(POOL_CONNECTIONS, wanted - start)
+        clients.append(httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout,
+                                                                settings.timeout)),
+            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+            headers={"Accept": "application/json", "User-Agent": "nim-gitops"},
+            follow_redirects=False,
+            trust_env=True,
+            verify=verify,
+        ))
+    return HttpPool(clients)
 
 
 def _describe(exc: BaseException, settings: NgcSettings) -> str:
@@ -88,7 +132,8 @@ def _describe(exc: BaseException, settings: NgcSettings) -> str:
 class NgcClient:
     """Calls to the three NGC endpoints the metadata needs."""
 
-    def __init__(self, http: httpx.AsyncClient, key: str | None, settings: NgcSettings) -> None:
+    def __init__(self, http: httpx.AsyncClient | HttpPool, key: str | None,
+                 settings: NgcSettings) -> None:
         self.http = http
         self.settings = settings
         self._auth = {"Authorization": f"Bearer {key}"} if key else {}
