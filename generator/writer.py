@@ -11,6 +11,7 @@ from pathlib import Path
 from generator.errors import CheckFailedError, InvalidInputError
 
 MAX_LISTED = 20
+STDOUT_CHUNK = 1 << 20  # characters encoded and written to stdout at a time
 
 
 def atomic_write(path: Path | str, text: str) -> None:
@@ -19,7 +20,8 @@ def atomic_write(path: Path | str, text: str) -> None:
     On any failure the previous file (if any) is left untouched. `-` writes to stdout.
     """
     if str(path) == "-":
-        sys.stdout.write(text)
+        for start in range(0, len(text), STDOUT_CHUNK):  # never a second copy of a big stream
+            sys.stdout.write(text[start:start + STDOUT_CHUNK])
         sys.stdout.flush()
         return
     path = Path(path)
