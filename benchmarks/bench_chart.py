@@ -1,5 +1,10 @@
-"""Chart vs renderer: N projects x 5 deployments through `nim-gitops render` and through
-`helm template` of the generated chart with the equivalent values, in the same run."""
+"""Renderer vs chart: N projects x 5 deployments through `nim-gitops render` and through
+`helm template` of the generated chart with the equivalent values (`nim-gitops values`), in
+the same run, interleaved, median of BENCH_RUNS runs (by CPU time).
+
+The target is CPU time: `render` at most `helm template`'s at 1,000 x 5 (aim: half), under
+300 MB, and linear growth from 1,000 to 10,000 (helm runs up to BENCH_HELM_MAX projects).
+"""
 
 from __future__ import annotations
 
@@ -7,50 +12,35 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.measure import Run, median_of, table
 from benchmarks.scale import write_scale_config
 
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_CHART_SIZES", "100,1000").split(","))
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_CHART_SIZES", "1000,10000").split(","))
+HELM_MAX = int(os.environ.get("BENCH_HELM_MAX", "1000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 REPO = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "generator"]
 HELM = REPO / ".tools" / "bin" / "helm"
-TARGET_SECONDS, TARGET_MB = 15.0, 500.0
+TARGET_MB = 300.0
+STREAM, TREE, HELM_TEMPLATE = "nim-gitops render -o -", "nim-gitops render -o DIR", \
+    "helm template"
 
 
-@dataclass(frozen=True)
-class Run:
-    seconds: float
-    peak_mb: float
-
-
-def _measure(cmd: Sequence[str]) -> Run:
-    """Wall time and the child's own peak RSS (wait4); fails loudly on a non-zero exit."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} failed: {err.decode()[-500:]}")
-    return Run(seconds, usage.ru_maxrss / 1024)
-
-
-def _row(label: str, run: Run, projects: int) -> list[str]:
-    return [label, f"{projects} x 5", f"{run.seconds:.2f}", f"{run.peak_mb:.0f}",
-            f"{run.seconds / projects * 1000:.2f}"]
+def _interleaved(commands: dict[str, list[str]]) -> dict[str, Run]:
+    """Each command once per round, RUNS rounds; the median run of each."""
+    runs: dict[str, list[Run]] = {label: [] for label in commands}
+    for _ in range(RUNS):
+        for label, cmd in commands.items():
+            runs[label].append(median_of(cmd, runs=1, keep_stdout=False))
+    return {label: sorted(done, key=lambda r: r.cpu)[len(done) // 2]
+            for label, done in runs.items()}
 
 
 def run() -> None:
-    """Print wall time, peak memory, the render/helm ratio and the growth between sizes."""
-    if not HELM.is_file():
-        print(f"skipped: {HELM} is missing (run scripts/install-test-tools)")
-        return
-    rows: list[list[str]] = []
+    """Print CPU, wall and peak memory of render and helm template side by side."""
+    have_helm = HELM.is_file()
     results: dict[tuple[str, int], Run] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -58,39 +48,42 @@ def run() -> None:
         subprocess.run([*CLI, "chart", "-o", str(chart)], check=True, capture_output=True)
         for projects in SIZES:
             config = write_scale_config(root, projects)
-            values = root / f"values-{projects}.yaml"
-            subprocess.run([*CLI, "values", str(config), "-o", str(values)], check=True)
-            runs = {
-                "nim-gitops render -o DIR": _measure(
-                    [*CLI, "render", str(config), "-o", str(root / f"out-{projects}")]),
-                "nim-gitops render -o -": _measure([*CLI, "render", str(config), "-o", "-"]),
-                "helm template": _measure([str(HELM), "template", "nim", str(chart),
-                                           "-f", str(values)]),
-            }
-            for label, measured in runs.items():
+            commands = {STREAM: [*CLI, "render", str(config), "-o", "-"]}
+            if projects <= HELM_MAX:
+                commands[TREE] = [*CLI, "render", str(config), "-o", str(root / "out")]
+                if have_helm:
+                    values = root / f"values-{projects}.yaml"
+                    subprocess.run([*CLI, "values", str(config), "-o", str(values)], check=True)
+                    commands[HELM_TEMPLATE] = [str(HELM), "template", "nim", str(chart), "-f",
+                                               str(values)]
+            for label, measured in _interleaved(commands).items():
                 results[(label, projects)] = measured
-                rows.append(_row(label, measured, projects))
-    print("| way | projects x deployments | wall s | peak RSS MB | ms per project |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    _summary(results)
+    rows = [(label, f"{projects:,} x 5", f"{r.cpu:.2f}", f"{r.seconds:.2f}", f"{r.peak_mb:.0f}",
+             f"{r.cpu / projects * 1000:.2f}") for (label, projects), r in results.items()]
+    print(table(["way", "projects x deployments", "CPU s", "wall s", "peak RSS MB",
+                 "CPU ms per project"], rows))
+    print(f"\nmedian of {RUNS} interleaved runs; {os.cpu_count()} CPUs")
+    _summary(results, have_helm)
 
 
-def _summary(results: dict[tuple[str, int], Run]) -> None:
-    big, small = max(SIZES), min(SIZES)
-    helm = results[("helm template", big)]
-    print()
-    for label in ("nim-gitops render -o DIR", "nim-gitops render -o -"):
-        ours = results[(label, big)]
-        verdict = "meets" if ours.seconds <= helm.seconds else "misses"
-        budget = ours.seconds < TARGET_SECONDS and ours.peak_mb < TARGET_MB
-        print(f"{label} / helm template at {big} x 5: {ours.seconds / helm.seconds:.2f}x "
-              f"({verdict} 'at least as fast as helm'); {'within' if budget else 'over'} "
-              f"{TARGET_SECONDS:.0f} s / {TARGET_MB:.0f} MB")
+def _summary(results: dict[tuple[str, int], Run], have_helm: bool) -> None:
+    small = min(SIZES)
+    ours = results[(STREAM, small)]
+    if have_helm and (HELM_TEMPLATE, small) in results:
+        helm = results[(HELM_TEMPLATE, small)]
+        ratio = ours.cpu / helm.cpu
+        print(f"{STREAM} / {HELM_TEMPLATE} at {small:,} x 5: {ratio:.2f}x the CPU "
+              f"({'meets' if ratio <= 1 else 'misses'} 'at most helm's', "
+              f"{'meets' if ratio <= 0.5 else 'misses'} the aim of half)")
+    else:
+        print(f"helm is missing ({HELM}): no comparison")
+    print(f"peak RSS at {small:,} x 5: {ours.peak_mb:.0f} MB "
+          f"({'under' if ours.peak_mb < TARGET_MB else 'over'} {TARGET_MB:.0f} MB)")
+    big = max(SIZES)
     if big != small:
+        large = results[(STREAM, big)]
         factor = big / small
-        for label in ("nim-gitops render -o DIR", "nim-gitops render -o -", "helm template"):
-            growth = results[(label, big)].seconds / results[(label, small)].seconds
-            print(f"{label}: {factor:.0f}x input -> {growth:.1f}x time "
-                  f"({'linear' if growth <= factor * 1.1 else 'super-linear'})")
+        cpu, memory = large.cpu / ours.cpu, large.peak_mb / ours.peak_mb
+        linear = cpu <= factor * 1.1 and memory <= factor * 1.1
+        print(f"{small:,} -> {big:,} projects ({factor:.0f}x): CPU {cpu:.1f}x, peak RSS "
+              f"{memory:.1f}x ({'linear' if linear else 'super-linear'})")

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -19,14 +20,17 @@ class Run:
     returncode: int
     stdout: bytes
     timed_out: bool = False
+    cpu: float = 0.0  # the child's user + system CPU seconds
 
 
 def measure(cmd: Sequence[str], *, stdin: bytes | None = None,
-            timeout: float | None = None) -> Run:
-    """Run `cmd` to completion (or kill it after `timeout` s); stdout captured, stderr dropped."""
+            timeout: float | None = None, keep_stdout: bool = True) -> Run:
+    """Run `cmd` to completion (or kill it after `timeout` s); stdout captured (or dropped),
+    stderr dropped."""
     start = time.perf_counter()
     proc = subprocess.Popen(list(cmd), stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE if keep_stdout else subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     feeder = None
     if stdin is not None and proc.stdin is not None:
         pipe = proc.stdin
@@ -40,9 +44,10 @@ def measure(cmd: Sequence[str], *, stdin: bytes | None = None,
     killer = threading.Timer(timeout, proc.kill) if timeout else None
     if killer:
         killer.start()
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    proc.stdout.close()
+    out = b""
+    if proc.stdout is not None:
+        out = proc.stdout.read()
+        proc.stdout.close()
     if feeder:
         feeder.join()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -51,12 +56,22 @@ def measure(cmd: Sequence[str], *, stdin: bytes | None = None,
         killer.cancel()
     timed_out = timeout is not None and seconds >= timeout and os.WIFSIGNALED(status)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out, timed_out)
+    return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out, timed_out,
+               usage.ru_utime + usage.ru_stime)
 
 
 def best_of(cmd: Sequence[str], runs: int = 5) -> float:
     """The fastest of `runs` wall times (for start-up figures)."""
     return min(measure(cmd).seconds for _ in range(runs))
+
+
+def median_of(cmd: Sequence[str], runs: int = 3, **kwargs: Any) -> Run:
+    """The run with the median CPU time of `runs` (each must exit 0)."""
+    done = sorted((measure(cmd, **kwargs) for _ in range(runs)), key=lambda r: r.cpu)
+    failed = [r for r in done if r.returncode != 0]
+    if failed:
+        raise RuntimeError(f"{' '.join(cmd[:4])} exited {failed[0].returncode}")
+    return done[len(done) // 2]
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
