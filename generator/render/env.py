@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from json.encoder import encode_basestring
 from typing import Any
 
 import jinja2
@@ -54,8 +53,7 @@ _SLOT_SAFE = re.compile(
 
 @contextmanager
 def recording() -> Iterator[list[Any]]:
-    """Within the block, `q` writes placeholders for strings and integers and records each
-    value's JSON text."""
+    """Within the block, `q` writes placeholders for strings and integers and records them."""
     slots: list[Any] = []
     token = _SLOTS.set(slots)
     try:
@@ -70,12 +68,9 @@ def _q(context: Any, value: Any) -> str:
     so every render records the same placeholders in the same order."""
     slots = _SLOTS.get()
     if slots is not None:
-        if type(value) is str and _SLOT_SAFE.fullmatch(value) is not None:
-            slots.append(encode_basestring(value))  # == json.dumps(value, ensure_ascii=False)
-        elif type(value) is int:
-            slots.append(str(value))
-        else:
+        if not (type(value) is int or (type(value) is str and _SLOT_SAFE.fullmatch(value))):
             return to_yaml(value)
+        slots.append(value)
         return f'"{SLOT_OPEN}{len(slots) - 1}{SLOT_CLOSE}"'
     return to_yaml(value)
 
