@@ -112,5 +112,6 @@ def load_rendered(template: jinja2.Template, context: dict[str, Any], where: str
             _shapes.clear()
         shape = _shapes[key] = _shape(text, len(values), where)
     if shape is not _SLOW:
-        return shape(values)  # type: ignore[operator]
+        built: list[Any] = shape(values)  # type: ignore[operator]
+        return built
     return yamlio.load_all(template.render(context), where)
