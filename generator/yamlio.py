@@ -25,6 +25,8 @@ MAX_EXPANDED_NODES = 2_000_000
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 200  # libyaml composes recursively in C: ~50,000 levels crash the process
 _MERGE = "tag:yaml.org,2002:merge"
+MAX_REMEMBERED_TAGS = 100_000
+_resolved: dict[tuple[Any, bool, bool], str] = {}  # SafeLoader.resolve's answers
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -37,6 +39,19 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _Loader.yaml_implicit_resolvers.items()
     }
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """The tag of a node (PyYAML's rules), remembered per scalar text: libyaml asks for
+        every scalar, and the same keys and values recur in every document."""
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        key = (value, implicit[0], implicit[1])
+        tag = _resolved.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(_resolved) < MAX_REMEMBERED_TAGS:
+                _resolved[key] = tag
+        return tag
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
@@ -196,11 +211,60 @@ def _parsing(text: str, source: str) -> Iterator[SafeLoader]:
         loader.dispose()
 
 
+class _Unusual(Exception):
+    """A node the direct construction leaves to PyYAML's constructor."""
+
+
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map"))
+_SCALARS = {f"tag:yaml.org,2002:{name}": f"construct_yaml_{name}"
+            for name in ("int", "float", "bool", "null")}
+
+
+def _direct(node: yaml.Node, loader: SafeLoader) -> Any:
+    """The data of an alias-free node tree of plain maps, lists and the core scalar tags.
+
+    PyYAML's constructor spends most of a load in generic dispatch; this does the same
+    construction directly. Anything else (merge keys, `=` keys, other tags, non-scalar or
+    duplicate keys) raises `_Unusual`, and the document goes through PyYAML's constructor
+    as before, with its errors.
+    """
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag == _STR:
+            return node.value
+        method = _SCALARS.get(tag)
+        if method is None:
+            raise _Unusual
+        return getattr(loader, method)(node)
+    if kind is yaml.SequenceNode and tag == _SEQ:
+        return [_direct(item, loader) for item in node.value]
+    if kind is yaml.MappingNode and tag == _MAP:
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode:
+                raise _Unusual
+            key = _direct(key_node, loader)
+            if key in mapping:
+                raise _Unusual
+            mapping[key] = _direct(value_node, loader)
+        return mapping
+    raise _Unusual
+
+
+def _construct(loader: SafeLoader, node: yaml.Node, has_aliases: bool) -> Any:
+    if not has_aliases:
+        try:
+            return _direct(node, loader)
+        except _Unusual:
+            pass
+    return loader.construct_document(node)
+
+
 def _iter_documents(text: str, source: str) -> Iterator[Any]:
     has_aliases = "*" in text
     with _parsing(text, source) as loader:
-        while loader.check_data():
-            data = loader.get_data()
+        while loader.check_node():
+            data = _construct(loader, loader.get_node(), has_aliases)
             if has_aliases:
                 _check_expansion(data, source)
             yield data
@@ -255,7 +319,7 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[str | int, 
         node = loader.get_single_node()
         if node is None:
             return None, {}
-        data = loader.construct_document(node)
+        data = _construct(loader, node, "*" in text)
     _check_expansion(data, source)
     lines: dict[tuple[str | int, ...], int] = {}
     _walk_lines(node, (), lines, set())

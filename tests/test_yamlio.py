@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from generator import yamlio
@@ -62,3 +64,35 @@ def test_syntax_error_names_file_and_line() -> None:
     with pytest.raises(InvalidInputError) as err:
         yamlio.load_all("a: 1\nb: [\n", "bad.yaml")
     assert str(err.value).startswith("bad.yaml:")
+
+
+SAMPLES = [
+    "a: 1\nb: 0x1F\nc: 0o17\nd: 1_000\ne: 1:30\nf: 1.5e3\ng: .inf\nh: -.nan\n",
+    "t: [yes, No, on, OFF, true, ~, null, '', \"\", '1', 2001-12-14]\n",
+    "base: &b {x: 1}\nchild:\n  <<: *b\n  y: 2\n",
+    "=: equals\nk: v\n",
+    "a: !!str 12\nb: !!binary aGk=\nc: !!set {x}\n",
+    "? [a, b]\n: complex key\n",
+    "a: 1\na: 2\n",
+    "1: int\ntrue: bool\n",
+    "- {a: [1, {b: [x, y]}]}\n- !custom thing\n",
+    "--- 1\n---\n--- [a]\n--- {k: v}\n",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_direct_construction_equals_pyyaml(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading builds the same data, or fails with the same error, as PyYAML's constructor."""
+    def outcome() -> Any:
+        try:
+            return repr(yamlio.load_all(text, "t"))  # repr: nan != nan, but prints alike
+        except InvalidInputError as exc:
+            return ("error", str(exc))
+
+    fast = outcome()
+
+    def unusual(node: Any, loader: Any) -> Any:
+        raise yamlio._Unusual
+
+    monkeypatch.setattr(yamlio, "_direct", unusual)
+    assert fast == outcome()
