@@ -11,7 +11,6 @@ import importlib
 import importlib.util
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 import click
@@ -103,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:
         if debug:
+            import traceback  # only here: it pulls in linecache and tokenize at start-up
+
             sys.stderr.write(scrub(traceback.format_exc()))
         console.error(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug)")
         return EXIT_UNEXPECTED
