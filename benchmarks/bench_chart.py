@@ -75,7 +75,7 @@ def _summary(results: dict[tuple[str, int], Run], have_helm: bool) -> None:
         print(f"{STREAM} / {HELM_TEMPLATE} at {small:,} x 5: {ratio:.2f}x the CPU "
               f"({'meets' if ratio <= 1 else 'misses'} 'at most helm's', "
               f"{'meets' if ratio <= 0.5 else 'misses'} the aim of half)")
-    else:
+    elif not have_helm:
         print(f"helm is missing ({HELM}): no comparison")
     print(f"peak RSS at {small:,} x 5: {ours.peak_mb:.0f} MB "
           f"({'under' if ours.peak_mb < TARGET_MB else 'over'} {TARGET_MB:.0f} MB)")
@@ -84,6 +84,9 @@ def _summary(results: dict[tuple[str, int], Run], have_helm: bool) -> None:
         large = results[(STREAM, big)]
         factor = big / small
         cpu, memory = large.cpu / ours.cpu, large.peak_mb / ours.peak_mb
+        user = large.user / ours.user
         linear = cpu <= factor * 1.1 and memory <= factor * 1.1
-        print(f"{small:,} -> {big:,} projects ({factor:.0f}x): CPU {cpu:.1f}x, peak RSS "
-              f"{memory:.1f}x ({'linear' if linear else 'super-linear'})")
+        print(f"{small:,} -> {big:,} projects ({factor:.0f}x): CPU {cpu:.1f}x (user "
+              f"{user:.1f}x, system {large.cpu - large.user:.1f} s against "
+              f"{ours.cpu - ours.user:.1f} s), peak RSS {memory:.1f}x "
+              f"({'linear' if linear else 'super-linear'})")

@@ -21,6 +21,7 @@ class Run:
     stdout: bytes
     timed_out: bool = False
     cpu: float = 0.0  # the child's user + system CPU seconds
+    user: float = 0.0  # the child's user CPU seconds
 
 
 def measure(cmd: Sequence[str], *, stdin: bytes | None = None,
@@ -57,7 +58,7 @@ def measure(cmd: Sequence[str], *, stdin: bytes | None = None,
     timed_out = timeout is not None and seconds >= timeout and os.WIFSIGNALED(status)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out, timed_out,
-               usage.ru_utime + usage.ru_stime)
+               usage.ru_utime + usage.ru_stime, usage.ru_utime)
 
 
 def best_of(cmd: Sequence[str], runs: int = 5) -> float:
