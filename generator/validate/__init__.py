@@ -64,6 +64,7 @@ def validate_paths(paths: Iterable[str], options: ValidateOptions | None = None,
             own = kubeconform.write_own_schemas(engine.registry, inputs.documents,
                                                 options.target, Path(tmp) / "schemas")
             args = kubeconform.command(binary, inputs.files, options,
-                                       engine.registry.kubernetes_version, own)
+                                       engine.registry.kubernetes_version, own,
+                                       ordered=kubeconform.needs_order(report))
             kubeconform.merge(report, kubeconform.run(args), inputs.names)
     return report

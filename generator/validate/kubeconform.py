@@ -11,7 +11,8 @@ kubeconform gets the schemas validate itself used and then the user's locations:
 
 `-kubernetes-version` is the full `x.y.z` of the bundled schemas (kubeconform refuses `1.33`).
 With `-verbose` its JSON output lists every resource; the n-th resource of a file with a given
-kind and name is matched with the n-th of ours (its output has no namespace), and each of its
+kind and name is matched with the n-th of ours (its output has no namespace; where that matters
+it runs with one goroutine, which keeps its output in input order), and each of its
 findings is added there with the rule `kubeconform`, so a resource is invalid when either tool
 says so.
 """
@@ -79,11 +80,26 @@ def write_own_schemas(registry: SchemaRegistry, documents: Sequence[Loaded], tar
     return [str(proposals) + CRD_LAYOUT, str(core)]
 
 
+def needs_order(report: Report) -> bool:
+    """True when two resources of one file share kind and name: kubeconform's output (which
+    has no namespace) then tells them apart only by position, and its position is the input
+    order only with one validating goroutine (`-n 1`; with more, it varies from run to run)."""
+    seen: set[tuple[str, str, str]] = set()
+    for result in report.results:
+        key = _key(result.source, result.signature.kind, result.signature.name)
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
+
+
 def command(binary: str, files: Sequence[str], options: ValidateOptions,
-            kubernetes_version: str, own: Sequence[str] = ()) -> list[str]:
-    """The kubeconform command line (`kubernetes_version` as x.y.z)."""
+            kubernetes_version: str, own: Sequence[str] = (), ordered: bool = False,
+            ) -> list[str]:
+    """The kubeconform command line (`kubernetes_version` as x.y.z); `ordered` keeps its
+    verdicts in input order (see `needs_order`)."""
     args = [binary, "-output", "json", "-verbose", "-skip", SKIP,
-            "-kubernetes-version", kubernetes_version]
+            "-kubernetes-version", kubernetes_version, *(["-n", "1"] if ordered else [])]
     ours = list(own)
     locations = [*ours[:1], *(loc for location in options.schema_locations
                               for loc in kubeconform_locations(location)), *ours[1:]]
