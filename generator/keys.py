@@ -16,6 +16,7 @@ import click
 
 from generator import redact
 from generator.errors import InvalidInputError, UsageError
+from generator.reading import read_bounded
 
 ENV = "NGC_API_KEY"
 PREFIX = "nvapi-"
@@ -27,9 +28,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _read_file(path: Path) -> str:
     try:
-        raw = path.read_bytes()[: MAX_KEY_BYTES + 1]
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read the API key file: {exc.strerror}",
+        raw = read_bounded(path, MAX_KEY_BYTES, what="API key file", allow_pipe=True)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"cannot read the API key file: {exc.message}",
                                 source=str(path)) from None
     try:
         return raw.decode("utf-8")

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import yaml
 
 from generator.errors import InvalidInputError
+from generator.reading import read_bounded
 from generator.yamlemit import emit, is_ambiguous
 
 __all__ = ["dump", "dump_all", "is_ambiguous", "load_all", "load_one", "read_text"]
@@ -221,21 +222,7 @@ def load_one(text: str, source: str) -> Any:
 
 def read_text(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
     """Read a UTF-8 text file (a leading BOM is dropped) or raise an InvalidInputError."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InvalidInputError(
-                f"file is {size:,} bytes, more than the {max_bytes:,} allowed", source=str(path)
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInputError("file not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise InvalidInputError("is a directory, expected a file", source=str(path)) from None
-    except PermissionError:
-        raise InvalidInputError("permission denied", source=str(path)) from None
-    return decode(raw, str(path))
+    return decode(read_bounded(path, max_bytes), str(path))
 
 
 def decode(raw: bytes, source: str) -> str:
