@@ -33,7 +33,15 @@ FIELDS = (
 _PINNED = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+.][0-9A-Za-z.+-]*)?")
 _FLOATING = re.compile(r"latest|[0-9]+(?:\.[0-9]+)?")
 REGISTRY = "nvcr.io"
-_UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# DEL, C1 controls, non-characters and lone surrogates, which YAML tools refuse even escaped,
+# and NEL, LS and PS, which a YAML 1.1 reader (kustomize, Helm) folds into a space
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """JSON with non-ASCII kept, except the characters above, written as JSON escapes."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def is_pinned(tag: str) -> bool:
@@ -95,11 +103,11 @@ class ModelEntry:
     def to_json(self) -> str:
         """The ConfigMap value: pretty JSON with a final newline.
 
-        Characters that YAML tools refuse even escaped (DEL, C1 controls, U+FFFE/U+FFFF) are
-        written as JSON escapes, so kustomize and Argo CD can carry the value.
+        Characters that YAML tools refuse or change (DEL, C1 controls including NEL, LS, PS,
+        U+FFFE/U+FFFF) are written as JSON escapes, so kustomize, Helm and Argo CD carry the
+        value unchanged.
         """
-        text = json.dumps(self.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
-        return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return json_text(self.to_json_dict(), indent=2) + "\n"
 
     @classmethod
     def from_json_dict(cls, data: Mapping[str, Any]) -> ModelEntry:

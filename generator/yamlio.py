@@ -23,6 +23,8 @@ from generator.yamlemit import emit, is_ambiguous
 __all__ = ["dump", "dump_all", "is_ambiguous", "load_all", "load_one", "read_text"]
 
 MAX_EXPANDED_NODES = 2_000_000
+MAX_KEY_CHARS = 1024  # YAML's limit for implicit keys; no Kubernetes key comes near it
+MAX_ALIAS_GROWTH = 16 * 1024 * 1024  # bytes of text that aliases may add to a document
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 200  # libyaml composes recursively in C: ~50,000 levels crash the process
 _MERGE = "tag:yaml.org,2002:merge"
@@ -32,7 +34,7 @@ _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
-    """Safe loader: no timestamps, no duplicate keys."""
+    """Safe loader: no timestamps, no duplicate keys, no keys over 1,024 characters."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -52,6 +54,11 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            if isinstance(key, str) and len(key) > MAX_KEY_CHARS:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a mapping key of {len(key):,} characters (at most "
+                    f"{MAX_KEY_CHARS:,}: kustomize cannot write longer ones)", key_node.start_mark
                 )
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
@@ -82,6 +89,20 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
         node.value = [*reversed(kept), *mine]
 
 
+def _construct_int(loader: SafeLoader, node: yaml.ScalarNode) -> int:
+    """An integer, or a YAML error for one too long to convert (over 4,300 digits)."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_int(  # type: ignore[no-any-return]
+            loader, node)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"integer of {len(node.value):,} characters is too large",
+            node.start_mark) from None
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 def _key_id(node: yaml.Node) -> object:
     """What makes two mapping keys the same key (scalars by tag and text)."""
     if isinstance(node, yaml.ScalarNode):
@@ -106,32 +127,43 @@ def dump_all(documents: Iterable[Any]) -> str:
     return "".join(f"---\n{dump(doc)}" for doc in documents)
 
 
-def _expanded_size(obj: Any, memo: dict[int, int], budget: int) -> int:
+def _expanded_size(obj: Any, memo: dict[int, tuple[int, int]],
+                   budget: tuple[int, int]) -> tuple[int, int]:
+    """(nodes, bytes of scalar text) of `obj` with every alias expanded, cut at `budget`."""
     if isinstance(obj, dict):
         items: Iterable[Any] = [*obj.keys(), *obj.values()]
     elif isinstance(obj, list):
         items = obj
     else:
-        return 1
+        return 1, len(obj) if isinstance(obj, (str, bytes)) else 8
     known = memo.get(id(obj))
     if known is not None:
         return known
-    memo[id(obj)] = budget + 1  # a reference cycle counts as too large
-    total = 1
+    over = (budget[0] + 1, budget[1] + 1)
+    memo[id(obj)] = over  # a reference cycle counts as too large
+    nodes, size = 1, 0
     for item in items:
-        total += _expanded_size(item, memo, budget)
-        if total > budget:
+        more_nodes, more_bytes = _expanded_size(item, memo, budget)
+        nodes, size = nodes + more_nodes, size + more_bytes
+        if nodes > budget[0] or size > budget[1]:
             break
-    memo[id(obj)] = total
-    return total
+    memo[id(obj)] = (nodes, size)
+    return nodes, size
 
 
-def _check_expansion(data: Any, source: str) -> None:
-    if _expanded_size(data, {}, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+def _check_expansion(data: Any, source: str, text_bytes: int) -> None:
+    """Refuse a document whose aliases multiply it (in nodes or in bytes of text)."""
+    budget = (MAX_EXPANDED_NODES, text_bytes + MAX_ALIAS_GROWTH)
+    nodes, size = _expanded_size(data, {}, budget)
+    if nodes > budget[0]:
         raise InvalidInputError(
             f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refusing to load",
             source=source,
         )
+    if size > budget[1]:
+        raise InvalidInputError(
+            f"YAML aliases expand to more than {MAX_ALIAS_GROWTH:,} bytes beyond the document; "
+            "refusing to load", source=source)
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> InvalidInputError:
@@ -203,7 +235,7 @@ def _iter_documents(text: str, source: str) -> Iterator[Any]:
         while loader.check_data():
             data = loader.get_data()
             if has_aliases:
-                _check_expansion(data, source)
+                _check_expansion(data, source, len(text))
             yield data
 
 
@@ -243,7 +275,8 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[str | int, 
         if node is None:
             return None, {}
         data = loader.construct_document(node)
-    _check_expansion(data, source)
+    if "*" in text:
+        _check_expansion(data, source, len(text))
     lines: dict[tuple[str | int, ...], int] = {}
     _walk_lines(node, (), lines, set())
     return data, lines
