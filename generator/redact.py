@@ -10,7 +10,7 @@ safe for a terminal. `find_key` lets writers refuse to put key material into a f
 from __future__ import annotations
 
 import re
-from typing import Any, TextIO
+from typing import IO, Any
 
 _SECRETS: set[str] = set()
 MASK = "***"
@@ -55,7 +55,7 @@ class ScrubbingStream:
     Only text writes pass through here; the underlying stream keeps its other attributes.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: IO[str] | Any) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:

@@ -132,6 +132,11 @@ def resolve(config: Config, cat: Catalog | None = None,
             )
     else:
         emitted = cat.subset(allow_list) if allow_list else cat
+    if config.platform.catalog.emit or config.air_gap:
+        problem = catalog_mod.size_problem(emitted.models.values())
+        if problem:
+            raise _error(config, "spec.platform.catalog",
+                         f"{problem}; list the models to ship in spec.platform.catalog.models")
     return Plan(config=config, catalog=cat, emitted_catalog=emitted,
                 deployments=tuple(deployments), digests=dict(digests or {}),
                 warnings=tuple(warnings))

@@ -92,8 +92,7 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
 def _construct_int(loader: SafeLoader, node: yaml.ScalarNode) -> int:
     """An integer, or a YAML error for one too long to convert (over 4,300 digits)."""
     try:
-        return yaml.constructor.SafeConstructor.construct_yaml_int(  # type: ignore[no-any-return]
-            loader, node)
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
     except ValueError:
         raise yaml.constructor.ConstructorError(
             None, None, f"integer of {len(node.value):,} characters is too large",

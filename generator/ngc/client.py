@@ -22,6 +22,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from generator.errors import AuthenticationError, RemoteServiceError
 from generator.ngc import NgcSettings
+from generator.ngc.guard import environment_errors, within
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -65,6 +66,11 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 def make_http_client(settings: NgcSettings) -> httpx.AsyncClient:
     """The one HTTP client of a run: explicit timeouts, a pool sized to the concurrency."""
     pool = max(1, settings.concurrency)
+    with environment_errors():
+        return _client(settings, pool)
+
+
+def _client(settings: NgcSettings, pool: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout,
                                                             settings.timeout)),
@@ -108,9 +114,9 @@ class NgcClient:
         if code == 200:
             try:
                 return response.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except ValueError:  # not JSON, not UTF-8, or an integer of over 4,300 digits
                 raise Retryable(f"{what}: the response is not valid JSON") from None
-        if code in (401, 403) or (key_check and 400 <= code < 500 and code != 429):
+        if code in (401, 403) or (key_check and code == 400):
             raise AuthenticationError(f"NGC rejected the API key (HTTP {code} from {what})")
         if code == 451:
             raise Restricted(what)
@@ -122,7 +128,8 @@ class NgcClient:
                     f"a run waits ({MAX_RETRY_AFTER:g}s); try again later")
             raise Retryable(f"{what}: HTTP {code}", wait)
         if code == 404:
-            raise NotFound(f"{what}: not found (HTTP 404)")
+            hint = "; check --ngc-url" if key_check else ""
+            raise NotFound(f"{what}: not found (HTTP 404){hint}")
         raise RemoteServiceError(f"{what}: unexpected HTTP {code}")
 
     async def _request(self, what: str, method: str, path: str, *, key_check: bool = False,
@@ -139,7 +146,8 @@ class NgcClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    response = await self.http.request(method, url, **kwargs)
+                    response = await within(self.settings.timeout,
+                                            self.http.request(method, url, **kwargs))
                     return self._check(response, what, key_check)
         except Retryable as exc:
             raise RemoteServiceError(f"{exc} (gave up after {attempts})") from None
