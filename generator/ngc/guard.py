@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Awaitable, Iterator
+import os
+from collections.abc import Awaitable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -57,19 +58,47 @@ def check_url(url: str) -> str:
     return url
 
 
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def check_proxy_environment(environ: Mapping[str, str]) -> None:
+    """Refuse a proxy variable httpx cannot use; the message names it, never its value
+    (a proxy URL may carry a password)."""
+    for name in PROXY_VARIABLES:
+        for variable in (name, name.lower()):
+            value = environ.get(variable, "").strip()
+            if not value:
+                continue
+            try:
+                parts = urlsplit(value if "://" in value else f"http://{value}")
+                parts.port  # noqa: B018 (parsing the port is the check)
+            except ValueError:
+                raise UsageError(f"${variable}: not a valid proxy URL (bad port or address)"
+                                 ) from None
+            if parts.scheme not in PROXY_SCHEMES:
+                raise UsageError(f"${variable}: unsupported proxy scheme {parts.scheme!r} "
+                                 f"(use one of {', '.join(PROXY_SCHEMES)})")
+            if not parts.hostname:
+                raise UsageError(f"${variable}: the proxy URL has no host")
+
+
 @contextmanager
 def environment_errors() -> Iterator[None]:
     """Turn a bad proxy or certificate setting, found when the client is built, into exit 2."""
+    check_proxy_environment(os.environ)
     try:
         yield
-    except ImportError as exc:  # a proxy scheme whose optional package is missing
-        raise UsageError(f"cannot use the proxy from the environment ({ENVIRONMENT}): "
-                         f"{exc.msg}") from None
-    except (ValueError, OSError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        where = f" {exc.filename}:" if isinstance(exc, OSError) and exc.filename else ""
+    except ImportError:  # a proxy scheme whose optional package is missing
+        raise UsageError(f"cannot use the proxy set in the environment ({ENVIRONMENT}): "
+                         "its support is not installed") from None
+    except OSError as exc:
+        where = f" {exc.filename}:" if exc.filename else ""
         raise UsageError(f"cannot set up HTTPS from the environment ({ENVIRONMENT}):{where} "
-                         f"{reason}") from None
+                         f"{exc.strerror or 'cannot read the certificates'}") from None
+    except ValueError:
+        raise UsageError(f"cannot set up HTTPS from the environment ({ENVIRONMENT}): an "
+                         "invalid proxy or certificate setting") from None
 
 
 async def within(seconds: float, request: Awaitable[T]) -> T:
