@@ -157,7 +157,8 @@ class NgcClient:
                 f"{what}: {reason} ({self.settings.base}; gave up after {attempts})"
             ) from None
         except httpx.InvalidURL:
-            raise RemoteServiceError(f"{what}: invalid NGC URL {self.settings.base!r}") from None
+            raise RemoteServiceError(f"{what}: no valid request URL can be formed for it "
+                                     f"under {self.settings.base}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def caller_info(self) -> dict[str, Any]:
