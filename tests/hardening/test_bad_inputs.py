@@ -627,6 +627,32 @@ def test_nel_line_and_paragraph_separators_survive_kustomize(tmp_path: Path) -> 
     assert json.loads(maps[0]["data"]["llama-3.1-8b-instruct"])["shortDescription"] == text
 
 
+def test_nel_in_catalog_text_gives_the_same_objects_from_the_chart_and_render(
+        tmp_path: Path) -> None:
+    """Helm reads values and writes manifests as YAML 1.1 too: the chart embedding such a
+    catalog renders exactly what `render` + kustomize give."""
+    import json
+
+    from tests.chart.support import assert_same_objects, helm_template, render_build, write_values
+
+    doc = yamlio.load_one(VALID_CATALOG.read_text("utf-8"), "catalog")
+    value = json.loads(doc["data"]["llama-3.1-8b-instruct"])
+    value["displayName"] = "Llama\u0085NEL\u2028LS"
+    doc["data"]["llama-3.1-8b-instruct"] = json.dumps(value, ensure_ascii=False)
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yamlio.dump(doc), "utf-8")
+    chart = tmp_path / "chart"
+    assert run_cli(["chart", "--catalog", str(catalog), "-o", str(chart)]).code == 0
+    values = write_values(VALID_CONFIG, tmp_path / "values.yaml", catalog)
+    charted = helm_template(chart, values)
+    assert assert_same_objects(render_build(VALID_CONFIG, tmp_path / "render", catalog),
+                               charted) > 1
+    maps = [o for o in yamlio.load_all(charted, "helm") if o["kind"] == "ConfigMap"
+            and "llama-3.1-8b-instruct" in (o.get("data") or {})]
+    assert json.loads(maps[0]["data"]["llama-3.1-8b-instruct"])["displayName"] == \
+        value["displayName"]
+
+
 @pytest.mark.parametrize("text", ["2024-01-01", "2001-12-14t21:59:43.10-05:00",
                                   "2001-12-14 21:59:43.10 -5"])
 def test_timestamp_shaped_strings_stay_strings_for_yaml_1_1_readers(text: str) -> None:
