@@ -19,7 +19,13 @@ from generator.errors import InvalidInputError
 
 DEFAULT_CONFIGMAP_NAME = "nim-models-data"
 MANAGED_LABEL = {"opendatahub.io/managed": "true"}
+# The ConfigMap contract, applied by every command that reads or writes the metadata:
+# Kubernetes' rules for ConfigMap keys and object names, and the API server's size limit.
 KEY_PATTERN = re.compile(r"[-._a-zA-Z0-9]+")
+MAX_KEY_LENGTH = 253
+KEY_RULE = f"at most {MAX_KEY_LENGTH} of [-._a-zA-Z0-9]"
+NAME_PATTERN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+MAX_DATA_BYTES = 1024 * 1024  # data + binaryData, keys included (the API server's limit)
 FIELDS = (
     "name",
     "displayName",
@@ -33,7 +39,40 @@ FIELDS = (
 _PINNED = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+.][0-9A-Za-z.+-]*)?")
 _FLOATING = re.compile(r"latest|[0-9]+(?:\.[0-9]+)?")
 REGISTRY = "nvcr.io"
-_UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# DEL, C1 controls, non-characters and lone surrogates, which YAML tools refuse even escaped,
+# and NEL, LS and PS, which a YAML 1.1 reader (kustomize, Helm) folds into a space
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """JSON with non-ASCII kept, except the characters above, written as JSON escapes."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def valid_key(key: object) -> bool:
+    """A valid ConfigMap key: `[-._a-zA-Z0-9]+`, at most 253 characters."""
+    return isinstance(key, str) and len(key) <= MAX_KEY_LENGTH and \
+        KEY_PATTERN.fullmatch(key) is not None and key not in (".", "..")
+
+
+def valid_name(name: str) -> bool:
+    """A valid ConfigMap (object) name: a DNS subdomain of at most 253 characters."""
+    return len(name) <= MAX_KEY_LENGTH and NAME_PATTERN.fullmatch(name) is not None
+
+
+def data_size(data: Mapping[str, str]) -> int:
+    """Bytes a ConfigMap's data counts against the API server's limit (keys plus values)."""
+    return sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
+
+
+def size_problem(entries: Iterable[ModelEntry]) -> str | None:
+    """Why a ConfigMap of `entries` would be refused by the API server, or None."""
+    size = data_size({e.name: e.to_json() for e in entries})
+    if size <= MAX_DATA_BYTES:
+        return None
+    return (f"the metadata ConfigMap would hold {size:,} bytes of data; the API server "
+            f"refuses more than {MAX_DATA_BYTES:,} (1 MiB)")
 
 
 def is_pinned(tag: str) -> bool:
@@ -95,11 +134,11 @@ class ModelEntry:
     def to_json(self) -> str:
         """The ConfigMap value: pretty JSON with a final newline.
 
-        Characters that YAML tools refuse even escaped (DEL, C1 controls, U+FFFE/U+FFFF) are
-        written as JSON escapes, so kustomize and Argo CD can carry the value.
+        Characters that YAML tools refuse or change (DEL, C1 controls including NEL, LS, PS,
+        U+FFFE/U+FFFF) are written as JSON escapes, so kustomize, Helm and Argo CD carry the
+        value unchanged.
         """
-        text = json.dumps(self.to_json_dict(), indent=2, ensure_ascii=False) + "\n"
-        return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+        return json_text(self.to_json_dict(), indent=2) + "\n"
 
     @classmethod
     def from_json_dict(cls, data: Mapping[str, Any]) -> ModelEntry:
@@ -135,6 +174,9 @@ def parse_entry(key: str, value: str, source: str) -> ModelEntry:
         doc = json.loads(value)
     except (json.JSONDecodeError, TypeError) as exc:
         raise InvalidInputError(f"value is not JSON ({exc})", source=source, path=where) from None
+    except ValueError:  # an integer of over 4,300 digits
+        raise InvalidInputError("value holds a number too large to read", source=source,
+                                path=where) from None
     except RecursionError:
         raise InvalidInputError("value nests too deeply", source=source, path=where) from None
     if not isinstance(doc, dict):
@@ -190,10 +232,10 @@ def catalog_from_configmap(doc: Any, source: str) -> Catalog:
         raise InvalidInputError("must be a mapping", source=source, path="data")
     models: dict[str, ModelEntry] = {}
     for key, value in data.items():
-        if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        if not valid_key(key):
             raise InvalidInputError(
-                "ConfigMap keys must match [-._a-zA-Z0-9]+", source=source, path=f"data.{key}"
-            )
+                f"ConfigMap keys must match [-._a-zA-Z0-9]+ ({KEY_RULE} characters)",
+                source=source, path=f"data.{str(key)[:80]}")
         if not isinstance(value, str):
             raise InvalidInputError("value must be a string", source=source, path=f"data.{key}")
         models[key] = parse_entry(key, value, source)

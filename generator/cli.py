@@ -6,18 +6,22 @@ Subcommands live in `generator.commands.<name>` and are imported only when used,
 
 from __future__ import annotations
 
+import errno
 import gc
 import importlib
 import importlib.util
+import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import click
 
 from generator import __version__, console
 from generator.errors import NimGitopsError
-from generator.redact import scrub
+from generator.redact import ScrubbingStream, one_line, scrub
 
 # command name -> (module, attribute, one-line help shown in `--help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -76,6 +80,40 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+class _ClosedStdout(io.TextIOBase):
+    """Stands in for a closed stdout (`>&-`): writing fails like a closed descriptor."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+@contextmanager
+def _scrubbed_stdout() -> Iterator[None]:
+    """Scrub every write to stdout for the duration of a run (see `generator.redact`)."""
+    original: Any = sys.stdout
+    sys.stdout = ScrubbingStream(original if original is not None else _ClosedStdout())
+    try:
+        yield
+    finally:
+        sys.stdout = original
+
+
+def _show_click_error(exc: click.ClickException) -> None:
+    """click's own usage/error text, with key material masked and each line made safe."""
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    lines = buffer.getvalue().rstrip("\n").split("\n")
+    sys.stderr.write("".join(one_line(line) + "\n" for line in lines))
+    sys.stderr.flush()
+
+
+def _os_error(exc: OSError) -> str:
+    where = exc.filename if exc.filename is not None else "<stdout>" \
+        if exc.errno in (errno.EBADF, errno.EPIPE) else None
+    reason = exc.strerror or str(exc)
+    return f"{where}: {reason}" if where is not None else reason
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and turn every outcome into an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -86,11 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the cycle collector rescans them all the time, about a third of `render`'s CPU.
     gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
     try:
-        result = cli.main(args=args, prog_name="nim-gitops", standalone_mode=False, color=color)
+        with _scrubbed_stdout():
+            result = cli.main(args=args, prog_name="nim-gitops", standalone_mode=False,
+                              color=color)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        _show_click_error(exc)
         return exc.exit_code
     except (click.Abort, KeyboardInterrupt):
         console.error("interrupted")
@@ -99,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.error(str(exc))
         return exc.exit_code
     except BrokenPipeError:
+        return 1
+    except OSError as exc:  # the environment, not the input: ENOSPC, EBADF, ELOOP ...
+        console.error(_os_error(exc))
         return 1
     except Exception as exc:
         if debug:

@@ -1,4 +1,7 @@
-"""Messages on stderr: errors, warnings and progress. Respects NO_COLOR."""
+"""Messages on stderr: errors, warnings and progress. Respects NO_COLOR.
+
+Every message is scrubbed of key material and shown on one line (control characters escaped).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import sys
 
 import click
 
-from generator.redact import scrub
+from generator.redact import one_line
 
 
 def color_enabled() -> bool:
@@ -17,7 +20,7 @@ def color_enabled() -> bool:
 
 def _emit(prefix: str, message: str, fg: str) -> None:
     label = click.style(prefix, fg=fg, bold=True) if color_enabled() else prefix
-    click.echo(f"{label} {scrub(message)}", err=True, color=color_enabled())
+    click.echo(f"{label} {one_line(message)}", err=True, color=color_enabled())
 
 
 def error(message: str) -> None:
@@ -31,5 +34,5 @@ def warn(message: str) -> None:
 
 
 def info(message: str) -> None:
-    """Print one informational line on stderr (stdout stays for data)."""
-    click.echo(scrub(message), err=True)
+    """Print informational lines on stderr (stdout stays for data)."""
+    click.echo("\n".join(one_line(line) for line in message.split("\n")), err=True)

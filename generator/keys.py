@@ -16,6 +16,7 @@ import click
 
 from generator import redact
 from generator.errors import InvalidInputError, UsageError
+from generator.reading import read_bounded
 
 ENV = "NGC_API_KEY"
 PREFIX = "nvapi-"
@@ -27,9 +28,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _read_file(path: Path) -> str:
     try:
-        raw = path.read_bytes()[: MAX_KEY_BYTES + 1]
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read the API key file: {exc.strerror}",
+        raw = read_bounded(path, MAX_KEY_BYTES, what="API key file", allow_pipe=True)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"cannot read the API key file: {exc.message}",
                                 source=str(path)) from None
     try:
         return raw.decode("utf-8")
@@ -82,6 +83,12 @@ def key_options(func: F) -> F:
     return func
 
 
+def _check_ngc_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from generator.ngc.guard import check_url
+
+    return check_url(value)
+
+
 def service_options(func: F) -> F:
     """Add the key options plus `--ngc-url`, `--timeout`, `--retries` (and a hidden backoff)."""
     func = click.option("--backoff", type=click.FloatRange(min=0), default=0.5, hidden=True,
@@ -90,9 +97,13 @@ def service_options(func: F) -> F:
                         show_default=True,
                         help="Retries per request on 429, 5xx and connection errors.")(func)
     func = click.option("--timeout", type=click.FloatRange(min=0.01), default=30.0,
-                        show_default=True, help="Per-request timeout in seconds.")(func)
+                        show_default=True,
+                        help="Seconds each request may take in all (connect, send, answer)."
+                        )(func)
     func = click.option("--ngc-url", default=DEFAULT_NGC_URL, show_default=True,
-                        metavar="URL", help="NGC API base URL (mirrors, proxies, tests).")(func)
+                        metavar="URL", callback=_check_ngc_url,
+                        help="NGC API base URL (mirrors, proxies, tests): https, or http "
+                             "to localhost.")(func)
     return key_options(func)
 
 

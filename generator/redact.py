@@ -1,13 +1,21 @@
-"""Keeps loaded key material out of anything the tool prints.
+"""Keeps key material and terminal control characters out of anything the tool prints.
 
-Every key the tool reads is registered here; the CLI's error handler passes every message
-through `scrub` before it is shown, as a last line of defence.
+Every key the tool reads is registered here, and any token shaped like an NGC key
+(`nvapi-` and at least eight key characters) is masked whatever produced it: a file name,
+click's usage errors, a server's answer. The CLI passes every message through `scrub`
+(stderr) and every write to stdout through `ScrubbingStream`; `one_line` also makes a message
+safe for a terminal. `find_key` lets writers refuse to put key material into a file.
 """
 
 from __future__ import annotations
 
+import re
+from typing import IO, Any
+
 _SECRETS: set[str] = set()
 MASK = "***"
+KEY_SHAPE = re.compile(r"nvapi-[A-Za-z0-9_\-]{8,}", re.IGNORECASE)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def register(secret: str) -> None:
@@ -17,8 +25,48 @@ def register(secret: str) -> None:
 
 
 def scrub(text: str) -> str:
-    """Replace every registered secret in `text` with a mask."""
+    """Replace every registered secret and every key-shaped token in `text` with a mask."""
     for secret in _SECRETS:
         if secret in text:
             text = text.replace(secret, MASK)
+    if "nvapi-" in text.lower():
+        text = KEY_SHAPE.sub(MASK, text)
     return text
+
+
+def find_key(text: str) -> bool:
+    """True when `text` holds a registered secret or a key-shaped token."""
+    return any(secret in text for secret in _SECRETS) or KEY_SHAPE.search(text) is not None
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """`scrub(text)` with newlines and other control characters shown as escapes."""
+    return _CONTROL.sub(_escape, scrub(text))
+
+
+class ScrubbingStream:
+    """A text stream wrapper that scrubs every write (stdout at the CLI's edge).
+
+    Only text writes pass through here; the underlying stream keeps its other attributes.
+    """
+
+    def __init__(self, stream: IO[str] | Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if isinstance(text, str):
+            self._stream.write(scrub(text))
+            return len(text)
+        return int(self._stream.write(text))
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

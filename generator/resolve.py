@@ -132,9 +132,26 @@ def resolve(config: Config, cat: Catalog | None = None,
             )
     else:
         emitted = cat.subset(allow_list) if allow_list else cat
-    return Plan(config=config, catalog=cat, emitted_catalog=emitted,
+    plan = Plan(config=config, catalog=cat, emitted_catalog=emitted,
                 deployments=tuple(deployments), digests=dict(digests or {}),
                 warnings=tuple(warnings))
+    _check_configmap_size(plan)
+    return plan
+
+
+def _check_configmap_size(plan: Plan) -> None:
+    """Refuse a catalog whose rendered ConfigMap the API server would refuse (over 1 MiB).
+
+    The ConfigMap is rendered under the same conditions as in `render.platform` (redesign)
+    and `render.account` (current, disconnected).
+    """
+    config = plan.config
+    emits = (config.platform.catalog.emit or config.air_gap) and (
+        config.platform.target == "redesign" or plan.disconnected)
+    problem = catalog_mod.size_problem(plan.emitted_catalog.models.values()) if emits else None
+    if problem:
+        raise _error(config, "spec.platform.catalog",
+                     f"{problem}; list the models to ship in spec.platform.catalog.models")
 
 
 def configmap_name(plan: Plan) -> str:

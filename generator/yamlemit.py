@@ -17,8 +17,12 @@ _AMBIGUOUS = re.compile(
     (y|n|yes|no|on|off|true|false|null|~|\.inf|[-+]\.inf|\.nan|=|<<)
     | [-+]?(0[xob])?[0-9][0-9a-f_.:]*([e][-+]?[0-9]+)?
     | [-+]?\.[0-9][0-9_]*([e][-+]?[0-9]+)?
+    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}
+      (([t]|[\x20\x09]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?
+       ([\x20\x09]*(z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?
     """
 )
+MAX_SIMPLE_KEY = 1000
 _WORD = "A-Za-z0-9_./\u00c0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
 _PLAIN = re.compile(f"[{_WORD}][{_WORD} ()+=@$%^&~,;:-]*")
 _RANGES = r"\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
@@ -52,8 +56,8 @@ def scalar(value: Any) -> str:
     if isinstance(value, float):
         return json.dumps(value) if value == value and abs(value) != float("inf") else \
             {True: ".nan"}.get(value != value, ".inf" if value > 0 else "-.inf")
-    if value is None:
-        raise ValueError("explicit null: nim-gitops never writes null values")
+    if value is None:  # only in objects passed through (`creationTimestamp: null`)
+        return "null"
     text = str(value)
     if _plain_ok(text):
         return text
@@ -130,7 +134,16 @@ def _str_scalar(text: str) -> str:
 def _mapping(data: dict[Any, Any], indent: str, out: list[str]) -> None:
     append = out.append
     for key, value in data.items():
-        head = f"{indent}{_str_scalar(key) if type(key) is str else scalar(key)}:"
+        text = _str_scalar(key) if type(key) is str else scalar(key)
+        if len(text) > MAX_SIMPLE_KEY:  # YAML's implicit keys stop at 1,024 characters
+            append(f"{indent}? {text}\n{indent}:")
+            if isinstance(value, list) and value:
+                append("\n")
+                _sequence(value, indent + "  ", out)
+            else:
+                _value(value, indent, out)
+            continue
+        head = f"{indent}{text}:"
         kind = type(value)
         if kind is str and "\n" not in value:
             append(f"{head} {_str_scalar(value)}\n")

@@ -17,11 +17,14 @@ from typing import Any, ClassVar
 import yaml
 
 from generator.errors import InvalidInputError
+from generator.reading import read_bounded
 from generator.yamlemit import emit, is_ambiguous
 
 __all__ = ["dump", "dump_all", "is_ambiguous", "load_all", "load_one", "read_text"]
 
 MAX_EXPANDED_NODES = 2_000_000
+MAX_KEY_CHARS = 1024  # YAML's limit for implicit keys; no Kubernetes key comes near it
+MAX_ALIAS_GROWTH = 16 * 1024 * 1024  # bytes of text that aliases may add to a document
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 200  # libyaml composes recursively in C: ~50,000 levels crash the process
 _MERGE = "tag:yaml.org,2002:merge"
@@ -33,7 +36,7 @@ _Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
-    """Safe loader: no timestamps, no duplicate keys."""
+    """Safe loader: no timestamps, no duplicate keys, no keys over 1,024 characters."""
 
     yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
         first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -67,6 +70,11 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
+            if isinstance(key, str) and len(key) > MAX_KEY_CHARS:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a mapping key of {len(key):,} characters (at most "
+                    f"{MAX_KEY_CHARS:,}: kustomize cannot write longer ones)", key_node.start_mark
+                )
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
 
@@ -96,6 +104,19 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
         node.value = [*reversed(kept), *mine]
 
 
+def _construct_int(loader: SafeLoader, node: yaml.ScalarNode) -> int:
+    """An integer, or a YAML error for one too long to convert (over 4,300 digits)."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"integer of {len(node.value):,} characters is too large",
+            node.start_mark) from None
+
+
+SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 def _key_id(node: yaml.Node) -> object:
     """What makes two mapping keys the same key (scalars by tag and text)."""
     if isinstance(node, yaml.ScalarNode):
@@ -120,32 +141,43 @@ def dump_all(documents: Iterable[Any]) -> str:
     return "".join(f"---\n{dump(doc)}" for doc in documents)
 
 
-def _expanded_size(obj: Any, memo: dict[int, int], budget: int) -> int:
+def _expanded_size(obj: Any, memo: dict[int, tuple[int, int]],
+                   budget: tuple[int, int]) -> tuple[int, int]:
+    """(nodes, bytes of scalar text) of `obj` with every alias expanded, cut at `budget`."""
     if isinstance(obj, dict):
         items: Iterable[Any] = [*obj.keys(), *obj.values()]
     elif isinstance(obj, list):
         items = obj
     else:
-        return 1
+        return 1, len(obj) if isinstance(obj, (str, bytes)) else 8
     known = memo.get(id(obj))
     if known is not None:
         return known
-    memo[id(obj)] = budget + 1  # a reference cycle counts as too large
-    total = 1
+    over = (budget[0] + 1, budget[1] + 1)
+    memo[id(obj)] = over  # a reference cycle counts as too large
+    nodes, size = 1, 0
     for item in items:
-        total += _expanded_size(item, memo, budget)
-        if total > budget:
+        more_nodes, more_bytes = _expanded_size(item, memo, budget)
+        nodes, size = nodes + more_nodes, size + more_bytes
+        if nodes > budget[0] or size > budget[1]:
             break
-    memo[id(obj)] = total
-    return total
+    memo[id(obj)] = (nodes, size)
+    return nodes, size
 
 
-def _check_expansion(data: Any, source: str) -> None:
-    if _expanded_size(data, {}, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+def _check_expansion(data: Any, source: str, text_bytes: int) -> None:
+    """Refuse a document whose aliases multiply it (in nodes or in bytes of text)."""
+    budget = (MAX_EXPANDED_NODES, text_bytes + MAX_ALIAS_GROWTH)
+    nodes, size = _expanded_size(data, {}, budget)
+    if nodes > budget[0]:
         raise InvalidInputError(
             f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refusing to load",
             source=source,
         )
+    if size > budget[1]:
+        raise InvalidInputError(
+            f"YAML aliases expand to more than {MAX_ALIAS_GROWTH:,} bytes beyond the document; "
+            "refusing to load", source=source)
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> InvalidInputError:
@@ -218,6 +250,7 @@ class _Unusual(Exception):
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map"))
 _SCALARS = {f"tag:yaml.org,2002:{name}": f"construct_yaml_{name}"
             for name in ("int", "float", "bool", "null")}
+_INT = "tag:yaml.org,2002:int"
 
 
 def _direct(node: yaml.Node, loader: SafeLoader) -> Any:
@@ -235,6 +268,8 @@ def _direct(node: yaml.Node, loader: SafeLoader) -> Any:
         method = _SCALARS.get(tag)
         if method is None:
             raise _Unusual
+        if tag == _INT:
+            return _construct_int(loader, node)  # type: ignore[arg-type]  # a ScalarNode
         return getattr(loader, method)(node)
     if kind is yaml.SequenceNode and tag == _SEQ:
         return [_direct(item, loader) for item in node.value]
@@ -244,8 +279,8 @@ def _direct(node: yaml.Node, loader: SafeLoader) -> Any:
             if type(key_node) is not yaml.ScalarNode:
                 raise _Unusual
             key = _direct(key_node, loader)
-            if key in mapping:
-                raise _Unusual
+            if key in mapping or (type(key) is str and len(key) > MAX_KEY_CHARS):
+                raise _Unusual  # PyYAML's constructor reports it, with the line
             mapping[key] = _direct(value_node, loader)
         return mapping
     raise _Unusual
@@ -266,7 +301,7 @@ def _iter_documents(text: str, source: str) -> Iterator[Any]:
         while loader.check_node():
             data = _construct(loader, loader.get_node(), has_aliases)
             if has_aliases:
-                _check_expansion(data, source)
+                _check_expansion(data, source, len(text))
             yield data
 
 
@@ -285,21 +320,7 @@ def load_one(text: str, source: str) -> Any:
 
 def read_text(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
     """Read a UTF-8 text file (a leading BOM is dropped) or raise an InvalidInputError."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InvalidInputError(
-                f"file is {size:,} bytes, more than the {max_bytes:,} allowed", source=str(path)
-            )
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInputError("file not found", source=str(path)) from None
-    except IsADirectoryError:
-        raise InvalidInputError("is a directory, expected a file", source=str(path)) from None
-    except PermissionError:
-        raise InvalidInputError("permission denied", source=str(path)) from None
-    return decode(raw, str(path))
+    return decode(read_bounded(path, max_bytes), str(path))
 
 
 def decode(raw: bytes, source: str) -> str:
@@ -320,7 +341,8 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[str | int, 
         if node is None:
             return None, {}
         data = _construct(loader, node, "*" in text)
-    _check_expansion(data, source)
+    if "*" in text:
+        _check_expansion(data, source, len(text))
     lines: dict[tuple[str | int, ...], int] = {}
     _walk_lines(node, (), lines, set())
     return data, lines

@@ -48,7 +48,7 @@ def _pieces(entry: ModelEntry) -> tuple[str, str]:
     head = text[: text.index(_TAGS) + len(_TAGS)]
     tail = text[text.index(_UPDATED):]
     rebuilt = head + tags_block(list(entry.tags)) + ',\n  "latestTag": ' + \
-        json.dumps(entry.latest_tag, ensure_ascii=False) + tail
+        catalog_mod.json_text(entry.latest_tag) + tail
     if rebuilt != text:
         raise AssertionError(f"cannot split the JSON text of {entry.name}")
     return head, tail
@@ -58,7 +58,7 @@ def tags_block(tags: list[str]) -> str:
     """The tags array as `json.dumps(indent=2)` writes it at depth one."""
     if not tags:
         return "[]"
-    items = ",\n    ".join(json.dumps(t, ensure_ascii=False) for t in tags)
+    items = ",\n    ".join(catalog_mod.json_text(t) for t in tags)
     return f"[\n    {items}\n  ]"
 
 
@@ -83,7 +83,7 @@ def model_data(entry: ModelEntry) -> dict[str, Any]:
         "json": text,
         "head": head,
         "tail": tail,
-        "tagJson": {t: json.dumps(t, ensure_ascii=False) for t in entry.tags},
+        "tagJson": {t: catalog_mod.json_text(t) for t in entry.tags},
         "byVersion": _by_version(entry),
         "size": entry_size(entry),
         "sizeFix": entry_size(entry) - _literal_size(entry.name, text),

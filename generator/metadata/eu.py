@@ -37,6 +37,9 @@ def load_eu_list(path: Path) -> list[EuItem]:
         data = json.loads(yamlio.read_text(path))
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"not JSON ({exc.msg})", source=source, line=exc.lineno) from None
+    except ValueError:  # an integer of over 4,300 digits
+        raise InvalidInputError("not JSON this tool can read (a number is too large)",
+                                source=source) from None
     except RecursionError:
         raise InvalidInputError("JSON nests too deeply", source=source) from None
     if not isinstance(data, list):

@@ -9,11 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator import console
-from generator.catalog import Catalog, ModelEntry, configmap_yaml, load_catalog
+from generator import console, redact
+from generator.catalog import (
+    KEY_RULE,
+    Catalog,
+    ModelEntry,
+    configmap_yaml,
+    load_catalog,
+    size_problem,
+    valid_key,
+    valid_name,
+)
+from generator.errors import RemoteServiceError, UsageError
 from generator.metadata import diff
+from generator.metadata.discover import Resource
 from generator.metadata.eu import EuMatcher, eu_list_json, load_eu_list
-from generator.metadata.fetch import Probe, ProgressFactory, refuse_failures, run_probe
+from generator.metadata.fetch import Failure, Probe, ProgressFactory, refuse_failures, run_probe
 from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
 from generator.writer import atomic_write
@@ -66,8 +77,29 @@ def mark_eu(entries: list[ModelEntry], matcher: EuMatcher | None) -> list[ModelE
     return [replace(e, eu_restricted=matcher.restricted(e)) for e in entries]
 
 
+def set_aside_bad_names(probe: Probe) -> None:
+    """Move models whose names cannot be ConfigMap keys from the entries to the failures."""
+    for entry in [e for e in probe.entries if not valid_key(e.name)]:
+        probe.entries.remove(entry)
+        rid = f"{entry.namespace}/{entry.name}"
+        probe.failed.append(Failure(Resource(rid[:200], entry.name[:200], entry.display_name),
+                                    f"the name is not a valid ConfigMap key ({KEY_RULE})"))
+
+
+def refuse_key_material(texts: dict[str, str]) -> None:
+    """Refuse to write a file that would carry an API key (a server that echoes it back)."""
+    for target, text in texts.items():
+        if redact.find_key(text):
+            raise RemoteServiceError(
+                f"{target}: the answers from NGC hold an API key (or a key-shaped string); "
+                "refusing to write it into a file")
+
+
 def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summary:
     """Probe NGC, build the ConfigMap, check it against the previous one, write the files."""
+    if not valid_name(request.name):
+        raise UsageError(f"--name: {request.name!r} is not a valid ConfigMap name (a DNS "
+                         "subdomain: lower-case letters, digits, '-' and '.', at most 253)")
     matcher = EuMatcher(load_eu_list(request.eu_restricted)) if request.eu_restricted else None
     previous = load_catalog(request.previous) if request.previous else None
     limit = diff.parse_max_removed(request.max_removed)
@@ -77,6 +109,7 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
 
     probe = run_probe(settings, key, progress=_progress(request.quiet, request.progress_interval),
                       exclude=request.exclude)
+    set_aside_bad_names(probe)
     refuse_failures(probe, request.allow_partial, request.output)
     entries = mark_eu(probe.entries, matcher)
     summary = Summary(probe, written=len(entries),
@@ -91,9 +124,14 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
     report = diff.compare(previous or Catalog({}, "(none)"), new)
     if previous is not None:
         diff.check_removed(report, limit, str(request.previous))
+    problem = size_problem(entries)
+    if problem:
+        raise RemoteServiceError(f"{request.output}: {problem}; leave models out with --exclude")
     text = configmap_yaml(entries, name=request.name, namespace=request.namespace)
     report_text = (diff.render(report, fmt, str(request.previous or "(none)"), request.output)
                    if request.report and fmt else None)
+    refuse_key_material({request.output: text, **({request.report: report_text}
+                                                   if request.report and report_text else {})})
     atomic_write(request.output, text)
     if request.report and report_text is not None:
         atomic_write(request.report, report_text)
@@ -107,6 +145,8 @@ def detect_eu(settings: NgcSettings, key: str, output: str, *, allow_partial: bo
     probe = run_probe(settings, key, progress=_progress(quiet, progress_interval),
                       exclude=exclude)
     refuse_failures(probe, allow_partial, output)
-    atomic_write(output, eu_list_json((r.name, r.resource_id) for r in probe.restricted))
+    text = eu_list_json((r.name, r.resource_id) for r in probe.restricted)
+    refuse_key_material({output: text})
+    atomic_write(output, text)
     notes = [f"skipped {f.resource.resource_id}: {f.reason}" for f in probe.failed]
     return Summary(probe, written=len(probe.restricted), notes=notes)

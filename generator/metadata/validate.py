@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import yamlio
-from generator.catalog import KEY_PATTERN
+from generator.catalog import KEY_RULE, valid_key
 from generator.errors import InvalidInputError
 
 SCHEMA = "metadata.schema.json"
@@ -62,6 +62,8 @@ def _entry_findings(key: str, value: str, source: str, line: int | None,
         doc = json.loads(value)
     except json.JSONDecodeError as exc:
         return [err(f"value is not JSON ({exc.msg} at line {exc.lineno})")]
+    except ValueError:  # an integer of over 4,300 digits
+        return [err("value holds a number too large to read")]
     except RecursionError:
         return [err("value nests too deeply")]
     found = [err(e.message, *e.absolute_path)
@@ -89,10 +91,10 @@ def validate_document(doc: Any, source: str, lines: dict[tuple[str | int, ...], 
     if isinstance(data, dict):
         for key, value in data.items():
             line = lines.get(("data", key))
-            if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key) or len(key) > 253:
+            if not valid_key(key):
                 found.append(Finding(
-                    "error", source, f"key {key!r} is not a valid ConfigMap key (at most 253 "
-                    "of [-._a-zA-Z0-9]): use the bare repository name", _path("data", str(key)),
+                    "error", source, f"key {str(key)[:80]!r} is not a valid ConfigMap key "
+                    f"({KEY_RULE}): use the bare repository name", _path("data", str(key)[:80]),
                     line))
                 continue
             if isinstance(value, str):

@@ -23,6 +23,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from generator.errors import AuthenticationError, RemoteServiceError
 from generator.ngc import NgcSettings
+from generator.ngc.guard import environment_errors, within
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -100,6 +101,11 @@ def make_http_client(settings: NgcSettings) -> HttpPool:
     Plain-HTTP URLs (a local mirror, the test double) never use TLS, so no certificate store
     is loaded for them (about 0.1 s at start-up); HTTPS URLs verify against one shared one.
     """
+    with environment_errors():  # a bad proxy or certificate setting is exit 2, not a crash
+        return HttpPool(_clients(settings))
+
+
+def _clients(settings: NgcSettings) -> list[httpx.AsyncClient]:
     wanted = max(1, settings.concurrency)
     verify: ssl.SSLContext | bool = False
     if not settings.base.startswith("http://"):
@@ -116,7 +122,7 @@ def make_http_client(settings: NgcSettings) -> HttpPool:
             trust_env=True,
             verify=verify,
         ))
-    return HttpPool(clients)
+    return clients
 
 
 def _describe(exc: BaseException, settings: NgcSettings) -> str:
@@ -153,9 +159,9 @@ class NgcClient:
         if code == 200:
             try:
                 return response.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except ValueError:  # not JSON, not UTF-8, or an integer of over 4,300 digits
                 raise Retryable(f"{what}: the response is not valid JSON") from None
-        if code in (401, 403) or (key_check and 400 <= code < 500 and code != 429):
+        if code in (401, 403) or (key_check and code == 400):
             raise AuthenticationError(f"NGC rejected the API key (HTTP {code} from {what})")
         if code == 451:
             raise Restricted(what)
@@ -167,7 +173,8 @@ class NgcClient:
                     f"a run waits ({MAX_RETRY_AFTER:g}s); try again later")
             raise Retryable(f"{what}: HTTP {code}", wait)
         if code == 404:
-            raise NotFound(f"{what}: not found (HTTP 404)")
+            hint = "; check --ngc-url" if key_check else ""
+            raise NotFound(f"{what}: not found (HTTP 404){hint}")
         raise RemoteServiceError(f"{what}: unexpected HTTP {code}")
 
     async def _request(self, what: str, method: str, path: str, *, key_check: bool = False,
@@ -184,7 +191,8 @@ class NgcClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    response = await self.http.request(method, url, **kwargs)
+                    response = await within(self.settings.timeout,
+                                            self.http.request(method, url, **kwargs))
                     return self._check(response, what, key_check)
         except Retryable as exc:
             raise RemoteServiceError(f"{exc} (gave up after {attempts})") from None
@@ -194,7 +202,8 @@ class NgcClient:
                 f"{what}: {reason} ({self.settings.base}; gave up after {attempts})"
             ) from None
         except httpx.InvalidURL:
-            raise RemoteServiceError(f"{what}: invalid NGC URL {self.settings.base!r}") from None
+            raise RemoteServiceError(f"{what}: no valid request URL can be formed for it "
+                                     f"under {self.settings.base}") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def caller_info(self) -> dict[str, Any]:

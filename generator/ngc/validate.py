@@ -6,8 +6,9 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from generator.errors import AuthenticationError
+from generator.errors import AuthenticationError, RemoteServiceError
 from generator.ngc import NgcSettings
+from generator.redact import one_line
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,19 @@ class Verdict:
         if not self.valid:
             return f"invalid: {self.reason}"
         org = f", org {self.org}" if self.org else ""
-        return f"valid: {self.key_type or 'unknown key type'}{org}"
+        return one_line(f"valid: {self.key_type}{org}")
 
 
 def verdict_from_caller(info: dict[str, Any]) -> Verdict:
-    """The printable parts of a caller-info answer."""
+    """The printable parts of a caller-info answer.
+
+    An answer without a key type is not NGC's caller info (a wrong `--ngc-url`, a proxy's
+    page): that says nothing about the key, so it is a service error (exit 3), not "valid".
+    """
     key_type = info.get("type")
+    if not isinstance(key_type, str) or not key_type:
+        raise RemoteServiceError("key validation: the answer is not NGC's caller info (no key "
+                                 "type); check --ngc-url")
     org = info.get("orgName")
     if not isinstance(org, str) or not org:
         user = info.get("user")
@@ -36,8 +44,7 @@ def verdict_from_caller(info: dict[str, Any]) -> Verdict:
         first = roles[0] if isinstance(roles, list) and roles else {}
         org_obj = first.get("org") if isinstance(first, dict) else None
         org = org_obj.get("name") if isinstance(org_obj, dict) else ""
-    return Verdict(True, key_type if isinstance(key_type, str) else "",
-                   org if isinstance(org, str) else "")
+    return Verdict(True, key_type, org if isinstance(org, str) else "")
 
 
 async def _caller_info(settings: NgcSettings, key: str) -> dict[str, Any]:

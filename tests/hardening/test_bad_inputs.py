@@ -151,6 +151,21 @@ CASES = [
     Case("manifests/deep-flow.yaml", "validate", "YAML nesting is deeper than", 8),
     Case("manifests/missing-kind.yaml", "validate", "missing 'kind'"),
     Case("manifests/scalar.yaml", "validate", "not an object"),
+    # issue #15: integers over 4,300 digits, over-long keys and names, forged error lines
+    Case("config/huge-integer.yaml", "render", "integer of 5,000 characters is too large", 14),
+    Case("config/huge-integer.yaml", "check", "integer of 5,000 characters is too large", 14),
+    Case("config/long-resource-key.yaml", "check", "a mapping key of 1,112 characters", 16),
+    Case("config/long-resource-key.yaml", "render", "a mapping key of 1,112 characters", 16),
+    Case("catalog/huge-integer.yaml", "catalog-option", "integer of 5,000 characters", 6),
+    Case("catalog/huge-integer-json.yaml", "catalog-file", "value holds a number too large"),
+    Case("catalog/huge-integer-json.yaml", "metadata-validate", "number too large"),
+    Case("catalog/long-name.yaml", "catalog-option", "ConfigMap keys must match"),
+    Case("catalog/long-name.yaml", "metadata-validate", "is not a valid ConfigMap key"),
+    Case("krm/huge-integer.yaml", "krm", "integer of 5,000 characters is too large", 7),
+    Case("krm/function-config-path-newline.yaml", "krm", "spec.bogus: unknown field",
+         names="configs/a\\x0aerror: forged line\\x1b[2J.yaml"),
+    Case("eu/huge-integer.json", "eu", "a number is too large"),
+    Case("manifests/huge-integer.yaml", "validate", "integer of 5,000 characters"),
 ]
 
 
@@ -382,3 +397,286 @@ def test_a_symlink_that_stays_inside_the_directory_is_fine(tmp_path: Path) -> No
     result = run_cli(["config", "check", str(config)])
     assert result.code == 0, result.err
     assert "1 models" in result.err
+
+
+# --- issue #15: hostile input that used to end in exit 70 or worse ---------------------------
+
+VALID_CONFIG = INPUTS / "config" / "valid.yaml"
+REDESIGN_CONFIG = INPUTS / "config" / "valid-redesign.yaml"  # renders nim-models-data
+VALID_CATALOG = INPUTS / "catalog" / "valid.yaml"
+KRM_FUNCTION_CONFIG = {"apiVersion": "nim-gitops.opendatahub.io/v1alpha1", "kind": "NimGitOps",
+                       "metadata": {"name": "corpus"},
+                       "spec": {"secrets": {"provider": "none"}, "projects": []}}
+
+
+def _one_error_line(result_err: str) -> str:
+    lines = result_err.strip().splitlines()
+    assert len(lines) == 1, result_err
+    assert lines[0].startswith("error: "), result_err
+    assert "\x1b" not in result_err and "\r" not in result_err
+    return lines[0]
+
+
+AMPLIFIER = """
+import sys
+n = int(sys.argv[1])
+items = "\\n".join(f"- apiVersion: v1\\n  kind: ConfigMap\\n  metadata: {{name: c{i}}}\\n"
+                   f"  data: {{a: *b, b: *b, c: *b, d: *b}}" for i in range(n))
+sys.stdout.write(f"apiVersion: config.kubernetes.io/v1\\nkind: ResourceList\\n"
+                 f"x: &b {'x' * 1000}\\nitems:\\n{items}\\nfunctionConfig: {sys.argv[2]}\\n")
+"""
+
+
+def test_alias_amplification_in_krm_items_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    """About 490 kB of items whose aliases expand to 20 MB of text: refused with an error
+    result under a 512 MiB address-space limit, instead of a 1 GB answer (or MemoryError)."""
+    import json
+    import subprocess
+    import sys
+
+    stdin = subprocess.run([sys.executable, "-c", AMPLIFIER, "5000",
+                            json.dumps(KRM_FUNCTION_CONFIG)], capture_output=True, check=True,
+                           ).stdout
+    assert len(stdin) < 600_000
+    proc = subprocess.run([sys.executable, "-c", BOMB_SCRIPT, "krm"], input=stdin,
+                          capture_output=True, timeout=120, check=False, cwd=tmp_path,
+                          env={**__import__("os").environ,
+                               "PYTHONPATH": str(Path(__file__).parents[2])})
+    assert proc.returncode == 1, proc.stderr
+    line = _one_error_line(proc.stderr.decode())
+    assert "YAML aliases expand to more than" in line
+    answer = yamlio.load_one(proc.stdout.decode(), "<stdout>")
+    assert answer["results"][0]["severity"] == "error"
+    assert len(proc.stdout) < 10_000
+
+
+def test_null_in_pass_through_items_survives_the_krm_function(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               ) -> None:
+    """`kubectl create --dry-run -o yaml` writes `creationTimestamp: null`: kept as is."""
+    monkeypatch.chdir(tmp_path)
+    pod = {"apiVersion": "v1", "kind": "ConfigMap",
+           "metadata": {"name": "dry-run", "creationTimestamp": None}, "data": None}
+    stdin = yamlio.dump({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
+                         "items": [pod], "functionConfig": KRM_FUNCTION_CONFIG})
+    result = run_cli(["krm"], input=stdin)
+    assert result.code == 0, result.err
+    items = yamlio.load_one(result.out, "<stdout>")["items"]
+    assert items[0] == pod
+
+
+def test_null_in_an_export_survives_migrate_render(tmp_path: Path) -> None:
+    text = MIGRATE_EXPORT.read_text("utf-8").replace(
+        "    name: llama\n", "    name: llama\n    creationTimestamp: null\n", 1).replace(
+        "  spec:\n", "  spec:\n    nodeSelector: null\n")
+    export = tmp_path / "export.yaml"
+    export.write_text(text, "utf-8")
+    out = tmp_path / "out"
+    result = run_cli(["migrate", "render", str(export), "-o", str(out), "--provider", "none"])
+    assert result.code == 0, result.err
+    live = (out / "ml-prod" / "live" / "servingruntime-llama.yaml").read_text("utf-8")
+    assert "nodeSelector: null" in live
+
+
+def _os_error_path(kind: str, tmp_path: Path) -> Path:
+    if kind == "ENOTDIR":
+        (tmp_path / "file").write_text("x")
+        return tmp_path / "file" / "nim-gitops.yaml"
+    if kind == "ELOOP":
+        (tmp_path / "loop").symlink_to(tmp_path / "loop")
+        return tmp_path / "loop"
+    if kind == "ENAMETOOLONG":
+        return tmp_path / ("n" * 300)
+    if kind == "FIFO":
+        import os
+        os.mkfifo(tmp_path / "fifo")  # no writer: opening it for reading would block
+        return tmp_path / "fifo"
+    return Path("/dev/zero")  # endless: would be read until MemoryError
+
+
+OS_KINDS = ["ENOTDIR", "ELOOP", "ENAMETOOLONG", "FIFO", "/dev/zero"]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", OS_KINDS)
+@pytest.mark.parametrize("role", ["config", "catalog", "key-file", "export", "eu-list"])
+def test_unreadable_and_endless_inputs_fail_in_one_line(role: str, kind: str,
+                                                        tmp_path: Path) -> None:
+    path = _os_error_path(kind, tmp_path)
+    out = tmp_path / "out"
+    argv = {
+        "config": ["render", str(path), "-o", str(out)],
+        "catalog": ["render", str(VALID_CONFIG), "--catalog", str(path), "-o", str(out)],
+        "key-file": ["key", "validate", "--api-key-file", str(path), "--ngc-url",
+                     "http://127.0.0.1:9", "--retries", "0"],
+        "export": ["migrate", "plan", str(path)],
+        "eu-list": [*GENERATE, "-o", str(out / "cm.yaml"), "--eu-restricted", str(path)],
+    }[role]
+    result = run_cli(argv, env={"NGC_API_KEY": FAKE_KEY})
+    assert result.code == 1, result
+    line = _one_error_line(result.err)
+    assert str(path)[:60] in line
+    assert not out.exists()
+
+
+def test_a_closed_stdout_is_one_error_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = "from generator.cli import main; import sys; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.run(["sh", "-c", f'exec "$0" -c "{script}" render "$1" -o - >&-',
+                           sys.executable, str(VALID_CONFIG)], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=Path(__file__).parents[2])
+    assert proc.returncode == 1, proc.stderr
+    assert _one_error_line(proc.stderr) == "error: <stdout>: stdout is closed"
+
+
+def test_a_catalog_model_over_the_configmap_key_limit_is_refused_by_every_reader(
+        tmp_path: Path) -> None:
+    """253 characters is Kubernetes' limit for ConfigMap keys: render, metadata validate and
+    metadata diff say so in one line, rather than render writing what kustomize rejects."""
+    path = INPUTS / "catalog" / "long-name.yaml"
+    for argv in (["render", str(VALID_CONFIG), "--catalog", str(path), "-o", "-"],
+                 ["metadata", "diff", str(path), str(VALID_CATALOG)]):
+        result = run_cli(argv)
+        assert result.code == 1
+        assert "ConfigMap keys must match" in _one_error_line(result.err)
+
+
+def _big_catalog(path: Path, models: int) -> None:
+    import json
+
+    data = {}
+    for index in range(models):
+        name = "llama-3.1-8b-instruct" if index == 0 else f"model-{index:05d}"
+        entry = {"name": name, "displayName": name, "shortDescription": "d" * 2000,
+                 "namespace": "nim/meta", "tags": ["1.15.5"], "latestTag": "1.15.5",
+                 "updatedDate": "2025-01-01T00:00:00.000Z", "euRestricted": False}
+        data[name] = json.dumps(entry)
+    path.write_text(yamlio.dump({"apiVersion": "v1", "kind": "ConfigMap",
+                                 "metadata": {"name": "nim-models-data"}, "data": data}))
+
+
+def test_a_catalog_too_big_for_one_configmap_is_refused(tmp_path: Path) -> None:
+    """The API server refuses a ConfigMap whose data is over 1 MiB: render says so (naming the
+    config field to fix) instead of writing a tree that cannot be applied."""
+    catalog = tmp_path / "catalog.yaml"
+    _big_catalog(catalog, 600)
+    out = tmp_path / "out"
+    result = run_cli(["render", str(REDESIGN_CONFIG), "--catalog", str(catalog), "-o",
+                      str(out)])
+    assert result.code == 1, result.err
+    line = _one_error_line(result.err)
+    assert "spec.platform.catalog" in line and "1,048,576" in line
+    assert not out.exists()
+    small = tmp_path / "small.yaml"
+    _big_catalog(small, 100)
+    assert run_cli(["render", str(REDESIGN_CONFIG), "--catalog", str(small), "-o", "-"]
+                   ).code == 0
+    # target current, connected: no ConfigMap carries the catalog, so its size does not matter
+    assert run_cli(["render", str(VALID_CONFIG), "--catalog", str(catalog), "-o", "-"]).code == 0
+
+
+@pytest.mark.parametrize("name", ["a b", "ünï", "m" * 300, "bad\nname"])
+def test_metadata_generate_never_writes_a_key_its_own_validate_rejects(
+        name: str, tmp_path: Path) -> None:
+    from tests.metadata.conftest import entry
+    from tests.ngc_server import NgcServer
+
+    out = tmp_path / "cm.yaml"
+    with NgcServer([entry(name), entry("fine-model")]) as ngc:
+        argv = ["metadata", "generate", "-o", str(out), "--ngc-url", ngc.base_url,
+                "--retries", "0", "-q"]
+        refused = run_cli(argv, env={"NGC_API_KEY": FAKE_KEY})
+        assert refused.code == 3, refused
+        _one_error_line(refused.err)
+        assert not out.exists()
+        partial = run_cli([*argv, "--allow-partial"], env={"NGC_API_KEY": FAKE_KEY})
+    assert partial.code == 0, partial.err
+    assert all(len(line) < 400 and "\x1b" not in line for line in partial.err.splitlines())
+    checked = run_cli(["metadata", "validate", str(out)])
+    assert checked.code == 0, checked.err
+    assert "(1 models)" in checked.out
+
+
+@pytest.mark.parametrize("name", ["", "Upper", "a_b", "x" * 254])
+def test_metadata_generate_refuses_an_invalid_configmap_name(name: str, tmp_path: Path) -> None:
+    result = run_cli([*GENERATE, "-o", str(tmp_path / "cm.yaml"), "--name", name],
+                     env={"NGC_API_KEY": FAKE_KEY})
+    assert result.code == 2, result
+    assert "--name" in _one_error_line(result.err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_nel_line_and_paragraph_separators_survive_kustomize(tmp_path: Path) -> None:
+    """U+0085, U+2028 and U+2029 in catalog text: a YAML 1.1 reader (kustomize, Helm) folds
+    them into spaces unless they are written as JSON escapes; the value must come back equal."""
+    import json
+
+    from tests.helpers import kustomize_build
+
+    text = "one\u0085two\u2028three\u2029four"
+    doc = yamlio.load_one(VALID_CATALOG.read_text("utf-8"), "catalog")
+    value = json.loads(doc["data"]["llama-3.1-8b-instruct"])
+    value["shortDescription"] = text
+    doc["data"]["llama-3.1-8b-instruct"] = json.dumps(value, ensure_ascii=False)
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yamlio.dump(doc), "utf-8")
+    out = tmp_path / "out"
+    result = run_cli(["render", str(REDESIGN_CONFIG), "--catalog", str(catalog), "-o",
+                      str(out)])
+    assert result.code == 0, result.err
+    built = yamlio.load_all(kustomize_build(out), "kustomize")
+    maps = [o for o in built if o["kind"] == "ConfigMap" and "llama-3.1-8b-instruct"
+            in (o.get("data") or {})]
+    assert maps, "the metadata ConfigMap is missing"
+    assert json.loads(maps[0]["data"]["llama-3.1-8b-instruct"])["shortDescription"] == text
+
+
+def test_nel_in_catalog_text_gives_the_same_configmap_from_the_chart_and_render(
+        tmp_path: Path) -> None:
+    """Helm reads values and writes manifests as YAML 1.1 too: the chart embedding such a
+    catalog renders the same metadata ConfigMap data as `render` + kustomize, NEL kept."""
+    import json
+
+    from tests.chart.support import helm_template, render_build, write_values
+
+    doc = yamlio.load_one(VALID_CATALOG.read_text("utf-8"), "catalog")
+    value = json.loads(doc["data"]["llama-3.1-8b-instruct"])
+    value["displayName"] = "Llama\u0085NEL\u2028LS"
+    doc["data"]["llama-3.1-8b-instruct"] = json.dumps(value, ensure_ascii=False)
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yamlio.dump(doc), "utf-8")
+    chart = tmp_path / "chart"
+    assert run_cli(["chart", "--catalog", str(catalog), "-o", str(chart)]).code == 0
+    values = write_values(REDESIGN_CONFIG, tmp_path / "values.yaml", catalog)
+
+    def metadata_data(stream: str) -> dict[str, str]:
+        maps = [o for o in yamlio.load_all(stream, "stream") if o["kind"] == "ConfigMap"
+                and "llama-3.1-8b-instruct" in (o.get("data") or {})]
+        assert len(maps) == 1, "the metadata ConfigMap is missing"
+        data: dict[str, str] = maps[0]["data"]
+        return data
+
+    charted = metadata_data(helm_template(chart, values))
+    rendered = metadata_data(render_build(REDESIGN_CONFIG, tmp_path / "render", catalog))
+    assert charted == rendered
+    assert json.loads(charted["llama-3.1-8b-instruct"])["displayName"] == value["displayName"]
+
+
+@pytest.mark.parametrize("text", ["2024-01-01", "2001-12-14t21:59:43.10-05:00",
+                                  "2001-12-14 21:59:43.10 -5"])
+def test_timestamp_shaped_strings_stay_strings_for_yaml_1_1_readers(text: str) -> None:
+    import yaml
+
+    assert yaml.safe_load(yamlio.dump({"value": text})) == {"value": text}
+
+
+def test_control_characters_and_newlines_in_a_file_name_stay_on_one_line(tmp_path: Path,
+                                                                         ) -> None:
+    path = tmp_path / "evil\nerror: forged\x1b[2J\r.yaml"
+    path.write_text("kind: [", "utf-8")
+    result = run_cli(["config", "check", str(path)])
+    assert result.code == 1
+    line = _one_error_line(result.err)
+    assert "evil\\x0aerror: forged\\x1b[2J\\x0d.yaml" in line

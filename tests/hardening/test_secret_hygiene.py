@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -230,3 +231,262 @@ def test_a_path_that_merely_mentions_nvapi_is_fine(inputs: dict[str, str], tmp_p
     path = tmp_path / "named.yaml"
     path.write_text(yamlio.dump(config), "utf-8")
     assert run_cli(["config", "check", str(path)]).code == 0
+
+
+# --- issue #15: keys where no key belongs, servers that echo the key, the NGC URL -----------
+
+# Not a real key either: an nvapi-shaped string never registered with the redactor, so only
+# the shape-based masking can hide it.
+VALID_CONFIG = Path(__file__).parent / "inputs" / "config" / "valid.yaml"
+STRAY_KEY = "nvapi-STRAY-FAKE-0000111122223333444455556666777788889999aaaa"
+
+
+def _no_key(*texts: str) -> None:
+    for text in texts:
+        for key in (FAKE_KEY, STRAY_KEY):
+            assert key not in text and key.removeprefix("nvapi-") not in text, text
+
+
+def _files_clean(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file() and path.name != "key.txt":
+            _no_key(path.read_text("utf-8", "replace"))
+
+
+@pytest.mark.parametrize("argv", [
+    ["key", STRAY_KEY], ["metadata", STRAY_KEY], [STRAY_KEY], ["--debug", STRAY_KEY],
+    ["key", "validate", "--api-key-file", STRAY_KEY], ["render", STRAY_KEY, "-o", "-"],
+    ["config", "check", STRAY_KEY], ["values", STRAY_KEY], ["krm", STRAY_KEY],
+    ["metadata", "diff", STRAY_KEY, STRAY_KEY],
+    ["render", "--catalog", STRAY_KEY, str(VALID_CONFIG), "-o", "-"],
+], ids=lambda a: " ".join(a).replace(STRAY_KEY, "KEY"))
+def test_a_key_given_where_no_key_belongs_is_masked(argv: list[str]) -> None:
+    """Usage errors, unknown commands and unreadable files name the argument: masked."""
+    result = run_cli(argv, env={})
+    assert result.code in (1, 2), result
+    assert "***" in result.err, result.err
+    assert "Traceback" not in result.err
+    _no_key(result.out, result.err)
+
+
+@pytest.mark.parametrize("command", [["metadata", "validate"], ["config", "check"],
+                                     ["render", "-o", "-"], ["validate"]])
+def test_a_key_file_given_as_input_is_not_echoed(command: list[str], tmp_path: Path) -> None:
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(STRAY_KEY + "\n")
+    argv = [*command[:2], str(key_file), *command[2:]] if command[0] != "render" else \
+        ["render", str(key_file), "-o", "-"]
+    result = run_cli(argv, env={})
+    assert result.code == 1, result
+    _no_key(result.out, result.err)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit"])
+def test_validate_masks_a_key_used_as_a_name_or_a_mapping_key(fmt: str, tmp_path: Path) -> None:
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text(yamlio.dump({"apiVersion": "v1", "kind": "ConfigMap",
+                                     "metadata": {"name": STRAY_KEY, "namespace": "a"},
+                                     "data": {STRAY_KEY: "x"}}), "utf-8")
+    result = run_cli(["validate", "--ignore-missing-schemas", "-o", fmt, str(manifest)])
+    assert result.code == 1, result  # NIM001 still fires
+    assert result.out.strip()
+    _no_key(result.out, result.err)
+
+
+def _helm(args: list[str], env: dict[str, str]) -> Any:
+    import subprocess
+
+    from tests.helpers import tool
+    return subprocess.run([tool("helm"), *args], env=env, capture_output=True, text=True,
+                          check=False, timeout=120)
+
+
+def test_a_key_passed_through_the_helm_plugin_is_masked(tmp_path: Path) -> None:
+    import sys
+
+    from tests.helpers import REPO, isolated_env
+    venv_bin = Path(sys.executable).parent
+    env = isolated_env(PATH=f"{venv_bin}:/usr/bin:/bin", HELM_DATA_HOME=str(tmp_path / "d"),
+                       HELM_CONFIG_HOME=str(tmp_path / "c"), HELM_CACHE_HOME=str(tmp_path / "h"))
+    env.pop("HELM_PLUGINS", None)
+    assert _helm(["plugin", "install", str(REPO / "plugins/helm/nim-gitops")],
+                 env).returncode == 0
+    for argv in (["nim-gitops", "key", STRAY_KEY], ["nim-gitops", STRAY_KEY]):
+        proc = _helm(argv, env)
+        assert proc.returncode != 0
+        assert "***" in proc.stderr, proc.stderr
+        _no_key(proc.stdout, proc.stderr)
+
+
+def test_a_server_that_echoes_the_key_gets_it_masked_and_never_written(tmp_path: Path) -> None:
+    """A mirror or debugging proxy (`--ngc-url`) that reflects the key in a 200 answer: `key
+    validate` masks it on stdout, `metadata generate` refuses to write it (exit 3)."""
+    entry = {"name": "alpha", "displayName": "Alpha", "shortDescription": f"echo {FAKE_KEY}",
+             "namespace": "nim/meta", "tags": ["1.0.0"], "latestTag": "1.0.0",
+             "updatedDate": "2025-01-01T00:00:00Z"}
+    out = tmp_path / "out"
+    with NgcServer([entry]) as ngc:
+        ngc.caller_info = {"type": "PERSONAL_KEY", "orgName": f"org {STRAY_KEY} {FAKE_KEY}"}
+        check = run_cli(["key", "validate", "--ngc-url", ngc.base_url, "--retries", "0"],
+                        env={"NGC_API_KEY": FAKE_KEY})
+        assert check.code == 0 and check.out.startswith("valid: PERSONAL_KEY"), check
+        generate = run_cli(["metadata", "generate", "-o", str(out / "cm.yaml"), "--report",
+                            str(out / "report.md"), "--ngc-url", ngc.base_url, "--retries", "0",
+                            "-q"], env={"NGC_API_KEY": FAKE_KEY})
+    _no_key(check.out, check.err, generate.out, generate.err)
+    assert generate.code == 3, generate
+    errors = [line for line in generate.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "refusing to write it" in errors[0], generate.err
+    assert not out.exists()
+
+
+def test_userinfo_in_the_ngc_url_is_refused_before_any_request(tmp_path: Path) -> None:
+    with NgcServer() as ngc:
+        url = ngc.base_url.replace("http://", "http://user:s3cret-pw@")
+        result = run_cli(["key", "validate", "--ngc-url", url], env={"NGC_API_KEY": FAKE_KEY})
+        assert ngc.requests == []
+    assert result.code == 2, result
+    assert "s3cret-pw" not in result.err and "--ngc-url" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("http://ngc-mirror.example.com", "clear text"),
+    ("https://api.ngc.nvidia.com:99999", "port"),
+    ("ftp://api.ngc.nvidia.com", "scheme"),
+    ("https://", "host"),
+])
+def test_unsafe_or_invalid_ngc_urls_are_usage_errors(url: str, message: str) -> None:
+    for argv in (["key", "validate"], ["metadata", "detect-eu", "-o", "-"]):
+        result = run_cli([*argv, "--ngc-url", url], env={"NGC_API_KEY": FAKE_KEY})
+        assert result.code == 2, result
+        assert message in result.err and len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("answer", "status"), [({}, 200), ({"orgName": "x"}, 200),
+                                                (None, 404)])
+def test_key_validate_does_not_call_a_wrong_endpoint_valid_or_invalid(
+        answer: Any, status: int) -> None:
+    """A 200 that is not caller info, or a 404 from a wrong path, is a service error (3)."""
+    from tests.ngc_server import Answer
+    with NgcServer() as ngc:
+        ngc.route("POST", r"/v3/keys/get-caller-info",
+                  lambda server, match, seen: Answer.json(answer, status))
+        result = run_cli(["key", "validate", "--ngc-url", ngc.base_url, "--retries", "0"],
+                         env={"NGC_API_KEY": FAKE_KEY})
+    assert result.code == 3, result
+    assert result.out == "" and "--ngc-url" in result.err
+
+
+def test_a_trickling_server_cannot_hold_key_validate_past_its_timeout() -> None:
+    """httpx bounds each read; one byte every 0.3 s would never trip it. The whole request
+    is bounded: `--timeout 2 --retries 0` ends in about two seconds."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n")
+        while not stop.is_set():
+            try:
+                conn.sendall(b" ")
+            except OSError:
+                break
+            time.sleep(0.3)
+        conn.close()
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    start = time.monotonic()
+    result = run_cli(["key", "validate", "--ngc-url", f"http://127.0.0.1:{server.getsockname()[1]}",
+                      "--timeout", "2", "--retries", "0"], env={"NGC_API_KEY": FAKE_KEY})
+    elapsed = time.monotonic() - start
+    stop.set()
+    server.close()
+    assert result.code == 3, result
+    assert "timed out after 2s" in result.err
+    assert elapsed < 6, elapsed
+
+
+def _socks5_proxy(seen: list[str]) -> tuple[Any, int]:
+    """A minimal SOCKS5 proxy (no auth, CONNECT only) that records where clients go."""
+    import socket
+    import struct
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+
+    def pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            b.close()
+
+    def handle(client: socket.socket) -> None:
+        client.recv(262)  # greeting
+        client.sendall(b"\x05\x00")
+        head = client.recv(4)
+        if head[3] == 1:
+            host = socket.inet_ntoa(client.recv(4))
+        else:
+            host = client.recv(client.recv(1)[0]).decode()
+        port = struct.unpack("!H", client.recv(2))[0]
+        seen.append(f"{host}:{port}")
+        upstream = socket.create_connection((host, port))
+        client.sendall(b"\x05\x00\x00\x01" + socket.inet_aton("127.0.0.1") + b"\x00\x00")
+        threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+
+    def serve() -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(client,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, listener.getsockname()[1]
+
+
+def test_all_proxy_socks5_is_supported() -> None:
+    """Corporate CI often has only a SOCKS proxy: ALL_PROXY=socks5://... carries the calls."""
+    seen: list[str] = []
+    listener, port = _socks5_proxy(seen)
+    try:
+        with NgcServer() as ngc:
+            result = run_cli(["key", "validate", "--ngc-url", ngc.base_url.replace(
+                "127.0.0.1", "localhost"), "--retries", "0", "--timeout", "5"],
+                env={"NGC_API_KEY": FAKE_KEY, "ALL_PROXY": f"socks5://127.0.0.1:{port}",
+                     "NO_PROXY": "", "no_proxy": ""})
+    finally:
+        listener.close()
+    assert result.code == 0, result
+    assert seen and seen[0].startswith("localhost:"), seen
+
+
+@pytest.mark.parametrize(("env", "names"), [
+    ({"HTTPS_PROXY": "foo://user:proxy-pw@127.0.0.1:3128"}, "$HTTPS_PROXY"),
+    ({"https_proxy": "http://user:proxy-pw@127.0.0.1:99999"}, "$https_proxy"),
+    ({"SSL_CERT_FILE": "/nonexistent/ca.pem"}, "SSL_CERT_FILE"),
+])
+def test_a_bad_proxy_or_certificate_setting_is_a_usage_error(env: dict[str, str],
+                                                             names: str) -> None:
+    result = run_cli(["key", "validate", "--retries", "0", "--timeout", "2"],
+                     env={"NGC_API_KEY": FAKE_KEY, **env})
+    assert result.code == 2, result
+    assert names in result.err and "proxy-pw" not in result.err
+    assert len(result.err.strip().splitlines()) == 1
