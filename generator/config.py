@@ -14,6 +14,8 @@ from generator import yamlio
 from generator.errors import InvalidInputError
 from generator.models import (
     AirGapSpec,
+    CacheSource,
+    CacheSpec,
     CatalogSpec,
     Config,
     DeploymentSpec,
@@ -174,8 +176,24 @@ def _secrets(raw: dict[str, Any], source: str, lines: Lines) -> SecretsSpec:
                        external_secrets=eso, vault=vault)
 
 
+def _cache(raw: dict[str, Any]) -> CacheSpec:
+    src = raw.get("source")
+    found: CacheSource | None = None
+    if src and "pvc" in src:
+        found = CacheSource("pvc", src["pvc"])
+    elif src and "s3" in src:
+        s3 = src["s3"]
+        found = CacheSource("s3", s3["url"], s3["image"], s3["credentialsSecret"],
+                            s3.get("endpoint"))
+    elif src and "oci" in src:
+        oci = src["oci"]
+        found = CacheSource("oci", oci["ref"], oci["image"], oci.get("pullSecret"))
+    return CacheSpec(preload=raw.get("preload", False), profiles=tuple(raw.get("profiles", ())),
+                     source=found)
+
+
 def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
-                lines: Lines) -> DeploymentSpec:
+                lines: Lines, backend: str = "kserve") -> DeploymentSpec:
     storage = raw.get("storage", {})
     resources_ = raw.get("resources", {})
     profile = raw.get("hardwareProfile")
@@ -202,6 +220,8 @@ def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
         hardware_profile=(profile["name"], profile.get("namespace")) if profile else None,
         api_key_remote_ref=ref,
         api_key_vault=(vault.get("path"), vault.get("key")) if vault else None,
+        backend=raw.get("backend", backend),
+        cache=_cache(raw.get("cache", {})),
     )
 
 
@@ -299,6 +319,27 @@ def _check_identity(data: dict[Any, Any], source: str, lines: Lines) -> None:
                 source=source, line=lines.get((field,)), path=field)
 
 
+def _check_weights(projects: list[ProjectSpec], air: dict[str, Any] | None, source: str,
+                   lines: Lines) -> None:
+    """Refuse what cannot fill a cache: NGC downloads without NGC, and NIMService digests."""
+    for i, project in enumerate(projects):
+        for j, d in enumerate(project.deployments):
+            base: tuple[str | int, ...] = ("spec", "projects", i, "deployments", j)
+            problem, where = None, base
+            operator = d.backend == "nim-operator"
+            if air and operator and air.get("pinDigests"):
+                problem = ("a NIMService names its image by tag, so airGap.pinDigests cannot "
+                           "pin it; use backend kserve or turn pinDigests off")
+                where = (*base, "backend")
+            elif air and d.cache.source is None and (operator or d.cache.preload):
+                problem = ("an air-gapped cluster cannot download weights from NGC; name "
+                           "where the mirrored weights live in cache.source")
+                where = (*base, "cache")
+            if problem:
+                raise InvalidInputError(problem, source=source, line=_line_of(lines, where),
+                                        path=yamlio.format_path(where))
+
+
 def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = None) -> Config:
     """Check a parsed config document and turn it into a `Config`."""
     lines = lines or {}
@@ -326,6 +367,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         manage_account=platform_raw.get("account", {}).get("manage", True),
         data_science_cluster=platform_raw.get("dataScienceCluster",
                                               PlatformSpec.data_science_cluster),
+        backend=platform_raw.get("backend", PlatformSpec.backend),
     )
     projects = []
     raw_projects = spec.get("projects", [])
@@ -336,7 +378,8 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         raw_deps = p.get("deployments", [])
         _unique([(d["name"], (*base, "deployments", j, "name")) for j, d in enumerate(raw_deps)],
                 "deployment name in this project", source, lines)
-        deployments = tuple(_deployment(d, (*base, "deployments", j), source, lines)
+        deployments = tuple(_deployment(d, (*base, "deployments", j), source, lines,
+                                        platform.backend)
                             for j, d in enumerate(raw_deps))
         projects.append(ProjectSpec(
             name=p["name"], path=yamlio.format_path(base),
@@ -344,6 +387,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         ))
     _check_ownership(projects, platform, source, lines)
     air = spec.get("airGap")
+    _check_weights(projects, air, source, lines)
     return Config(
         name=data["metadata"]["name"],
         source=source,

@@ -80,6 +80,34 @@ class PlatformSpec:
     target: str = DEFAULT_TARGET
     manage_account: bool = True
     data_science_cluster: str = "default-dsc"
+    backend: str = "kserve"
+
+
+BACKENDS = ("kserve", "nim-operator")
+
+
+@dataclass(frozen=True)
+class CacheSource:
+    """Where mirrored weights live: a PVC to clone, an S3 prefix or an OCI artifact.
+
+    `image` is the copy tool's image (aws or oras CLI); `secret` the S3 credentials or the OCI
+    registry's pull Secret.
+    """
+
+    kind: str  # pvc | s3 | oci
+    location: str
+    image: str | None = None
+    secret: str | None = None
+    endpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class CacheSpec:
+    """How a deployment's cache PVC is filled before the NIM starts."""
+
+    preload: bool = False
+    profiles: tuple[str, ...] = ()
+    source: CacheSource | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +130,8 @@ class DeploymentSpec:
     hardware_profile: tuple[str, str | None] | None = None
     api_key_remote_ref: RemoteRef | None = None
     api_key_vault: tuple[str | None, str | None] | None = None
+    backend: str = "kserve"
+    cache: CacheSpec = CacheSpec()
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from generator.models import (
 from generator.render.env import environment
 from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
 from generator.render.skeleton import load_rendered
+from generator.render.weights import CACHE_MOUNT, CacheFill, cache_fill, clone_source
 
 SSA_THRESHOLD = 250 * 1024
 API_PROTOCOL = {"http": "REST", "grpc": "gRPC"}
@@ -73,7 +74,11 @@ class RenderedObject:
         return f"{self.kind.lower()}-{self.name}.yaml"
 
 
+FILL_REQUESTS = {"cpu": "1", "memory": "2Gi"}
+FILL_LIMITS = {"cpu": "2", "memory": "4Gi"}
+
 _GLOBALS = {
+    "cache_mount": CACHE_MOUNT,
     "api_protocol": API_PROTOCOL,
     "template_display_name": TEMPLATE_DISPLAY_NAME,
     "writable_dirs": WRITABLE_DIRS,
@@ -175,13 +180,37 @@ def _resources(d: Deployment) -> dict[str, dict[str, str]]:
     }
 
 
+def own_scaffolds(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
+    """The deployment's own secret scaffolds (scope deployment; none for scope project)."""
+    if d.secret_scope != "deployment":
+        return []
+    return _deployment_scaffolds(plan.secrets_provider, plan.config.secrets, d)
+
+
+def cache_objects(plan: Plan, d: Deployment, *, from_ngc: bool = True
+                  ) -> tuple[list[dict[str, Any]], CacheFill | None]:
+    """The cache PVC (cloned when the weights are mirrored in a PVC) and its fill Job;
+    `from_ngc` False leaves NGC downloads to someone else (the NIM Operator's NIMCache)."""
+    fill = None
+    if from_ngc or d.spec.cache.source is not None:
+        fill = cache_fill(d, connected=plan.config.air_gap is None)
+    objects = _render("deployment/pvc.yaml.j2", d=d, clone=clone_source(d))
+    if fill is not None:
+        gpus = {"nvidia.com/gpu": str(fill.gpus)} if fill.gpus else {}
+        resources = {"requests": {**FILL_REQUESTS, **gpus}, "limits": {**FILL_LIMITS, **gpus}}
+        objects += _render("weights/fill-job.yaml.j2", d=d, fill=fill, resources=resources)
+    return objects, fill
+
+
 def deployment_objects(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
-    """Secret scaffolds (scope deployment), PVC, ServingRuntime and InferenceService."""
+    """Secret scaffolds (scope deployment), PVC (and its fill Job), ServingRuntime and
+    InferenceService."""
     secrets = plan.secrets_provider != "none"
-    own = d.secret_scope == "deployment"
+    cache, fill = cache_objects(plan, d)
     return [
-        *(_deployment_scaffolds(plan.secrets_provider, plan.config.secrets, d) if own else []),
-        *_render("deployment/pvc.yaml.j2", d=d),
+        *own_scaffolds(plan, d),
+        *cache,
         *_render("deployment/servingruntime.yaml.j2", d=d, secrets=secrets),
-        *_render("deployment/inferenceservice.yaml.j2", d=d, resources=_resources(d)),
+        *_render("deployment/inferenceservice.yaml.j2", d=d, resources=_resources(d),
+                 fill=fill),
     ]

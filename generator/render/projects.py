@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.models import PROJECT_KEY_SECRET, Deployment, Plan, ProjectSpec
 from generator.render.account import account_objects, disconnected_model_list
+from generator.render.nim_operator import nim_operator_objects
 from generator.render.objects import (
     RenderedObject,
     _render,
@@ -40,6 +41,9 @@ def project_objects(plan: Plan) -> Iterator[RenderedObject]:
             objects += _render("project/namespace.yaml.j2", project=project.name)
         objects += _project_key(plan, project, deployments)
         for d in deployments:
-            objects += deployment_objects(plan, d)
+            if d.spec.backend == "nim-operator":
+                objects += nim_operator_objects(plan, d)
+            else:
+                objects += deployment_objects(plan, d)
         for obj in objects:
             yield RenderedObject(group, obj)

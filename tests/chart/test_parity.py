@@ -10,7 +10,13 @@ import pytest
 import yaml
 
 from generator import yamlio
-from tests.chart.support import assert_same_objects, helm_template, render_build, write_values
+from tests.chart.support import (
+    assert_same_objects,
+    helm_template,
+    render_build,
+    skip_if_chart_unsupported,
+    write_values,
+)
 from tests.helpers import EXAMPLES, SNAPSHOT
 
 EXAMPLE_CONFIGS = sorted(EXAMPLES.glob("*/nim-gitops.yaml"))
@@ -191,6 +197,7 @@ def _parity(chart: Path, config: Path, tmp_path: Path, catalog: Path | None = No
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=[p.parent.name for p in EXAMPLE_CONFIGS])
 def test_example_parity(chart_dir: Path, config: Path, target: str, tmp_path: Path) -> None:
+    skip_if_chart_unsupported(config)
     assert _parity(chart_dir, config, tmp_path, target=target) > 5
 
 
