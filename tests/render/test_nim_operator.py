@@ -1,0 +1,313 @@
+"""Backend nim-operator and cache fills: the objects a user relies on, checked by the real
+kubeconform against the NIM Operator and KServe CRDs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import yamlio
+from tests.helpers import CRDS, EXAMPLES, REPO, run_cli
+
+KUBECONFORM = REPO.parent / "shared" / "tools" / "kubeconform" / "kubeconform"
+EXAMPLE = EXAMPLES / "nim-operator" / "nim-gitops.yaml"
+PROFILE = "8835c31752fbc67ef658b20a9f78e056914fdef0660206d82f252d62fd96064d"
+WriteConfig = Callable[..., Path]
+
+
+@pytest.fixture(scope="module")
+def schema_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("kubeconform-schemas")
+    result = run_cli(["schemas", "build", str(CRDS), "-o", str(out), "--no-nimconfig"])
+    assert result.code == 0, result.err
+    return out
+
+
+def kubeconform(schema_dir: Path, stream: str) -> dict[tuple[str, str], str]:
+    """(kind, name) -> kubeconform's status for every object of `stream` (strict; core kinds,
+    which have no local schema, come back as skipped)."""
+    location = f"{schema_dir}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json"
+    proc = subprocess.run(
+        [str(KUBECONFORM), "-strict", "-ignore-missing-schemas", "-verbose", "-output", "json",
+         "-schema-location", location, "-"],
+        input=stream, capture_output=True, text=True, check=False)
+    report = json.loads(proc.stdout)
+    return {(r["kind"], r["name"]): r["status"] + (f": {r['msg']}" if r.get("msg") else "")
+            for r in report["resources"]}
+
+
+def render(config: Path, *extra: str) -> list[dict[str, Any]]:
+    result = run_cli(["render", str(config), "-o", "-", *extra])
+    assert result.code == 0, result.err
+    return list(yamlio.load_all(result.out, "render output"))
+
+
+def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+def _deployment(config: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    config = copy.deepcopy(config)
+    config["spec"]["projects"][0]["deployments"][0].update(fields)
+    return config
+
+
+def _airgapped(config: dict[str, Any]) -> dict[str, Any]:
+    config = copy.deepcopy(config)
+    config["spec"]["airGap"] = {"mirror": "registry.example.com/nvcr"}
+    config["spec"]["secrets"] = {"provider": "none"}
+    return config
+
+
+S3 = {"s3": {"url": "s3://weights/nim/llama-8b", "endpoint": "https://minio.example.com",
+             "credentialsSecret": "weights-s3", "image": "registry.example.com/tools/aws:2.17"}}
+OCI = {"oci": {"ref": "registry.example.com/weights/llama-8b:1.15.5",
+               "image": "registry.example.com/tools/oras:1.2.0", "pullSecret": "weights-pull"}}
+
+
+@pytest.mark.parametrize("target", ["current", "redesign"])
+def test_example_passes_real_kubeconform(schema_dir: Path, target: str) -> None:
+    result = run_cli(["render", str(EXAMPLE), "-o", "-", "--target", target])
+    assert result.code == 0, result.err
+    statuses = kubeconform(schema_dir, result.out)
+    checked = {key: s for key, s in statuses.items()
+               if key[0] in ("NIMCache", "NIMService", "InferenceService", "ServingRuntime")}
+    assert checked == {
+        ("NIMCache", "llama-8b"): "statusValid", ("NIMService", "llama-8b"): "statusValid",
+        ("NIMCache", "mistral-7b"): "statusValid", ("NIMService", "mistral-7b"): "statusValid",
+        ("ServingRuntime", "llama-kserve"): "statusValid",
+        ("InferenceService", "llama-kserve"): "statusValid",
+    }
+    # redesign's OdhDashboardConfig spec.nimConfig is not in today's CRD (docs/targets.md)
+    assert not [s for (kind, _), s in statuses.items() if kind != "OdhDashboardConfig"
+                and s not in ("statusValid", "statusSkipped")]
+
+
+def test_kubeconform_helper_can_fail(schema_dir: Path) -> None:
+    """The check is real: a NIMService field the CRD does not have is refused."""
+    objects = render(EXAMPLE)
+    service = by_kind(objects, "NIMService")["llama-8b"]
+    service["spec"]["storage"]["nimCache"]["profiles"] = [PROFILE]
+    statuses = kubeconform(schema_dir, yamlio.dump_all([service]))
+    assert statuses[("NIMService", "llama-8b")].startswith("statusInvalid")
+
+
+def test_nim_operator_replaces_the_kserve_objects() -> None:
+    objects = render(EXAMPLE)
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in objects
+             if o["metadata"].get("namespace") == "team-ops"}
+    assert ("NIMService", "llama-8b") in kinds and ("NIMCache", "llama-8b") in kinds
+    assert ("ServingRuntime", "llama-8b") not in kinds
+    assert ("InferenceService", "llama-8b") not in kinds
+    # both backends in one render: the kserve deployment keeps its runtime and service
+    assert {("ServingRuntime", "llama-kserve"), ("InferenceService", "llama-kserve")} <= kinds
+    assert ("NIMService", "llama-kserve") not in kinds
+
+
+def test_nimservice_matches_the_dashboard_and_shares_the_cache_secrets() -> None:
+    objects = render(EXAMPLE)
+    service = by_kind(objects, "NIMService")["llama-8b"]
+    cache = by_kind(objects, "NIMCache")["llama-8b"]
+    assert service["metadata"]["labels"]["opendatahub.io/dashboard"] == "true"
+    assert service["metadata"]["annotations"]["openshift.io/display-name"] == \
+        "Llama 3.1 8B Instruct"
+    spec = service["spec"]
+    assert spec["inferencePlatform"] == "kserve"
+    assert spec["image"] == {"repository": "nvcr.io/nim/meta/llama-3.1-8b-instruct",
+                             "tag": "1.15.5", "pullPolicy": "IfNotPresent",
+                             "pullSecrets": ["nim-image-pull-llama-8b"]}
+    ngc = cache["spec"]["source"]["ngc"]
+    assert spec["authSecret"] == ngc["authSecret"] == "nim-api-key-llama-8b"
+    assert ngc["pullSecret"] in spec["image"]["pullSecrets"]
+    assert ngc["modelPuller"] == "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.5"
+    assert ngc["model"]["profiles"] == [PROFILE]
+    assert spec["storage"]["nimCache"] == {"name": "llama-8b", "profile": PROFILE}
+    assert spec["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert service["metadata"]["annotations"]["opendatahub.io/hardware-profile-name"] == \
+        "nvidia-l40s"
+    # the key scaffolds the cache and the service read are rendered
+    vault = by_kind(objects, "VaultStaticSecret")
+    assert {"nim-api-key-llama-8b", "nim-image-pull-llama-8b"} <= set(vault)
+
+
+def test_the_cache_pvc_is_the_same_object_on_both_backends(
+        base_config: dict[str, Any], write_config: WriteConfig) -> None:
+    """Moving a deployment between backends keeps its PVC: same name, same spec."""
+    kserve = by_kind(render(write_config(base_config, "k.yaml")), "PersistentVolumeClaim")
+    operator = by_kind(render(write_config(_deployment(base_config, backend="nim-operator"),
+                                           "o.yaml")), "PersistentVolumeClaim")
+    assert kserve == operator
+    assert list(operator) == ["llama-8b-cache"]
+    cache = by_kind(render(write_config(_deployment(base_config, backend="nim-operator"),
+                                        "o2.yaml")), "NIMCache")["llama-8b"]
+    assert cache["spec"]["storage"]["pvc"] == {"create": False, "name": "llama-8b-cache"}
+
+
+def test_kserve_preload_job_runs_download_to_cache_before_the_nim(
+        base_config: dict[str, Any], write_config: WriteConfig) -> None:
+    config = _deployment(base_config, cache={"preload": True, "profiles": [PROFILE]})
+    objects = render(write_config(config))
+    jobs = by_kind(objects, "Job")
+    assert len(jobs) == 1
+    job = next(iter(jobs.values()))
+    assert job["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "0"
+    pod = job["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["image"] == "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.5"
+    assert f"download-to-cache --profiles {PROFILE}" in container["command"][2]
+    key = next(e for e in container["env"] if e["name"] == "NGC_API_KEY")
+    assert key["valueFrom"]["secretKeyRef"]["name"] == "nim-api-key-llama-8b"
+    assert pod["imagePullSecrets"] == [{"name": "nim-image-pull-llama-8b"}]
+    assert pod["volumes"][0]["persistentVolumeClaim"]["claimName"] == "llama-8b-cache"
+    # a named profile needs no GPU to download
+    assert "nvidia.com/gpu" not in container["resources"]["limits"]
+    # the predictor waits for the marker the Job leaves; the runtime serves that profile
+    isvc = by_kind(objects, "InferenceService")["llama-8b"]
+    wait = isvc["spec"]["predictor"]["initContainers"][0]
+    marker = container["command"][2].rsplit("touch ", 1)[1]
+    assert marker in wait["command"][2]
+    assert isvc["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "1"
+    runtime = by_kind(objects, "ServingRuntime")["llama-8b"]
+    env = runtime["spec"]["containers"][0]["env"]
+    assert {"name": "NIM_MODEL_PROFILE", "value": PROFILE} in env
+
+
+def test_preload_without_profiles_asks_for_the_deployments_gpus(
+        base_config: dict[str, Any], write_config: WriteConfig) -> None:
+    config = _deployment(base_config, gpus=2, cache={"preload": True})
+    job = next(iter(by_kind(render(write_config(config)), "Job").values()))
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"][2].startswith("set -e; download-to-cache; ")
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "2"
+
+
+def test_a_new_tag_gets_a_new_job(base_config: dict[str, Any],
+                                  write_config: WriteConfig) -> None:
+    """Job templates are immutable: what the Job fetches is part of its name."""
+    first = _deployment(base_config, cache={"preload": True})
+    second = _deployment(first, tag="1.15.4")
+    one = set(by_kind(render(write_config(first, "a.yaml")), "Job"))
+    two = set(by_kind(render(write_config(second, "b.yaml")), "Job"))
+    assert len(one) == len(two) == 1 and one != two
+    assert all(len(name) <= 63 for name in one | two)
+
+
+def test_no_cache_settings_render_no_job(base_config: dict[str, Any],
+                                         write_config: WriteConfig) -> None:
+    objects = render(write_config(base_config))
+    assert not by_kind(objects, "Job")
+    assert "initContainers" not in by_kind(objects, "InferenceService")["llama-8b"]["spec"][
+        "predictor"]
+
+
+@pytest.mark.parametrize("backend", ["kserve", "nim-operator"])
+def test_airgapped_pvc_source_is_cloned(base_config: dict[str, Any], write_config: WriteConfig,
+                                        backend: str) -> None:
+    config = _deployment(_airgapped(base_config), backend=backend,
+                         cache={"source": {"pvc": "llama-8b-weights"}})
+    objects = render(write_config(config))
+    pvc = by_kind(objects, "PersistentVolumeClaim")["llama-8b-cache"]
+    assert pvc["spec"]["dataSource"] == {"kind": "PersistentVolumeClaim",
+                                         "name": "llama-8b-weights"}
+    assert not by_kind(objects, "Job") and not by_kind(objects, "NIMCache")
+    if backend == "nim-operator":
+        spec = by_kind(objects, "NIMService")["llama-8b"]["spec"]
+        assert spec["storage"] == {"pvc": {"create": False, "name": "llama-8b-cache"}}
+        assert "authSecret" not in spec and "pullSecrets" not in spec["image"]
+
+
+@pytest.mark.parametrize(("source", "tool_image", "secret"), [
+    (S3, "registry.example.com/tools/aws:2.17", "weights-s3"),
+    (OCI, "registry.example.com/tools/oras:1.2.0", "weights-pull"),
+])
+@pytest.mark.parametrize("backend", ["kserve", "nim-operator"])
+def test_airgapped_s3_and_oci_sources_fill_without_ngc(
+        base_config: dict[str, Any], write_config: WriteConfig, schema_dir: Path,
+        source: dict[str, Any], tool_image: str, secret: str, backend: str) -> None:
+    config = _deployment(_airgapped(base_config), backend=backend, cache={"source": source})
+    path = write_config(config)
+    objects = render(path)
+    job = next(iter(by_kind(objects, "Job").values()))
+    pod = job["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["image"] == tool_image
+    assert not [e for e in container["env"] if e["name"] == "NGC_API_KEY"]
+    assert secret in json.dumps(pod)
+    assert "download-to-cache" not in container["command"][2]
+    assert not by_kind(objects, "NIMCache")
+    result = run_cli(["render", str(path), "-o", "-"])
+    assert all(s in ("statusValid", "statusSkipped")
+               for s in kubeconform(schema_dir, result.out).values())
+
+
+@pytest.mark.parametrize(("fields", "field", "air"), [
+    ({"backend": "nim-operator"}, "cache", True),
+    ({"cache": {"preload": True}}, "cache", True),
+])
+def test_airgapped_download_from_ngc_is_refused(
+        base_config: dict[str, Any], write_config: WriteConfig, tmp_path: Path,
+        fields: dict[str, Any], field: str, air: bool) -> None:
+    config = _deployment(_airgapped(base_config) if air else base_config, **fields)
+    path = write_config(config)
+    out = tmp_path / "out"
+    result = run_cli(["render", str(path), "-o", str(out)])
+    assert result.code == 1
+    line = result.err.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert line.startswith(f"error: {path}:")
+    assert f"spec.projects[0].deployments[0].{field}" in line
+    assert not out.exists()
+
+
+def test_nim_operator_cannot_pin_digests(base_config: dict[str, Any],
+                                         write_config: WriteConfig) -> None:
+    config = _deployment(_airgapped(base_config), backend="nim-operator",
+                         cache={"source": {"pvc": "weights"}})
+    config["spec"]["airGap"]["pinDigests"] = True
+    result = run_cli(["render", str(write_config(config)), "-o", "-"])
+    assert result.code == 1
+    assert "spec.projects[0].deployments[0].backend" in result.err
+    assert result.out == ""
+
+
+def test_platform_backend_is_the_default(base_config: dict[str, Any],
+                                         write_config: WriteConfig) -> None:
+    config = copy.deepcopy(base_config)
+    config["spec"]["platform"] = {"backend": "nim-operator"}
+    config["spec"]["projects"][0]["deployments"].append(
+        {"name": "other", "model": "llama-3.1-8b-instruct", "tag": "1.15.5",
+         "backend": "kserve"})
+    objects = render(write_config(config))
+    assert set(by_kind(objects, "NIMService")) == {"llama-8b"}
+    assert set(by_kind(objects, "InferenceService")) == {"other"}
+
+
+def test_values_refuses_what_the_chart_cannot_render(tmp_path: Path) -> None:
+    out = tmp_path / "values.yaml"
+    result = run_cli(["values", str(EXAMPLE), "-o", str(out)])
+    assert result.code == 1
+    line = result.err.strip()
+    assert "\n" not in line
+    assert line.startswith(f"error: {EXAMPLE}:12 spec.platform.backend:")
+    assert "chart" in line
+    assert not out.exists()
+
+
+def test_values_names_a_deployments_cache(base_config: dict[str, Any],
+                                          write_config: WriteConfig, tmp_path: Path) -> None:
+    path = write_config(_deployment(base_config, cache={"preload": True}))
+    result = run_cli(["values", str(path), "-o", str(tmp_path / "v.yaml")])
+    assert result.code == 1
+    assert "spec.projects[0].deployments[0].cache" in result.err
+
+
+def test_render_is_deterministic() -> None:
+    first = run_cli(["render", str(EXAMPLE), "-o", "-"])
+    second = run_cli(["render", str(EXAMPLE), "-o", "-"])
+    assert first.code == 0 and first.out == second.out
