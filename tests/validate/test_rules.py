@@ -145,7 +145,8 @@ def test_rule_ids_are_stable() -> None:
         ("NIM003", "template-without-secrets"), ("NIM004", "pinned-nim-image"),
         ("NIM005", "runtime-matches"), ("NIM006", "own-secrets"), ("NIM007", "kserve-names"),
         ("NIM008", "configmap-size"), ("NIM009", "externalsecret-explicit"),
-        ("NIM010", "no-nulls")]
+        ("NIM010", "no-nulls"), ("NIM011", "nim-operator-key-from-secret"),
+        ("NIM012", "nim-operator-shared-secrets")]
 
 
 # --- NIM006: own secrets, a kept private-mirror pull secret, the project-scope pair ----------

@@ -16,9 +16,9 @@ from generator.validate.rules.base import Context, Rule
 __all__ = ["BY_ID", "NULL_RULE", "RULES", "Context", "Rule", "resolve_skips", "run_rules"]
 
 def _all_rules() -> tuple[Rule, ...]:
-    from generator.validate.rules import kserve, objects, secrets
+    from generator.validate.rules import kserve, nim_operator, objects, secrets
 
-    return (*secrets.RULES, *kserve.RULES, *objects.RULES)
+    return (*secrets.RULES, *kserve.RULES, *objects.RULES, *nim_operator.RULES)
 
 
 RULES: tuple[Rule, ...] = tuple(sorted(_all_rules(), key=lambda rule: rule.id))

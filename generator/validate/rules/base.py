@@ -19,6 +19,8 @@ class Context:
     serving_runtimes: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # (namespace, name) of every Secret an ExternalSecret or VaultStaticSecret creates
     scaffolded: set[tuple[str, str]] = field(default_factory=set)
+    # (namespace, name) -> NIM Operator NIMCache object, over every input document
+    nim_caches: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _last: tuple[Any, str] | None = field(default=None, repr=False)
 
     def add(self, obj: Any) -> None:
@@ -41,6 +43,8 @@ class Context:
             destination = spec.get("destination")
             if isinstance(destination, dict) and destination.get("name"):
                 self.scaffolded.add((namespace, str(destination["name"])))
+        elif kind == "NIMCache" and group == "apps.nvidia.com":
+            self.nim_caches.setdefault((namespace, name), obj)
 
     def text(self, obj: Any) -> str:
         """`obj` as compact JSON, for cheap substring pre-checks (cached for the last object)."""
