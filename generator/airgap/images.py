@@ -103,3 +103,40 @@ def format_images(images: Sequence[Image], fmt: str) -> str:
     if fmt == "skopeo":
         return as_skopeo(images)
     return as_lines(images)
+
+
+WEIGHTS_HEADER = (
+    "# Model weights an air-gapped cluster needs in each deployment's cache. On a connected\n"
+    "# machine, run each image's `fetch` into an empty directory set as NIM_CACHE_PATH (with\n"
+    "# NGC_API_KEY), then put that directory where `source` says; the render fills the cache\n"
+    "# PVC from there (see docs/backend-kserve.md).\n"
+)
+
+
+def plan_weights(plan: Plan) -> list[dict[str, Any]]:
+    """What each deployment's cache must hold and where the config says it is mirrored."""
+    out: list[dict[str, Any]] = []
+    for d in plan.deployments:
+        cache, source = d.spec.cache, d.spec.cache.source
+        profiles = list(cache.profiles)
+        entry: dict[str, Any] = {
+            "deployment": f"{d.project}/{d.name}",
+            "backend": d.spec.backend,
+            "image": d.model.image(d.tag),
+            "profiles": profiles or "the NIM's default for the deployment's GPUs",
+            "fetch": " ".join(["download-to-cache", *(["--profiles", *profiles]
+                                                      if profiles else [])]),
+        }
+        if source is None:
+            entry["source"] = "none: filled from NGC, which an air-gapped cluster cannot reach"
+        else:
+            entry["source"] = {source.kind: source.location}
+            if source.image:
+                entry["tool"] = source.image
+        out.append(entry)
+    return out
+
+
+def format_weights(weights: Sequence[dict[str, Any]]) -> str:
+    """The weights list as a commented YAML document."""
+    return WEIGHTS_HEADER + yamlio.dump({"weights": list(weights)})

@@ -12,6 +12,7 @@ from generator.keys import KeySafeCommand, key_options
 
 if TYPE_CHECKING:
     from generator.airgap.images import Image
+    from generator.models import Plan
 
 
 @click.group()
@@ -19,9 +20,8 @@ def airgap() -> None:
     """Air-gapped clusters: image lists for mirroring and digest pinning."""
 
 
-def _config_images(config: Path, catalog: Path | None) -> list[Image]:
+def _config_plan(config: Path, catalog: Path | None) -> Plan:
     from generator import catalog as catalog_mod
-    from generator.airgap.images import plan_images
     from generator.airgap.lock import lock_path, read_lock
     from generator.config import load_config
     from generator.resolve import resolve
@@ -34,7 +34,13 @@ def _config_images(config: Path, catalog: Path | None) -> list[Image]:
         wanted = {d.model.image(d.tag) for d in plan.deployments}
         plan = resolve(loaded, plan.catalog,
                        digests={k: v for k, v in locked.items() if k in wanted})
-    return plan_images(plan)
+    return plan
+
+
+def _config_images(config: Path, catalog: Path | None) -> list[Image]:
+    from generator.airgap.images import plan_images
+
+    return plan_images(_config_plan(config, catalog))
 
 
 @airgap.command()
@@ -49,18 +55,35 @@ def _config_images(config: Path, catalog: Path | None) -> list[Image]:
 @click.option("--format", "fmt", type=click.Choice(["lines", "oc-mirror", "skopeo"]),
               default="lines", show_default=True,
               help="Plain lines, an oc-mirror v2 ImageSetConfiguration or a skopeo sync YAML.")
+@click.option("--weights", is_flag=True,
+              help="With CONFIG: list the model weights each deployment's cache needs (image, "
+                   "profiles, the download-to-cache command, the config's cache.source) as "
+                   "YAML instead of images.")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
               help="Write to FILE instead of stdout.")
 def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
-           allow_floating_tags: bool, fmt: str, output: str) -> int:
+           allow_floating_tags: bool, fmt: str, weights: bool, output: str) -> int:
     """List the exact NIM images CONFIG deploys (or --models of a --catalog)."""
     from generator import catalog as catalog_mod
-    from generator.airgap.images import catalog_images, format_images
+    from generator.airgap.images import (
+        catalog_images,
+        format_images,
+        format_weights,
+        plan_weights,
+    )
     from generator.writer import atomic_write
 
     names = [n.strip() for item in models for n in item.split(",") if n.strip()]
     if config is not None and names:
         raise click.UsageError("give either CONFIG or --models, not both")
+    if weights:
+        if config is None:
+            raise click.UsageError("--weights needs a CONFIG")
+        found_weights = plan_weights(_config_plan(config, catalog))
+        atomic_write(output, format_weights(found_weights))
+        if output != "-":
+            console.info(f"wrote the weights of {len(found_weights)} deployments to {output}")
+        return 0
     if config is not None:
         found = _config_images(config, catalog)
     elif names:

@@ -18,7 +18,6 @@ def _rendered() -> list[dict[str, Any]]:
     return list(yamlio.load_all(result.out, "render"))
 
 
-
 def _rules(objects: list[dict[str, Any]]) -> set[str]:
     return {f.rule for _, f in validate_objects(objects, OPTIONS).problems()}
 
