@@ -2,7 +2,9 @@
 
 Connected, the Job runs the NIM image's own `download-to-cache` utility with the deployment's
 key (NVIDIA NIM for LLMs, "Utilities": `download-to-cache --profiles ...`, which needs
-`NGC_API_KEY`; without profiles it picks the optimal profile for the GPUs it sees). Air-gapped,
+`NGC_API_KEY`; without profiles it picks the optimal profile for the GPUs it sees), with the
+environment the NIM Operator's own caching Job sets (NVIDIA/k8s-nim-operator
+internal/controller/nimcache_controller.go: `NGC_HOME` is where download mode writes). Air-gapped,
 it copies mirrored weights from S3 (`aws s3 sync`) or an OCI artifact (`oras pull`); a PVC
 source is cloned by the PVC itself and needs no Job. The Job writes a marker file when it is
 done; the KServe predictor waits for that marker in an init container.
@@ -35,6 +37,7 @@ class CacheFill:
     env_secret: str | None = None
     registry_secret: str | None = None
     gpus: int = 0
+    downloads: bool = False  # runs download-to-cache (which writes to NGC_HOME)
 
     @property
     def wait_script(self) -> str:
@@ -79,7 +82,7 @@ def cache_fill(d: Deployment, connected: bool) -> CacheFill | None:
         return CacheFill(name, marker, d.image, f"set -e; {fetch}; {_done(marker)}",
                          key_secret=d.api_key_secret if connected else None,
                          pull_secret=d.pull_secret if connected else None,
-                         gpus=0 if cache.profiles else d.spec.gpus)
+                         gpus=0 if cache.profiles else d.spec.gpus, downloads=True)
     if source.kind == "s3":
         endpoint = f" --endpoint-url {shlex.quote(source.endpoint)}" if source.endpoint else ""
         fetch = (f"aws s3 sync{endpoint} --only-show-errors {shlex.quote(source.location)} "

@@ -163,6 +163,8 @@ def test_kserve_preload_job_runs_download_to_cache_before_the_nim(
     assert f"download-to-cache --profiles {PROFILE}" in container["command"][2]
     key = next(e for e in container["env"] if e["name"] == "NGC_API_KEY")
     assert key["valueFrom"]["secretKeyRef"]["name"] == "nim-api-key-llama-8b"
+    # download mode writes to NGC_HOME, as the NIM Operator's caching Job sets it
+    assert {"name": "NGC_HOME", "value": "/mnt/models/cache"} in container["env"]
     assert pod["imagePullSecrets"] == [{"name": "nim-image-pull-llama-8b"}]
     assert pod["volumes"][0]["persistentVolumeClaim"]["claimName"] == "llama-8b-cache"
     # a named profile needs no GPU to download
