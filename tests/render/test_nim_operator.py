@@ -313,3 +313,23 @@ def test_render_is_deterministic() -> None:
     first = run_cli(["render", str(EXAMPLE), "-o", "-"])
     second = run_cli(["render", str(EXAMPLE), "-o", "-"])
     assert first.code == 0 and first.out == second.out
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"cache": {"source": {"pvc": "a", "oci": OCI["oci"]}}}, "cache.source"),
+    ({"cache": {"source": {"s3": {"url": "s3://weights/x", "credentialsSecret": "c"}}}},
+     "cache.source.s3"),
+    ({"backend": "triton"}, "backend"),
+    ({"cache": {"profiles": ["bad profile; rm -rf /"]}}, "cache.profiles[0]"),
+])
+def test_bad_cache_and_backend_settings_are_one_line_errors(
+        base_config: dict[str, Any], write_config: WriteConfig, tmp_path: Path,
+        fields: dict[str, Any], field: str) -> None:
+    path = write_config(_deployment(base_config, **fields))
+    out = tmp_path / "out"
+    result = run_cli(["render", str(path), "-o", str(out)])
+    assert result.code == 1
+    line = result.err.strip()
+    assert "\n" not in line and line.startswith(f"error: {path}:")
+    assert f"spec.projects[0].deployments[0].{field}" in line
+    assert not out.exists()
