@@ -319,22 +319,29 @@ def _check_identity(data: dict[Any, Any], source: str, lines: Lines) -> None:
                 source=source, line=lines.get((field,)), path=field)
 
 
-def _check_weights(projects: list[ProjectSpec], air: dict[str, Any] | None, source: str,
-                   lines: Lines) -> None:
-    """Refuse what cannot fill a cache: NGC downloads without NGC, and NIMService digests."""
+def _check_weights(projects: list[ProjectSpec], air: dict[str, Any] | None, provider: str,
+                   source: str, lines: Lines) -> None:
+    """Refuse what cannot fill a cache: NGC downloads without NGC or without a key Secret,
+    and NIMService digests."""
     for i, project in enumerate(projects):
         for j, d in enumerate(project.deployments):
             base: tuple[str | int, ...] = ("spec", "projects", i, "deployments", j)
             problem, where = None, base
             operator = d.backend == "nim-operator"
+            from_ngc = d.cache.source is None and (operator or d.cache.preload)
             if air and operator and air.get("pinDigests"):
                 problem = ("a NIMService names its image by tag, so airGap.pinDigests cannot "
                            "pin it; use backend kserve or turn pinDigests off")
                 where = (*base, "backend")
-            elif air and d.cache.source is None and (operator or d.cache.preload):
+            elif air and from_ngc:
                 problem = ("an air-gapped cluster cannot download weights from NGC; name "
                            "where the mirrored weights live in cache.source")
                 where = (*base, "cache")
+            elif from_ngc and provider == "none":
+                problem = ("downloading the weights from NGC needs the deployment's key "
+                           "Secret, which secrets.provider none never references; set a "
+                           "provider, or name mirrored weights in cache.source")
+                where = (*base, "backend" if operator and not d.cache.preload else "cache")
             if problem:
                 raise InvalidInputError(problem, source=source, line=_line_of(lines, where),
                                         path=yamlio.format_path(where))
@@ -387,7 +394,8 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         ))
     _check_ownership(projects, platform, source, lines)
     air = spec.get("airGap")
-    _check_weights(projects, air, source, lines)
+    _check_weights(projects, air, spec.get("secrets", {}).get("provider", "none"), source,
+                   lines)
     return Config(
         name=data["metadata"]["name"],
         source=source,

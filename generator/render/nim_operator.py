@@ -17,7 +17,7 @@ from generator.render.objects import _render, _resources, cache_objects, own_sca
 
 def nim_operator_objects(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
     """Secret scaffolds (scope deployment), PVC (and its fill Job), NIMCache and NIMService."""
-    connected = plan.config.air_gap is None
+    connected = plan.secrets_provider != "none"  # the key Secrets are referenced
     from_ngc = d.spec.cache.source is None
     cache, _ = cache_objects(plan, d, from_ngc=False)
     return [

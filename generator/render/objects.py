@@ -193,7 +193,7 @@ def cache_objects(plan: Plan, d: Deployment, *, from_ngc: bool = True
     `from_ngc` False leaves NGC downloads to someone else (the NIM Operator's NIMCache)."""
     fill = None
     if from_ngc or d.spec.cache.source is not None:
-        fill = cache_fill(d, connected=plan.config.air_gap is None)
+        fill = cache_fill(d, with_key=plan.secrets_provider != "none")
     objects = _render("deployment/pvc.yaml.j2", d=d, clone=clone_source(d))
     if fill is not None:
         gpus = {"nvidia.com/gpu": str(fill.gpus)} if fill.gpus else {}

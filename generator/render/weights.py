@@ -53,15 +53,19 @@ def clone_source(d: Deployment) -> str | None:
 
 
 def _digest(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:8]
+    """8 hex digits of the compact JSON of `parts` (what Helm's `toJson | sha256sum` gives
+    for the same list, so a chart can name the Job alike)."""
+    text = json.dumps(parts, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def _done(marker: str) -> str:
     return f"mkdir -p {MARKER_DIR} && touch {shlex.quote(marker)}"
 
 
-def cache_fill(d: Deployment, connected: bool) -> CacheFill | None:
-    """The Job that fills `d`'s cache, or None when nothing fills it before the NIM starts.
+def cache_fill(d: Deployment, with_key: bool) -> CacheFill | None:
+    """The Job that fills `d`'s cache, or None when nothing fills it before the NIM starts;
+    `with_key` when the deployment's key Secrets are referenced (a secret provider is set).
 
     The Job name carries a hash of what it fetches: a new tag, profile list or source makes a
     new Job (Job templates are immutable), and the marker it leaves is per content.
@@ -71,17 +75,16 @@ def cache_fill(d: Deployment, connected: bool) -> CacheFill | None:
         return None
     if source is not None and source.kind == "pvc":
         return None
-    what = (d.image, cache.profiles, source.kind if source else "ngc",
-            source.location if source else "")
-    digest = _digest(*what)
+    digest = _digest(d.image, list(cache.profiles), source.kind if source else "ngc",
+                     source.location if source else "")
     name = f"{d.name[:JOB_NAME_ROOM].rstrip('-')}-fill-{digest}"
     marker = f"{MARKER_DIR}/{digest}"
     if source is None:
         profiles = " ".join(shlex.quote(p) for p in cache.profiles)
         fetch = f"download-to-cache --profiles {profiles}" if profiles else "download-to-cache"
         return CacheFill(name, marker, d.image, f"set -e; {fetch}; {_done(marker)}",
-                         key_secret=d.api_key_secret if connected else None,
-                         pull_secret=d.pull_secret if connected else None,
+                         key_secret=d.api_key_secret if with_key else None,
+                         pull_secret=d.pull_secret if with_key else None,
                          gpus=0 if cache.profiles else d.spec.gpus, downloads=True)
     if source.kind == "s3":
         endpoint = f" --endpoint-url {shlex.quote(source.endpoint)}" if source.endpoint else ""

@@ -333,3 +333,21 @@ def test_bad_cache_and_backend_settings_are_one_line_errors(
     assert "\n" not in line and line.startswith(f"error: {path}:")
     assert f"spec.projects[0].deployments[0].{field}" in line
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"backend": "nim-operator"}, "backend"),
+    ({"cache": {"preload": True}}, "cache"),
+])
+def test_ngc_downloads_without_a_secret_provider_are_refused(
+        base_config: dict[str, Any], write_config: WriteConfig,
+        fields: dict[str, Any], field: str) -> None:
+    config = _deployment(base_config, **fields)
+    config["spec"]["secrets"] = {"provider": "none"}
+    result = run_cli(["render", str(write_config(config)), "-o", "-"])
+    assert result.code == 1
+    assert f"spec.projects[0].deployments[0].{field}" in result.err
+    assert "\n" not in result.err.strip() and result.out == ""
+    # mirrored weights need no key
+    config = _deployment(config, cache={"source": {"pvc": "weights"}})
+    assert run_cli(["render", str(write_config(config, "ok.yaml")), "-o", "-"]).code == 0
