@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,33 +12,20 @@ from typing import Any
 import pytest
 
 from generator import yamlio
-from tests.helpers import CRDS, EXAMPLES, REPO, run_cli
+from tests.helpers import EXAMPLES, run_cli
+from tests.kubeconform_support import Kubeconform, failures
 
-KUBECONFORM = REPO.parent / "shared" / "tools" / "kubeconform" / "kubeconform"
 EXAMPLE = EXAMPLES / "nim-operator" / "nim-gitops.yaml"
 PROFILE = "8835c31752fbc67ef658b20a9f78e056914fdef0660206d82f252d62fd96064d"
 WriteConfig = Callable[..., Path]
 
 
-@pytest.fixture(scope="module")
-def schema_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("kubeconform-schemas")
-    result = run_cli(["schemas", "build", str(CRDS), "-o", str(out), "--no-nimconfig"])
-    assert result.code == 0, result.err
-    return out
-
-
-def kubeconform(schema_dir: Path, stream: str) -> dict[tuple[str, str], str]:
-    """(kind, name) -> kubeconform's status for every object of `stream` (strict; core kinds,
-    which have no local schema, come back as skipped)."""
-    location = f"{schema_dir}/{{{{.Group}}}}/{{{{.ResourceKind}}}}_{{{{.ResourceAPIVersion}}}}.json"
-    proc = subprocess.run(
-        [str(KUBECONFORM), "-strict", "-ignore-missing-schemas", "-verbose", "-output", "json",
-         "-schema-location", location, "-"],
-        input=stream, capture_output=True, text=True, check=False)
-    report = json.loads(proc.stdout)
-    return {(r["kind"], r["name"]): r["status"] + (f": {r['msg']}" if r.get("msg") else "")
-            for r in report["resources"]}
+def statuses(kubeconform: Kubeconform, tmp_path: Path, stream: str,
+             target: str = "current") -> dict[tuple[str, str], str]:
+    """(kind, name) -> the real kubeconform's strict verdict (core and CRD schemas, offline)."""
+    path = tmp_path / f"stream-{len(list(tmp_path.iterdir()))}.yaml"
+    path.write_text(stream, "utf-8")
+    return {(v.kind, v.name): v.status for v in kubeconform.check([path], target)}
 
 
 def render(config: Path, *extra: str) -> list[dict[str, Any]]:
@@ -72,30 +58,32 @@ OCI = {"oci": {"ref": "registry.example.com/weights/llama-8b:1.15.5",
 
 
 @pytest.mark.parametrize("target", ["current", "redesign"])
-def test_example_passes_real_kubeconform(schema_dir: Path, target: str) -> None:
+def test_example_passes_real_kubeconform(kubeconform: Kubeconform, tmp_path: Path,
+                                         target: str) -> None:
     result = run_cli(["render", str(EXAMPLE), "-o", "-", "--target", target])
     assert result.code == 0, result.err
-    statuses = kubeconform(schema_dir, result.out)
-    checked = {key: s for key, s in statuses.items()
-               if key[0] in ("NIMCache", "NIMService", "InferenceService", "ServingRuntime")}
-    assert checked == {
-        ("NIMCache", "llama-8b"): "statusValid", ("NIMService", "llama-8b"): "statusValid",
-        ("NIMCache", "mistral-7b"): "statusValid", ("NIMService", "mistral-7b"): "statusValid",
-        ("ServingRuntime", "llama-kserve"): "statusValid",
-        ("InferenceService", "llama-kserve"): "statusValid",
-    }
-    # redesign's OdhDashboardConfig spec.nimConfig is not in today's CRD (docs/targets.md)
-    assert not [s for (kind, _), s in statuses.items() if kind != "OdhDashboardConfig"
-                and s not in ("statusValid", "statusSkipped")]
+    path = tmp_path / "stream.yaml"
+    path.write_text(result.out, "utf-8")
+    verdicts = kubeconform.check([path], target)
+    assert failures(verdicts) == []
+    checked = {(v.kind, v.name) for v in verdicts if v.status == "statusValid"}
+    assert {("NIMCache", "llama-8b"), ("NIMService", "llama-8b"), ("NIMCache", "mistral-7b"),
+            ("NIMService", "mistral-7b"), ("ServingRuntime", "llama-kserve"),
+            ("InferenceService", "llama-kserve"), ("PersistentVolumeClaim", "llama-8b-cache"),
+            ("Job", next(v.name for v in verdicts if v.kind == "Job"))} <= checked
 
 
-def test_kubeconform_helper_can_fail(schema_dir: Path) -> None:
-    """The check is real: a NIMService field the CRD does not have is refused."""
+def test_kubeconform_check_can_fail(kubeconform: Kubeconform, tmp_path: Path) -> None:
+    """The check is real: a NIMService field the CRD does not have, a Job field Kubernetes
+    does not have."""
     objects = render(EXAMPLE)
     service = by_kind(objects, "NIMService")["llama-8b"]
     service["spec"]["storage"]["nimCache"]["profiles"] = [PROFILE]
-    statuses = kubeconform(schema_dir, yamlio.dump_all([service]))
-    assert statuses[("NIMService", "llama-8b")].startswith("statusInvalid")
+    job = next(iter(by_kind(objects, "Job").values()))
+    job["spec"]["template"]["spec"]["containers"][0]["commands"] = ["sh"]
+    found = statuses(kubeconform, tmp_path, yamlio.dump_all([service, job]))
+    assert found[("NIMService", "llama-8b")] == "statusInvalid"
+    assert found[("Job", job["metadata"]["name"])] == "statusInvalid"
 
 
 def test_nim_operator_replaces_the_kserve_objects() -> None:
@@ -230,8 +218,9 @@ def test_airgapped_pvc_source_is_cloned(base_config: dict[str, Any], write_confi
 ])
 @pytest.mark.parametrize("backend", ["kserve", "nim-operator"])
 def test_airgapped_s3_and_oci_sources_fill_without_ngc(
-        base_config: dict[str, Any], write_config: WriteConfig, schema_dir: Path,
-        source: dict[str, Any], tool_image: str, secret: str, backend: str) -> None:
+        base_config: dict[str, Any], write_config: WriteConfig, kubeconform: Kubeconform,
+        tmp_path: Path, source: dict[str, Any], tool_image: str, secret: str,
+        backend: str) -> None:
     config = _deployment(_airgapped(base_config), backend=backend, cache={"source": source})
     path = write_config(config)
     objects = render(path)
@@ -244,8 +233,12 @@ def test_airgapped_s3_and_oci_sources_fill_without_ngc(
     assert "download-to-cache" not in container["command"][2]
     assert not by_kind(objects, "NIMCache")
     result = run_cli(["render", str(path), "-o", "-"])
-    assert all(s in ("statusValid", "statusSkipped")
-               for s in kubeconform(schema_dir, result.out).values())
+    stream = tmp_path / "stream.yaml"
+    stream.write_text(result.out, "utf-8")
+    verdicts = kubeconform.check([stream])
+    assert failures(verdicts) == []
+    assert ("Job", job["metadata"]["name"], "statusValid") in {
+        (v.kind, v.name, v.status) for v in verdicts}
 
 
 @pytest.mark.parametrize(("fields", "field", "air"), [
