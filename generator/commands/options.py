@@ -19,3 +19,9 @@ def target_option(command: F) -> F:
         "--target", type=click.Choice(TARGETS), default=None,
         help="Platform to render for, overriding spec.platform.target: current (today's "
              "OpenShift AI) or redesign (the proposed contract).")(command)
+
+
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Overwrite files nim-gitops did not write (or that were edited since), and write "
+         "into a directory that another tree owns or contains.")
