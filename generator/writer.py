@@ -272,9 +272,9 @@ def check_plan(plan: TreePlan, what: str, fix: str) -> None:
     listed = [f"  {p}" for p in problems[:MAX_LISTED]]
     if count > MAX_LISTED:
         listed.append(f"  ... and {count - MAX_LISTED} more")
-    force = " --force" if plan.refusals else ""
+    fix += " --force" if plan.refusals else ""
     raise CheckFailedError(f"{plan.root} is out of date with {what} "
-                           f"({ownership.plural(count, 'file')}); run `{fix}{force}` to update it:\n"
+                           f"({ownership.plural(count, 'file')}); run `{fix}` to update it:\n"
                            + "\n".join(listed))
 
 

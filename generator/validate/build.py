@@ -21,7 +21,6 @@ from generator.validate.crd import (
 )
 from generator.validate.documents import STDIN, expand_paths
 
-
 # What Kubernetes accepts for a CRD's group, version and kind; they become file paths below -o.
 _NAME_RULES = (
     ("spec.group", re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"

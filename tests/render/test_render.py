@@ -110,7 +110,7 @@ def test_rerender_touches_nothing_and_check_passes(tmp_path: Path) -> None:
 
 
 def _without_team_b(tmp_path: Path) -> Path:
-    """The multi-project example without its second project (renamed, to show it does not matter)."""
+    """The multi-project example without team-b, under another name (that must not matter)."""
     text = (EXAMPLES / "multi-project/nim-gitops.yaml").read_text("utf-8")
     config = tmp_path / "renamed.yaml"
     config.write_text(text[: text.index("  - name: team-b")], "utf-8")
