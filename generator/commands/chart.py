@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.commands.options import force_option, target_option
+from generator.commands.options import force_option, report_takeover, target_option
 
 CATALOG_HELP = "Metadata ConfigMap to embed instead of the sample catalog."
 
@@ -39,6 +39,7 @@ def chart(catalog: Path | None, output: Path, check: bool, force: bool) -> int:
         console.info(f"{output} is up to date ({plural(len(tree.files), 'file')})")
         return 0
     write_plan(tree, force=force)
+    report_takeover(tree, force)
     console.info(f"wrote the {CHART_NAME} chart ({plural(len(cat), 'model')}) into {output} "
                  f"({plural(len(tree.write), 'file')} written, {len(tree.remove)} stale removed)")
     return 0

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
-from generator.commands.options import force_option
+from generator.commands.options import force_option, report_takeover
 
 if TYPE_CHECKING:
     from generator.models import SecretsSpec
@@ -115,6 +115,7 @@ def render_cmd(export: Path, output: Path, config: Path | None, provider: str | 
         console.info(f"{export}: nothing to migrate and nothing to delete")
         return 0
     tree = write_tree(output, files, "migrate render", force=force)
+    report_takeover(tree, force)
     count = sum(len(p.with_status("migrate")) for p in plans)
     console.info(f"wrote {plural(len(files), 'file')} into {output} ({len(tree.write)} changed, "
                  f"{len(tree.remove)} stale removed) for {plural(count, 'deployment')}")

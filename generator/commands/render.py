@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
-from generator.commands.options import force_option, target_option
+from generator.commands.options import force_option, report_takeover, target_option
 from generator.errors import UsageError
 
 if TYPE_CHECKING:
@@ -64,9 +64,7 @@ def render(config: Path, output: str, catalog: Path | None, check: bool, diff: b
     if diff:
         return _diff(tree)
     write_plan(tree, force=force)
-    for rel in tree.kept:
-        console.warn(f"{root / rel}: kept although the config no longer produces it (edited "
-                     "since nim-gitops wrote it); delete it if it is not needed")
+    report_takeover(tree, force)
     console.info(f"rendered {plural(len(objects), 'object')} into {root} "
                  f"({plural(len(tree.write), 'file')} written, "
                  f"{len(tree.remove)} stale removed)")

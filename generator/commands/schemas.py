@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.commands.options import force_option
+from generator.commands.options import force_option, report_takeover
 from generator.targets import DEFAULT_TARGET, TARGETS
 
 
@@ -42,6 +42,7 @@ def build(crds: tuple[str, ...], output: Path, filename_format: str, open_: bool
     converted = convert_sources(crds, close=not open_, target=target)
     tree = write_tree(output, schema_files(converted, filename_format), "schemas build",
                       force=force)
+    report_takeover(tree, force)
     console.info(f"wrote {plural(len(tree.files), 'schema')} into {output} "
                  f"({len(tree.write)} changed, {len(tree.remove)} stale removed)")
     return 0
