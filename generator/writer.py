@@ -38,7 +38,7 @@ def _umask() -> int:
 def _mode_for(path: Path) -> int:
     """The previous file's permission bits, or 0666 less the umask for a new file."""
     try:
-        return stat.S_IMODE(path.stat(follow_symlinks=False).st_mode)
+        return stat.S_IMODE(path.stat().st_mode)
     except OSError:
         return 0o666 & ~_umask()
 
@@ -148,8 +148,6 @@ def _check_root(root: Path) -> None:
     if not existing.is_dir():
         raise InvalidInputError("is a file where nim-gitops needs a directory",
                                 source=str(existing))
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise InvalidInputError("cannot write: Permission denied", source=str(existing))
 
 
 def _read(path: Path) -> bytes | None:
@@ -233,30 +231,33 @@ def write_plan(plan: TreePlan, *, force: bool = False) -> None:
     root = plan.root
     created = _created_dirs(root, plan.write or [MANIFEST])
     staged: dict[Path, str] = {}
+    current: Path = root
+    texts = {root / rel: plan.files[rel] for rel in plan.write}
+    if plan.manifest_changed:
+        texts[root / MANIFEST] = plan.manifest_text
     try:
-        for path in created:
-            path.mkdir()
-        for rel in plan.write:
-            staged[root / rel] = _stage(root / rel, plan.files[rel])
-        if plan.manifest_changed:
-            staged[root / MANIFEST] = _stage(root / MANIFEST, plan.manifest_text)
-        for target, tmp in list(staged.items()):
-            if target.name != MANIFEST or target.parent != root:
-                os.replace(tmp, target)
-                del staged[target]
-        for rel in plan.remove:
-            (root / rel).unlink(missing_ok=True)
+        for current in created:
+            current.mkdir()
+        for current, text in texts.items():
+            staged[current] = _stage(current, text)
+        manifest = root / MANIFEST  # replaced last: an interrupted run still knows its files
+        for current in [target for target in staged if target != manifest]:
+            os.replace(staged[current], current)
+            del staged[current]
+        for current in (root / rel for rel in plan.remove):
+            current.unlink(missing_ok=True)
         _remove_empty_dirs(root, plan.remove)
-        if staged:  # the file list goes last: an interrupted run still knows its old files
-            os.replace(staged[root / MANIFEST], root / MANIFEST)
-            staged.clear()
+        if manifest in staged:
+            current = manifest
+            os.replace(staged[manifest], manifest)
+            del staged[manifest]
     except OSError as exc:
         for tmp in staged.values():
             Path(tmp).unlink(missing_ok=True)
         for path in reversed(created):
             if path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
-        raise _cannot_write(exc.filename or root, exc) from None
+        raise _cannot_write(current, exc) from None
 
 
 def check_plan(plan: TreePlan, what: str, fix: str) -> None:
