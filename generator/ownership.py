@@ -37,10 +37,6 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def dump(kind: str, files: Mapping[str, str]) -> str:
     """The file list for a tree of `files` (relative path -> text) written by `kind`."""
     lines = [f"# nim-gitops {kind}: the files it wrote here and their SHA-256. Files not "

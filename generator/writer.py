@@ -21,6 +21,7 @@ from pathlib import Path
 
 from generator import ownership
 from generator.errors import CheckFailedError, InvalidInputError
+from generator.hints import plural
 from generator.ownership import MANIFEST, Manifest
 
 MAX_LISTED = 20
@@ -275,7 +276,7 @@ def check_plan(plan: TreePlan, what: str, fix: str) -> None:
         listed.append(f"  ... and {count - MAX_LISTED} more")
     fix += " --force" if plan.refusals else ""
     raise CheckFailedError(f"{plan.root} is out of date with {what} "
-                           f"({ownership.plural(count, 'file')}); run `{fix}` to update it:\n"
+                           f"({plural(count, 'file')}); run `{fix}` to update it:\n"
                            + "\n".join(listed))
 
 

@@ -38,8 +38,8 @@ def _config_images(config: Path, catalog: Path | None) -> list[Image]:
 
 
 @airgap.command()
-@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("config", required=False, type=click.Path(path_type=Path))
+@click.option("--catalog", type=click.Path(path_type=Path),
               help="Metadata ConfigMap to read models from (default: the config's, or the "
                    "embedded sample catalog).")
 @click.option("--models", "models", multiple=True, metavar="NAME[:TAG]",
@@ -76,8 +76,8 @@ def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
 
 
 @airgap.command(cls=KeySafeCommand)
-@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--catalog", type=click.Path(path_type=Path),
               help="Metadata ConfigMap to use instead of the one the config names.")
 @key_options
 @click.option("--registry-url", default="https://nvcr.io", show_default=True,

@@ -14,7 +14,7 @@ CATALOG_HELP = "Metadata ConfigMap to embed instead of the sample catalog."
 
 
 @click.command()
-@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path), help=CATALOG_HELP)
+@click.option("--catalog", type=click.Path(path_type=Path), help=CATALOG_HELP)
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               metavar="DIR", help="Chart directory to write (created if missing).")
 @click.option("--check", is_flag=True,
@@ -27,7 +27,7 @@ def chart(catalog: Path | None, output: Path, check: bool, force: bool) -> int:
     """
     from generator.chart.build import CHART_NAME, TOOL_NAMES, chart_files
     from generator.chart.values import chart_catalog
-    from generator.ownership import plural
+    from generator.hints import plural
     from generator.writer import check_plan, plan_tree, write_plan
 
     cat, name = chart_catalog(catalog)
@@ -46,8 +46,8 @@ def chart(catalog: Path | None, output: Path, check: bool, force: bool) -> int:
 
 
 @click.command()
-@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--catalog", type=click.Path(path_type=Path),
               help="The catalog the chart embeds (as given to `nim-gitops chart --catalog`).")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
               help="Where to write the values (- = stdout).")

@@ -13,7 +13,7 @@ from generator.commands.options import force_option, report_takeover
 if TYPE_CHECKING:
     from generator.models import SecretsSpec
 
-_export = click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
+_export = click.argument("export", type=click.Path(path_type=Path))
 _only = click.option("--only", multiple=True, metavar="NAME",
                      help="Migrate only these ServingRuntimes now (repeatable).")
 
@@ -81,7 +81,7 @@ def _secrets(config: Path | None, provider: str | None, store: str | None, store
 @_export
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               metavar="DIR", help="Directory to write the kustomize tree into.")
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", type=click.Path(path_type=Path),
               help="A nim-gitops config whose spec.secrets chooses the secret provider.")
 @click.option("--provider", type=click.Choice(["external-secrets", "vault", "none"]),
               help="Secret provider, without a config.")
@@ -100,11 +100,11 @@ def render_cmd(export: Path, output: Path, config: Path | None, provider: str | 
                vault_mount: str | None, vault_path: str | None, vault_auth_ref: str | None,
                only: tuple[str, ...], force: bool) -> int:
     """Write secret scaffolds, ServingRuntime patches and a deletion list for EXPORT."""
+    from generator.hints import plural
     from generator.migrate.export import load_export
     from generator.migrate.plan import plan_export
     from generator.migrate.render import migration_files
     from generator.migrate.report import restart_lines
-    from generator.ownership import plural
     from generator.writer import write_tree
 
     secrets = _secrets(config, provider, store, store_kind, remote_key, vault_mount,

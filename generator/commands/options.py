@@ -33,7 +33,7 @@ force_option = click.option(
 def report_takeover(tree: TreePlan, force: bool) -> None:
     """Warn about what --force took over and about unused files kept because they were edited."""
     from generator import console
-    from generator.ownership import plural
+    from generator.hints import plural
 
     if force and tree.refusals:
         first = tree.refusals[0].split(";")[0]

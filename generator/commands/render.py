@@ -16,10 +16,10 @@ if TYPE_CHECKING:
     from generator.writer import TreePlan
 
 @click.command()
-@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("config", type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, metavar="DIR",
               help="Output directory, or - to stream every object to stdout.")
-@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--catalog", type=click.Path(path_type=Path),
               help="Metadata ConfigMap to use instead of the one the config names.")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 listing the files that differ from the render.")
@@ -35,7 +35,7 @@ def render(config: Path, output: str, catalog: Path | None, check: bool, diff: b
     DIR/.nim-gitops-files records the files written; only those are ever overwritten or
     removed by the next render.
     """
-    from generator.ownership import plural
+    from generator.hints import plural
     from generator.pipeline import plan_from_file
     from generator.render import render_objects
     from generator.render.kustomize import kustomize_files, stream

@@ -34,7 +34,7 @@ def schemas() -> None:
 def build(crds: tuple[str, ...], output: Path, filename_format: str, open_: bool,
           target: str, force: bool) -> int:
     """Convert CRDs (files, directories, or `kubectl get crd -o yaml` on stdin) to schemas."""
-    from generator.ownership import plural
+    from generator.hints import plural
     from generator.validate.build import check_format, convert_sources, schema_files
     from generator.writer import write_tree
 
