@@ -82,7 +82,7 @@ def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
 @key_options
 @click.option("--registry-url", default="https://nvcr.io", show_default=True,
               help="Registry API base URL.")
-@click.option("--jobs", default=4, show_default=True, type=click.IntRange(1, 32),
+@click.option("-j", "--jobs", default=4, show_default=True, type=click.IntRange(1, 32),
               help="Parallel registry requests.")
 def lock(config: Path, catalog: Path | None, api_key_file: Path | None, api_key_stdin: bool,
          registry_url: str, jobs: int) -> int:

@@ -31,9 +31,10 @@ def _probe_options(func: click.decorators.FC) -> click.decorators.FC:
                         help="Leave out a catalog resource (resolves a name collision).")(func)
     func = click.option("--allow-partial", is_flag=True,
                         help="Write even when some models failed (other than 451).")(func)
-    func = click.option("--concurrency", type=click.IntRange(1, 256),
-                        default=DEFAULT_CONCURRENCY,
-                        show_default=True, help="Requests in flight at once.")(func)
+    func = click.option("-j", "--jobs", "--concurrency", "concurrency",
+                        type=click.IntRange(1, 256), default=DEFAULT_CONCURRENCY,
+                        show_default=True,
+                        help="Requests in flight at once (--concurrency: the old spelling).")(func)
     return service_options(func)
 
 
