@@ -98,10 +98,6 @@ class TreePlan:
     manifest_text: str = ""
     manifest_changed: bool = False
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.write or self.remove or self.manifest_changed)
-
 
 def check_names(root: Path, rels: Iterable[str], tool_names: frozenset[str]) -> None:
     """Refuse a relative path that could leave `root` or is not a plain, portable name."""
@@ -125,12 +121,17 @@ def _is_dir_path(path: Path) -> bool:
     return path.is_dir()
 
 
-def _confine(root: Path, rel: str) -> Path:
-    """`root/rel` after checking every directory on the way; the target itself is not a link."""
+def _confine(root: Path, rel: str, checked: dict[Path, bool]) -> Path:
+    """`root/rel` after checking every directory on the way; the target itself is not a link.
+
+    `checked` remembers directories already looked at (directory -> exists).
+    """
     current = root
     for part in rel.split("/")[:-1]:
         current = current / part
-        if not _is_dir_path(current):
+        if current not in checked:
+            checked[current] = _is_dir_path(current)
+        if not checked[current]:
             break
     target = root / rel
     if target.is_symlink():
@@ -183,8 +184,9 @@ def plan_tree(root: Path, files: Mapping[str, str], kind: str, *,
     manifest = ownership.load(root)
     plan.refusals.extend(ownership.foreign_roots(root, kind, manifest))
     recorded = manifest.files if manifest else {}
+    checked: dict[Path, bool] = {}
     for rel, text in plan.files.items():
-        current = _read(_confine(root, rel))
+        current = _read(_confine(root, rel, checked))
         if current == text.encode("utf-8"):
             continue
         plan.write.append(rel)
@@ -193,7 +195,7 @@ def plan_tree(root: Path, files: Mapping[str, str], kind: str, *,
         elif recorded.get(rel) != ownership.digest(current):
             plan.refusals.append(_refusal(root, rel, rel in recorded, manifest))
     for rel in sorted(set(recorded) - set(plan.files)):
-        current = _read(_confine(root, rel))
+        current = _read(_confine(root, rel, checked))
         if current is None:
             continue
         (plan.remove if ownership.digest(current) == recorded[rel] else plan.kept).append(rel)
@@ -205,11 +207,10 @@ def plan_tree(root: Path, files: Mapping[str, str], kind: str, *,
 def _created_dirs(root: Path, rels: Iterable[str]) -> list[Path]:
     """Directories (root included) that writing `rels` creates, parents first."""
     needed: set[Path] = set()
-    for rel in rels:
-        path = (root / rel).parent
-        while not path.exists():
-            needed.add(path)
-            path = path.parent
+    for parent in {(root / rel).parent for rel in rels}:
+        while parent not in needed and not parent.exists():
+            needed.add(parent)
+            parent = parent.parent
     return sorted(needed, key=lambda p: len(p.parts))
 
 

@@ -77,7 +77,8 @@ def _diff(tree: TreePlan) -> int:
 
     for refusal in tree.refusals:
         console.warn(f"render would refuse: {refusal}")
-    changes = diff_objects(replaced_texts(tree), {rel: tree.files[rel] for rel in tree.write})
+    old = {str(tree.root / rel): text for rel, text in replaced_texts(tree).items()}
+    changes = diff_objects(old, {str(tree.root / rel): tree.files[rel] for rel in tree.write})
     click.echo(diff_text(changes), nl=False)
     counts = (f"{len(changes.added)} added, {len(changes.changed)} changed, "
               f"{len(changes.removed)} removed")
