@@ -99,13 +99,17 @@ class TreePlan:
     manifest_changed: bool = False
 
 
+def _odd_part(rel: str, tool_names: frozenset[str]) -> str | None:
+    """The first component of `rel` that is neither a plain, portable name nor a tool's name."""
+    return next((part for part in rel.split("/")
+                 if part not in tool_names and not _SAFE_NAME.fullmatch(part)), None)
+
+
 def check_names(root: Path, rels: Iterable[str], tool_names: frozenset[str]) -> None:
     """Refuse a relative path that could leave `root` or is not a plain, portable name."""
     for rel in rels:
-        parts = rel.split("/")
-        for part in parts:
-            if part in tool_names or (_SAFE_NAME.fullmatch(part) and part != MANIFEST):
-                continue
+        part = _odd_part(rel, tool_names)
+        if part is not None:
             raise InvalidInputError(f"refusing to write {rel!r}: {part!r} is not a plain file "
                                     "name (letters, digits, '.', '_', '-')", source=str(root))
 
@@ -195,6 +199,8 @@ def plan_tree(root: Path, files: Mapping[str, str], kind: str, *,
         elif recorded.get(rel) != ownership.digest(current):
             plan.refusals.append(_refusal(root, rel, rel in recorded, manifest))
     for rel in sorted(set(recorded) - set(plan.files)):
+        if _odd_part(rel, tool_names) is not None:
+            continue  # never a name this tool writes (`.git/...`): not ours to remove
         current = _read(_confine(root, rel, checked))
         if current is None:
             continue

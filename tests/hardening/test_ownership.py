@@ -382,3 +382,18 @@ def test_diff_shows_objects_and_writes_nothing(tmp_path: Path) -> None:
 def test_diff_usage_errors(tmp_path: Path, args: list[str]) -> None:
     result = run_cli(["render", str(QUICK), *args])
     assert result.code == 2 and not (tmp_path / "out").exists()
+
+
+def test_a_file_list_cannot_name_files_outside_what_the_tool_writes(tmp_path: Path) -> None:
+    """A committed list naming `.git/config` with its true hash still does not make it ours."""
+    out = tmp_path / "out"
+    assert render(QUICK, out)[0] == 0
+    git_config = out / ".git" / "config"
+    git_config.parent.mkdir()
+    git_config.write_text("[core]\n")
+    manifest = out / ownership.MANIFEST
+    digest = ownership.digest(git_config.read_bytes())
+    manifest.write_text(manifest.read_text() + f"{digest}  .git/config\n")
+    code, err = render(QUICK, out)
+    assert code == 0, err
+    assert git_config.read_text() == "[core]\n"
