@@ -397,3 +397,30 @@ def test_a_file_list_cannot_name_files_outside_what_the_tool_writes(tmp_path: Pa
     code, err = render(QUICK, out)
     assert code == 0, err
     assert git_config.read_text() == "[core]\n"
+
+
+def test_a_tree_of_another_command_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert render(QUICK, out)[0] == 0
+    before = snapshot(out)
+    result = run_cli(["chart", "-o", str(out)])
+    assert result.code == 1
+    line = one_error_line(result.err)
+    assert "`nim-gitops render`" in line and "--force" in line
+    assert snapshot(out) == before
+
+
+def test_schemas_build_replaces_only_its_own_schemas(tmp_path: Path) -> None:
+    out = tmp_path / "schemas"
+    first, other = CRDS / "apps.nvidia.com_nimcaches.yaml", CRDS / "argoproj.io_applications.yaml"
+    assert run_cli(["schemas", "build", str(first), str(other), "-o", str(out)]).code == 0
+    assert (out / "argoproj.io").is_dir()
+    mine = out / "notes.md"
+    mine.write_text("our schema notes\n")
+    before = {p.name for p in out.rglob("*.json")}
+    result = run_cli(["schemas", "build", str(first), "-o", str(out)])
+    assert result.code == 0 and "stale removed" in result.err
+    after = {p.name for p in out.rglob("*.json")}
+    assert after and after < before, "the second CRD's schemas are gone"
+    assert mine.read_text() == "our schema notes\n"
+    assert not (out / "argoproj.io").exists(), "the emptied group directory is removed"
