@@ -138,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except NimGitopsError as exc:
         console.error(str(exc))
+        for line in getattr(exc, "details", ()):
+            console.info(line)
         return exc.exit_code
     except BrokenPipeError:
         return 1

@@ -283,8 +283,8 @@ def check_plan(plan: TreePlan, what: str, fix: str) -> None:
         listed.append(f"  ... and {count - MAX_LISTED} more")
     fix += " --force" if plan.refusals else ""
     raise CheckFailedError(f"{plan.root} is out of date with {what} "
-                           f"({plural(count, 'file')}); run `{fix}` to update it:\n"
-                           + "\n".join(listed))
+                           f"({plural(count, 'file')}); run `{fix}` to update it:",
+                           tuple(listed))
 
 
 def write_tree(root: Path, files: Mapping[str, str], kind: str, *, force: bool = False,
