@@ -27,6 +27,7 @@ from generator.redact import ScrubbingStream, one_line, scrub
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("generator.commands.config", "init", "Write a commented starter config."),
     "config": ("generator.commands.config", "config", "Inspect the config file format."),
+    "catalog": ("generator.commands.catalog", "catalog", "List the catalog's models and tags."),
     "render": ("generator.commands.render", "render", "Render a config into a kustomize tree."),
     "validate": ("generator.commands.validate", "validate", "Validate manifests."),
     "schemas": ("generator.commands.schemas", "schemas", "Build kubeconform schemas."),
@@ -137,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except NimGitopsError as exc:
         console.error(str(exc))
+        for line in getattr(exc, "details", ()):
+            console.info(line)
         return exc.exit_code
     except BrokenPipeError:
         return 1

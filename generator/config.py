@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from generator import yamlio
+from generator import hints, yamlio
 from generator.errors import InvalidInputError
 from generator.models import (
     AirGapSpec,
@@ -79,7 +79,11 @@ def _describe(error: Any) -> tuple[tuple[str | int, ...], str]:
         options = ", ".join(json.dumps(o) for o in error.validator_value)
         return path, f"{_show(value)} is not one of {options}"
     if validator == "pattern":
-        return path, f"{_show(value)} does not match {error.validator_value}"
+        return path, hints.pattern_message(_show(value), error.validator_value)
+    if validator == "type":
+        quoted = hints.type_message(value, error.validator_value, path[-1] if path else None)
+        if quoted:
+            return path, quoted
     if validator == "const":
         return path, f"must be {json.dumps(error.validator_value)}"
     message: str = error.message

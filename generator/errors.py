@@ -42,9 +42,16 @@ class InvalidInputError(NimGitopsError):
 
 
 class CheckFailedError(NimGitopsError):
-    """A check ran and found problems (drift, validation findings): exit 1."""
+    """A check ran and found problems (drift, validation findings): exit 1.
+
+    `details` are shown after the error line, one per line (a file or finding each).
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class UsageError(NimGitopsError):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import replace
 
 from generator import catalog as catalog_mod
 from generator.catalog import Catalog, ModelEntry, is_floating, version_key
 from generator.config import line_of
 from generator.errors import InvalidInputError
+from generator.hints import did_you_mean
 from generator.models import Config, Deployment, DeploymentSpec, Plan
 
 AIRGAP_CONFIGMAP = "nim-models-data-airgap"
@@ -16,9 +16,14 @@ AIRGAP_CONFIGMAP = "nim-models-data-airgap"
 
 def load_plan_catalog(config: Config) -> Catalog:
     """The catalog a config names, or the embedded sample catalog."""
-    if config.platform.catalog.file is None:
+    path = config.platform.catalog.file
+    if path is None:
         return catalog_mod.load_sample_catalog()
-    return catalog_mod.load_catalog(config.platform.catalog.file)
+    if not path.exists():
+        raise _error(config, "spec.platform.catalog.file",
+                     f"{str(path)!r} does not exist: build it with `nim-gitops metadata generate "
+                     "-o FILE`, or remove catalog.file to use the embedded sample catalog")
+    return catalog_mod.load_catalog(path)
 
 
 def _error(config: Config, path: str, message: str) -> InvalidInputError:
@@ -29,8 +34,7 @@ def _model(config: Config, cat: Catalog, spec: DeploymentSpec) -> ModelEntry:
     entry = cat.get(spec.model)
     if entry is not None:
         return entry
-    close = difflib.get_close_matches(spec.model, list(cat.models), n=1, cutoff=0.6)
-    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    hint = did_you_mean(spec.model, cat.models) or "; `nim-gitops catalog list` shows the models"
     raise _error(config, f"{spec.path}.model", f'"{spec.model}" is not in the catalog{hint}')
 
 
@@ -101,7 +105,7 @@ def resolve(config: Config, cat: Catalog | None = None,
     for index, name in enumerate(allow_list):
         if name not in cat:
             raise _error(config, f"spec.platform.catalog.models[{index}]",
-                         f'"{name}" is not in the catalog')
+                         f'"{name}" is not in the catalog{did_you_mean(name, cat.models)}')
     deployments = []
     short_tags: list[str] = []
     used: dict[str, set[str]] = {}

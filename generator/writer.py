@@ -1,17 +1,64 @@
-"""Writing files safely: atomic single files and whole trees, nothing half-written."""
+"""Writing files safely: atomic single files and whole trees that nim-gitops owns.
+
+A tree (`render`, `chart`, `migrate render`, `schemas build`) is written in two phases. The
+plan resolves every target first: names must be safe, no directory below the output may be a
+symbolic link, nothing may stand where a directory must go, and a file is overwritten or
+removed only when the tree's file list (`.nim-gitops-files`, kept in the tree root) records
+it with the content on disk. Only then is anything written, each file through a temporary
+file and a rename; the file list is replaced last.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import stat
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import ownership
 from generator.errors import CheckFailedError, InvalidInputError
+from generator.hints import plural
+from generator.ownership import MANIFEST, Manifest
 
 MAX_LISTED = 20
 STDOUT_CHUNK = 1 << 20  # characters encoded and written to stdout at a time
+# A portable file name: letters, digits, `.`, `_` and `-`; `.`-names only when the tool made them.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,254}")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    """The previous file's permission bits, or 0666 less the umask for a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _cannot_write(path: Path | str, exc: OSError) -> InvalidInputError:
+    return InvalidInputError(f"cannot write: {exc.strerror or exc}", source=str(path))
+
+
+def _stage(path: Path, text: str) -> str:
+    """Write `text` into a temporary file beside `path`; return the temporary file's name."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, _mode_for(path))
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def atomic_write(path: Path | str, text: str) -> None:
@@ -25,57 +72,234 @@ def atomic_write(path: Path | str, text: str) -> None:
         sys.stdout.flush()
         return
     path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
+    tmp = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-    except OSError as exc:
-        raise InvalidInputError(f"cannot write: {exc.strerror}", source=str(path)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        (path.parent if str(path.parent) else Path(".")).mkdir(parents=True, exist_ok=True)
+        tmp = _stage(path, text)
         os.replace(tmp, path)
     except OSError as exc:  # disk full, read-only file system, path is a directory ...
-        Path(tmp).unlink(missing_ok=True)
-        raise InvalidInputError(f"cannot write: {exc.strerror or exc}", source=str(path)
-                                ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        raise _cannot_write(path, exc) from None
 
 
-def write_tree(root: Path, files: Mapping[str, str]) -> list[str]:
-    """Write `files` (relative path -> text) under `root`; return the paths that changed.
+@dataclass
+class TreePlan:
+    """What writing `files` into `root` does; computed before anything is written."""
 
-    Files whose content is already identical are not touched, so timestamps stay put.
+    root: Path
+    kind: str
+    files: dict[str, str]
+    write: list[str] = field(default_factory=list)       # new or changed files
+    missing: list[str] = field(default_factory=list)     # the subset of `write` not on disk
+    remove: list[str] = field(default_factory=list)      # files the last run wrote, now unused
+    kept: list[str] = field(default_factory=list)        # unused but edited since: left alone
+    refusals: list[str] = field(default_factory=list)    # why writing needs --force
+    manifest_text: str = ""
+    manifest_changed: bool = False
+
+
+def _odd_part(rel: str, tool_names: frozenset[str]) -> str | None:
+    """The first component of `rel` that is neither a plain, portable name nor a tool's name."""
+    return next((part for part in rel.split("/")
+                 if part not in tool_names and not _SAFE_NAME.fullmatch(part)), None)
+
+
+def check_names(root: Path, rels: Iterable[str], tool_names: frozenset[str]) -> None:
+    """Refuse a relative path that could leave `root` or is not a plain, portable name."""
+    for rel in rels:
+        part = _odd_part(rel, tool_names)
+        if part is not None:
+            raise InvalidInputError(f"refusing to write {rel!r}: {part!r} is not a plain file "
+                                    "name (letters, digits, '.', '_', '-')", source=str(root))
+
+
+def _is_dir_path(path: Path) -> bool:
+    """True for a real directory; raise for a link or a file where a directory must go."""
+    if path.is_symlink():
+        raise InvalidInputError("is a symbolic link; nim-gitops does not write or remove "
+                                "through links below the output directory", source=str(path))
+    if path.exists() and not path.is_dir():
+        raise InvalidInputError("is a file where nim-gitops needs a directory; move it away",
+                                source=str(path))
+    return path.is_dir()
+
+
+def _confine(root: Path, rel: str, checked: dict[Path, bool]) -> Path:
+    """`root/rel` after checking every directory on the way; the target itself is not a link.
+
+    `checked` remembers directories already looked at (directory -> exists).
     """
-    changed: list[str] = []
-    for rel, text in sorted(files.items()):
-        target = root / rel
-        if target.is_file() and target.read_text(encoding="utf-8") == text:
+    current = root
+    for part in rel.split("/")[:-1]:
+        current = current / part
+        if current not in checked:
+            checked[current] = _is_dir_path(current)
+        if not checked[current]:
+            break
+    target = root / rel
+    if target.is_symlink():
+        raise InvalidInputError("is a symbolic link; nim-gitops does not write or remove "
+                                "through links below the output directory", source=str(target))
+    if target.is_dir():
+        raise InvalidInputError("is a directory where nim-gitops writes a file; move it away",
+                                source=str(target))
+    return target
+
+
+def _check_root(root: Path) -> None:
+    if root.exists() and not root.is_dir():
+        raise InvalidInputError("is a file, not a directory", source=str(root))
+    existing = next(p for p in (root, *root.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise InvalidInputError("is a file where nim-gitops needs a directory",
+                                source=str(existing))
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+
+
+def _refusal(root: Path, rel: str, listed: bool, manifest: Manifest | None) -> str:
+    path = root / rel
+    if manifest is None:
+        return (f"{path}: would be overwritten, but {root} has no {MANIFEST} saying nim-gitops "
+                "wrote it (earlier versions kept none); check the tree and rerun with --force "
+                "to adopt it")
+    why = ("was changed since nim-gitops wrote it" if listed
+           else f"was not written by nim-gitops ({MANIFEST} does not list it)")
+    return f"{path}: {why}; move it away or rerun with --force to overwrite it"
+
+
+def plan_tree(root: Path, files: Mapping[str, str], kind: str, *,
+              tool_names: frozenset[str] = frozenset()) -> TreePlan:
+    """Resolve every target of writing `files` under `root`; raise on unsafe paths.
+
+    Ownership problems do not raise here: they are listed in `refusals` (see `write_plan`).
+    """
+    _check_root(root)
+    check_names(root, files, tool_names)
+    plan = TreePlan(root, kind, dict(sorted(files.items())))
+    manifest = ownership.load(root)
+    plan.refusals.extend(ownership.foreign_roots(root, kind, manifest))
+    recorded = manifest.files if manifest else {}
+    checked: dict[Path, bool] = {}
+    for rel, text in plan.files.items():
+        current = _read(_confine(root, rel, checked))
+        if current == text.encode("utf-8"):
             continue
-        atomic_write(target, text)
-        changed.append(rel)
-    return changed
+        plan.write.append(rel)
+        if current is None:
+            plan.missing.append(rel)
+        elif recorded.get(rel) != ownership.digest(current):
+            plan.refusals.append(_refusal(root, rel, rel in recorded, manifest))
+    for rel in sorted(set(recorded) - set(plan.files)):
+        if _odd_part(rel, tool_names) is not None:
+            continue  # never a name this tool writes (`.git/...`): not ours to remove
+        current = _read(_confine(root, rel, checked))
+        if current is None:
+            continue
+        (plan.remove if ownership.digest(current) == recorded[rel] else plan.kept).append(rel)
+    plan.manifest_text = ownership.dump(kind, plan.files)
+    plan.manifest_changed = _read(root / MANIFEST) != plan.manifest_text.encode("utf-8")
+    return plan
 
 
-def check_tree(root: Path, files: Mapping[str, str], stale: list[str], what: str) -> None:
-    """Raise CheckFailedError naming the files under `root` that differ from `files`.
-
-    `stale` are files an earlier run wrote that the current one no longer produces.
-    """
-    differ = [rel for rel, text in sorted(files.items())
-              if not (root / rel).is_file() or (root / rel).read_text("utf-8") != text]
-    problems = [f"changed: {rel}" for rel in differ] + [f"stale: {rel}" for rel in stale]
-    if problems:
-        more = " ..." if len(problems) > MAX_LISTED else ""
-        raise CheckFailedError(f"{root} is out of date with {what} ({len(problems)} files): "
-                               + "; ".join(problems[:MAX_LISTED]) + more)
+def _created_dirs(root: Path, rels: Iterable[str]) -> list[Path]:
+    """Directories (root included) that writing `rels` creates, parents first."""
+    needed: set[Path] = set()
+    for parent in {(root / rel).parent for rel in rels}:
+        while parent not in needed and not parent.exists():
+            needed.add(parent)
+            parent = parent.parent
+    return sorted(needed, key=lambda p: len(p.parts))
 
 
-def replace_tree(root: Path, files: Mapping[str, str], stale: list[str]) -> list[str]:
-    """Write `files` under `root` and remove the `stale` ones; return the paths written."""
-    changed = write_tree(root, files)
-    for rel in stale:
-        (root / rel).unlink()
-    return changed
+def _remove_empty_dirs(root: Path, rels: Iterable[str]) -> None:
+    """Remove the now-empty directories (below `root`) that held `rels`, deepest first."""
+    dirs = {(root / rel).parent for rel in rels}
+    for rel in rels:
+        dirs.update(p for p in (root / rel).parents if root in p.parents)
+    for path in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
+        if path != root and path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def write_plan(plan: TreePlan, *, force: bool = False) -> None:
+    """Carry out `plan`: refuse (nothing written) unless it is safe or `force` is given."""
+    if plan.refusals and not force:
+        more = len(plan.refusals) - 1
+        suffix = f" (and {more} more)" if more else ""
+        raise InvalidInputError(plan.refusals[0] + suffix)
+    root = plan.root
+    created = _created_dirs(root, plan.write or [MANIFEST])
+    staged: dict[Path, str] = {}
+    current: Path = root
+    texts = {root / rel: plan.files[rel] for rel in plan.write}
+    if plan.manifest_changed:
+        texts[root / MANIFEST] = plan.manifest_text
+    try:
+        for current in created:
+            current.mkdir()
+        for current, text in texts.items():
+            staged[current] = _stage(current, text)
+        manifest = root / MANIFEST  # replaced last: an interrupted run still knows its files
+        for current in [target for target in staged if target != manifest]:
+            os.replace(staged[current], current)
+            del staged[current]
+        for current in (root / rel for rel in plan.remove):
+            current.unlink(missing_ok=True)
+        _remove_empty_dirs(root, plan.remove)
+        if manifest in staged:
+            current = manifest
+            os.replace(staged[manifest], manifest)
+            del staged[manifest]
+    except OSError as exc:
+        for tmp in staged.values():
+            Path(tmp).unlink(missing_ok=True)
+        for path in reversed(created):
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        raise _cannot_write(current, exc) from None
+
+
+def check_plan(plan: TreePlan, what: str, fix: str) -> None:
+    """Raise CheckFailedError listing, one per line, the files that differ from `plan`."""
+    problems = [f"{'missing' if rel in plan.missing else 'changed'}: {rel}" for rel in plan.write]
+    problems += [f"stale: {rel}" for rel in plan.remove + plan.kept]
+    if plan.manifest_changed:
+        state = "changed" if (plan.root / MANIFEST).exists() else "missing"
+        problems.append(f"{state}: {MANIFEST}")
+    if not problems:
+        return
+    count = len(problems)
+    listed = [f"  {p}" for p in problems[:MAX_LISTED]]
+    if count > MAX_LISTED:
+        listed.append(f"  ... and {count - MAX_LISTED} more")
+    fix += " --force" if plan.refusals else ""
+    raise CheckFailedError(f"{plan.root} is out of date with {what} "
+                           f"({plural(count, 'file')}); run `{fix}` to update it:",
+                           tuple(listed))
+
+
+def write_tree(root: Path, files: Mapping[str, str], kind: str, *, force: bool = False,
+               tool_names: frozenset[str] = frozenset()) -> TreePlan:
+    """Plan and write `files` under `root` in one step; return the plan carried out."""
+    plan = plan_tree(root, files, kind, tool_names=tool_names)
+    write_plan(plan, force=force)
+    return plan
+
+
+def replaced_texts(plan: TreePlan) -> dict[str, str]:
+    """The current text of every file `plan` would overwrite or remove."""
+    texts: dict[str, str] = {}
+    for rel in sorted(set(plan.write) - set(plan.missing)) + plan.remove:
+        data = _read(plan.root / rel)
+        if data is not None:
+            texts[rel] = data.decode("utf-8", "replace")
+    return texts

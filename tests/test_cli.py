@@ -51,3 +51,10 @@ def test_module_entry_point(flag: str) -> None:
                           text=True, check=False)
     assert proc.returncode == 0
     assert proc.stdout
+
+
+@pytest.mark.parametrize("command", [["validate"], ["metadata", "generate"],
+                                     ["metadata", "detect-eu"], ["airgap", "lock"]])
+def test_parallelism_is_spelled_jobs_everywhere(command: list[str]) -> None:
+    result = run_cli([*command, "--help"])
+    assert result.code == 0 and "-j, --jobs" in result.out

@@ -35,6 +35,8 @@ CATALOG_FILE = "files/catalog.json"
 SCHEMA_FILE = "values.schema.json"
 # The ServingRuntime's opendatahub.io/template-name on target current (models.Deployment).
 CURRENT_TEMPLATE_NAME = "nvidia-nim-runtime"
+# Chart files whose names the writer's plain-name rule would not allow on its own.
+TOOL_NAMES = frozenset({".helmignore"})
 # Stands for the Vault field name in the VSO templates; the chart substitutes the real one.
 VSO_KEY_MARK = "NIM_GITOPS_VAULT_KEY"
 

@@ -44,8 +44,8 @@ def _config_images(config: Path, catalog: Path | None) -> list[Image]:
 
 
 @airgap.command()
-@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("config", required=False, type=click.Path(path_type=Path))
+@click.option("--catalog", type=click.Path(path_type=Path),
               help="Metadata ConfigMap to read models from (default: the config's, or the "
                    "embedded sample catalog).")
 @click.option("--models", "models", multiple=True, metavar="NAME[:TAG]",
@@ -99,13 +99,13 @@ def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
 
 
 @airgap.command(cls=KeySafeCommand)
-@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("--catalog", type=click.Path(path_type=Path),
               help="Metadata ConfigMap to use instead of the one the config names.")
 @key_options
 @click.option("--registry-url", default="https://nvcr.io", show_default=True,
               help="Registry API base URL.")
-@click.option("--jobs", default=4, show_default=True, type=click.IntRange(1, 32),
+@click.option("-j", "--jobs", default=4, show_default=True, type=click.IntRange(1, 32),
               help="Parallel registry requests.")
 def lock(config: Path, catalog: Path | None, api_key_file: Path | None, api_key_stdin: bool,
          registry_url: str, jobs: int) -> int:

@@ -41,7 +41,7 @@ def schema() -> int:
 
 
 @config.command("check")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 def check(path: Path) -> int:
     """Check a config and resolve its deployments against the catalog, writing nothing."""
     from generator.pipeline import plan_from_file

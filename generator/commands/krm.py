@@ -14,7 +14,7 @@ from generator.yamlio import MAX_INPUT_BYTES
 
 
 @click.command()
-@click.argument("config", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("config", required=False, type=click.Path(path_type=Path))
 def krm(config: Path | None) -> int:
     """Generate manifests for kustomize.
 

@@ -31,9 +31,10 @@ def _probe_options(func: click.decorators.FC) -> click.decorators.FC:
                         help="Leave out a catalog resource (resolves a name collision).")(func)
     func = click.option("--allow-partial", is_flag=True,
                         help="Write even when some models failed (other than 451).")(func)
-    func = click.option("--concurrency", type=click.IntRange(1, 256),
-                        default=DEFAULT_CONCURRENCY,
-                        show_default=True, help="Requests in flight at once.")(func)
+    func = click.option("-j", "--jobs", "--concurrency", "concurrency",
+                        type=click.IntRange(1, 256), default=DEFAULT_CONCURRENCY,
+                        show_default=True,
+                        help="Requests in flight at once (--concurrency: the old spelling).")(func)
     return service_options(func)
 
 
@@ -46,9 +47,9 @@ def metadata() -> None:
 @click.option("--output", "-o", required=True, metavar="FILE", help="ConfigMap file, - for stdout.")
 @click.option("--name", default="nim-models-data", show_default=True, help="ConfigMap name.")
 @click.option("--namespace", help="ConfigMap namespace (omitted by default).")
-@click.option("--eu-restricted", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--eu-restricted", type=click.Path(path_type=Path), metavar="FILE",
               help="EU list from 'metadata detect-eu': marks euRestricted: true.")
-@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--previous", type=click.Path(path_type=Path), metavar="FILE",
               help="The last shipped ConfigMap, to compare with.")
 @click.option("--max-removed", default="10%", show_default=True, metavar="N|N%",
               help="With --previous: refuse when more models than this disappear.")
@@ -104,10 +105,11 @@ def detect_eu(output: str, concurrency: int, allow_partial: bool, exclude: tuple
 
 @metadata.command()
 @click.argument("files", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, path_type=Path))
+                type=click.Path(path_type=Path))
 def validate(files: tuple[Path, ...]) -> int:
     """Check metadata ConfigMaps against the schema and the contract's rules."""
     from generator.errors import CheckFailedError
+    from generator.hints import plural
     from generator.metadata.validate import validate_file
 
     errors = 0
@@ -120,13 +122,13 @@ def validate(files: tuple[Path, ...]) -> int:
         if not file_errors:
             click.echo(f"ok {path} ({count} models)")
     if errors:
-        raise CheckFailedError(f"{errors} error(s) in {len(files)} file(s)")
+        raise CheckFailedError(f"{plural(errors, 'error')} in {plural(len(files), 'file')}")
     return 0
 
 
 @metadata.command()
-@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
               show_default=True, help="Report format.")
 def diff(old: Path, new: Path, fmt: str) -> int:

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
+from generator.commands.options import force_option, report_takeover
 
 if TYPE_CHECKING:
     from generator.models import SecretsSpec
 
-_export = click.argument("export", type=click.Path(dir_okay=False, path_type=Path))
+_export = click.argument("export", type=click.Path(path_type=Path))
 _only = click.option("--only", multiple=True, metavar="NAME",
                      help="Migrate only these ServingRuntimes now (repeatable).")
 
@@ -78,9 +79,9 @@ def _secrets(config: Path | None, provider: str | None, store: str | None, store
 
 @migrate.command("render")
 @_export
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               metavar="DIR", help="Directory to write the kustomize tree into.")
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", type=click.Path(path_type=Path),
               help="A nim-gitops config whose spec.secrets chooses the secret provider.")
 @click.option("--provider", type=click.Choice(["external-secrets", "vault", "none"]),
               help="Secret provider, without a config.")
@@ -93,11 +94,13 @@ def _secrets(config: Path | None, provider: str | None, store: str | None, store
 @click.option("--vault-path", help="Vault path, with {project} and {deployment} placeholders.")
 @click.option("--vault-auth-ref", help="VaultAuth object to use.")
 @_only
+@force_option
 def render_cmd(export: Path, output: Path, config: Path | None, provider: str | None,
                store: str | None, store_kind: str, remote_key: str | None,
                vault_mount: str | None, vault_path: str | None, vault_auth_ref: str | None,
-               only: tuple[str, ...]) -> int:
+               only: tuple[str, ...], force: bool) -> int:
     """Write secret scaffolds, ServingRuntime patches and a deletion list for EXPORT."""
+    from generator.hints import plural
     from generator.migrate.export import load_export
     from generator.migrate.plan import plan_export
     from generator.migrate.render import migration_files
@@ -111,10 +114,11 @@ def render_cmd(export: Path, output: Path, config: Path | None, provider: str | 
     if not files:
         console.info(f"{export}: nothing to migrate and nothing to delete")
         return 0
-    changed = write_tree(output, files)
+    tree = write_tree(output, files, "migrate render", force=force)
+    report_takeover(tree, force)
     count = sum(len(p.with_status("migrate")) for p in plans)
-    console.info(f"wrote {len(files)} files into {output} ({len(changed)} changed) for "
-                 f"{count} deployments")
+    console.info(f"wrote {plural(len(files), 'file')} into {output} ({len(tree.write)} changed, "
+                 f"{len(tree.remove)} stale removed) for {plural(count, 'deployment')}")
     if secrets.provider == "none" and count:
         console.info("provider none: create each nim-api-key-<d> and nim-image-pull-<d> "
                      "Secret yourself before applying")

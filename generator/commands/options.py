@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from generator.targets import TARGETS
+
+if TYPE_CHECKING:
+    from generator.writer import TreePlan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -19,3 +22,24 @@ def target_option(command: F) -> F:
         "--target", type=click.Choice(TARGETS), default=None,
         help="Platform to render for, overriding spec.platform.target: current (today's "
              "OpenShift AI) or redesign (the proposed contract).")(command)
+
+
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Overwrite files nim-gitops did not write (or that were edited since), and write "
+         "into a directory that another tree owns or contains.")
+
+
+def report_takeover(tree: TreePlan, force: bool) -> None:
+    """Warn about what --force took over and about unused files kept because they were edited."""
+    from generator import console
+    from generator.hints import plural
+
+    if force and tree.refusals:
+        first = tree.refusals[0].split(";")[0]
+        more = f" (and {len(tree.refusals) - 1} more)" if len(tree.refusals) > 1 else ""
+        console.warn(f"--force: took over {plural(len(tree.refusals), 'path')} nim-gitops did "
+                     f"not own: {first}{more}")
+    for rel in tree.kept:
+        console.warn(f"{tree.root / rel}: no longer produced but kept (edited since nim-gitops "
+                     "wrote it); delete it if it is not needed")

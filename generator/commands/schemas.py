@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from generator import console
+from generator.commands.options import force_option, report_takeover
 from generator.targets import DEFAULT_TARGET, TARGETS
 
 
@@ -17,8 +18,7 @@ def schemas() -> None:
 
 @schemas.command()
 @click.argument("crds", nargs=-1, required=True, metavar="CRD.yaml...|DIR|-")
-@click.option("-o", "--output", required=True, metavar="DIR",
-              type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, metavar="DIR", type=click.Path(path_type=Path),
               help="Schema directory to write (created when missing).")
 @click.option("--filename-format", default="{fullgroup}/{kind}_{version}", show_default=True,
               help="File name per schema; fields {kind}, {version}, {group} (first label) and "
@@ -30,13 +30,19 @@ def schemas() -> None:
               help="current: the schemas as the CRDs say; redesign: also the redesign's "
                    "proposed fields (OdhDashboardConfig spec.nimConfig), marked so validate "
                    "reports them.")
+@force_option
 def build(crds: tuple[str, ...], output: Path, filename_format: str, open_: bool,
-          target: str) -> int:
+          target: str, force: bool) -> int:
     """Convert CRDs (files, directories, or `kubectl get crd -o yaml` on stdin) to schemas."""
-    from generator.validate.build import check_format, convert_sources, write_schemas
+    from generator.hints import plural
+    from generator.validate.build import check_format, convert_sources, schema_files
+    from generator.writer import write_tree
 
     check_format(filename_format)
     converted = convert_sources(crds, close=not open_, target=target)
-    written = write_schemas(converted, output, filename_format)
-    console.info(f"wrote {len(written)} schemas into {output}")
+    tree = write_tree(output, schema_files(converted, filename_format), "schemas build",
+                      force=force)
+    report_takeover(tree, force)
+    console.info(f"wrote {plural(len(tree.files), 'schema')} into {output} "
+                 f"({len(tree.write)} changed, {len(tree.remove)} stale removed)")
     return 0

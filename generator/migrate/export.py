@@ -5,6 +5,7 @@ Secrets are reduced to name and type on load: their values are never read or kep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,10 @@ KEY_ENV = "NGC_API_KEY"
 _VOLATILE = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields",
              "selfLink")
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# Kubernetes' own rules (RFC 1123): names become file and directory names of the migration.
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+                            r"(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,13 @@ def _meta(item: Any, where: str, source: str) -> tuple[str, str, str, dict[str, 
                               (namespace, "metadata.namespace")):
         if not isinstance(value, str) or not value:
             raise InvalidInputError(f"{field_name} is missing (export with oc get ... -o yaml)",
+                                    source=source, path=f"{where} {field_name}")
+    for value, rule, field_name, allowed in (
+            (namespace, _DNS_LABEL, "metadata.namespace", "a DNS label such as team-a"),
+            (name, _DNS_SUBDOMAIN, "metadata.name", "a DNS subdomain such as llama-8b")):
+        if not rule.fullmatch(value):
+            raise InvalidInputError(f"{value!r} is not a Kubernetes name (expected {allowed}: "
+                                    "lowercase letters, digits, '-')",
                                     source=source, path=f"{where} {field_name}")
     return str(kind), str(name), str(namespace), meta
 

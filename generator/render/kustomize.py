@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from generator import yamlio
 from generator.render.objects import RenderedObject
@@ -41,17 +40,3 @@ def stream(objects: Sequence[RenderedObject]) -> str:
     """All objects as one multi-document YAML stream."""
     return yamlio.dump_all(item.obj for item in objects)
 
-
-def generated_files(root: Path) -> set[str]:
-    """Files under `root` that nim-gitops wrote earlier (they start with its header)."""
-    found: set[str] = set()
-    if not root.is_dir():
-        return found
-    for path in root.rglob("*.yaml"):
-        if path.is_symlink() or not path.is_file():
-            continue
-        with path.open("rb") as handle:
-            first = handle.readline()
-        if first.decode("utf-8", "replace") == HEADER:
-            found.add(path.relative_to(root).as_posix())
-    return found

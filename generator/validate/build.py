@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +20,26 @@ from generator.validate.crd import (
     iter_crds,
 )
 from generator.validate.documents import STDIN, expand_paths
+
+# What Kubernetes accepts for a CRD's group, version and kind; they become file paths below -o.
+_NAME_RULES = (
+    ("spec.group", re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+                              r"(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"),
+     "a DNS subdomain such as serving.kserve.io"),
+    ("spec.versions[].name", re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"),
+     "a DNS label such as v1beta1"),
+    ("spec.names.kind", re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}"),
+     "a CamelCase name such as InferenceService"),
+)
+
+
+def _check_names(schema: ConvertedSchema, source: str) -> None:
+    """Refuse a group, version or kind that is not a Kubernetes name (it could leave -o)."""
+    for (field_name, rule, allowed), value in zip(
+            _NAME_RULES, (schema.group, schema.version, schema.kind), strict=True):
+        if not rule.fullmatch(value):
+            raise InvalidInputError(f"{value!r} is not {allowed}", source=source,
+                                    path=field_name)
 
 
 def check_format(fmt: str) -> None:
@@ -44,6 +65,7 @@ def convert_sources(sources: Iterable[str], *, close: bool = True,
                 else yamlio.read_text(path))
         for crd in iter_crds(yamlio.load_all(text, source), source):
             for converted in convert_crd(crd, source, close=close):
+                _check_names(converted, source)
                 if target == proposed.REDESIGN:
                     api_version = f"{converted.group}/{converted.version}"
                     schema, _ = proposed.with_proposed(converted.schema, api_version,
@@ -56,20 +78,18 @@ def convert_sources(sources: Iterable[str], *, close: bool = True,
     return out
 
 
-def write_schemas(schemas: Iterable[ConvertedSchema], out_dir: Path,
-                  fmt: str = DEFAULT_FORMAT) -> list[Path]:
-    """Write each schema under `out_dir`; a name used twice is an error."""
-    from generator.writer import atomic_write
-
+def schema_files(schemas: Iterable[ConvertedSchema],
+                 fmt: str = DEFAULT_FORMAT) -> dict[str, str]:
+    """Relative path -> JSON text of every schema; a name used twice is an error."""
     check_format(fmt)
-    written: dict[Path, str] = {}
+    files: dict[str, str] = {}
+    owners: dict[str, str] = {}
     for schema in schemas:
-        target = out_dir / schema.filename(fmt)
+        rel = schema.filename(fmt)
         what = f"{schema.kind}.{schema.group}/{schema.version}"
-        if target in written and written[target] != what:
-            raise InvalidInputError(f"{written[target]} and {what} both map to {target}; "
+        if rel in owners and owners[rel] != what:
+            raise InvalidInputError(f"{owners[rel]} and {what} both map to {rel}; "
                                     "use a --filename-format with {fullgroup}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, json.dumps(schema.schema, indent=2, sort_keys=True) + "\n")
-        written[target] = what
-    return sorted(written)
+        files[rel] = json.dumps(schema.schema, indent=2, sort_keys=True) + "\n"
+        owners[rel] = what
+    return dict(sorted(files.items()))

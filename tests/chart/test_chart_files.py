@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -37,19 +38,37 @@ def test_check_mode_reports_drift(tmp_path: Path) -> None:
     assert run_cli(["chart", "-o", str(out)]).code == 0
     assert run_cli(["chart", "-o", str(out), "--check"]).code == 0
     (out / "values.yaml").write_text("changed\n", "utf-8")
-    (out / "templates" / "old.yaml").write_text("x: 1\n", "utf-8")
+    (out / "templates" / "NOTES.txt").unlink()
+    (out / "templates" / "mine.yaml").write_text("x: 1\n", "utf-8")
     result = run_cli(["chart", "-o", str(out), "--check"])
     assert result.code == 1
-    assert "changed: values.yaml" in result.err and "stale: templates/old.yaml" in result.err
-    assert run_cli(["chart", "-o", str(out)]).code == 0
-    assert not (out / "templates" / "old.yaml").exists()
+    lines = result.err.splitlines()
+    assert "  changed: values.yaml" in lines and "  missing: templates/NOTES.txt" in lines
+    assert f"nim-gitops chart -o {out} --force" in lines[0], "the fixing command is named"
+    assert "mine.yaml" not in result.err, "a file the chart never wrote is not stale"
+    refused = run_cli(["chart", "-o", str(out)])
+    assert refused.code == 1 and "values.yaml" in refused.err and "--force" in refused.err
+    assert (out / "values.yaml").read_text("utf-8") == "changed\n"
+    assert not (out / "templates" / "NOTES.txt").exists(), "a refused write writes nothing"
+    assert run_cli(["chart", "-o", str(out), "--force"]).code == 0
+    assert run_cli(["chart", "-o", str(out), "--check"]).code == 0
+    assert (out / "templates" / "mine.yaml").read_text("utf-8") == "x: 1\n"
 
 
-def test_refuses_an_unrelated_directory(tmp_path: Path) -> None:
+def test_writes_beside_unrelated_files_and_keeps_them(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine\n", "utf-8")
     result = run_cli(["chart", "-o", str(tmp_path)])
-    assert result.code == 1 and "no nim-gitops chart" in result.err
+    assert result.code == 0, result.err
     assert (tmp_path / "notes.txt").read_text("utf-8") == "mine\n"
+    assert (tmp_path / "Chart.yaml").is_file()
+
+
+def test_helm_package_leaves_out_the_file_list(tmp_path: Path) -> None:
+    helm("package", str(COMMITTED), "-d", str(tmp_path))
+    with tarfile.open(next(tmp_path.glob("nim-gitops-*.tgz"))) as archive:
+        names = archive.getnames()
+    assert "nim-gitops/Chart.yaml" in names
+    assert not [n for n in names if n.endswith(".nim-gitops-files")]
 
 
 def test_generation_is_deterministic(tmp_path: Path) -> None:

@@ -45,12 +45,15 @@ CASES = [
     # config files: wrong types and unknown keys
     Case("config/unknown-top-key.yaml", "render", "extra: unknown field", 14),
     Case("config/unknown-spec-key.yaml", "check", "spec.secret: unknown field", 6),
-    Case("config/name-is-int.yaml", "render", "metadata.name: ", 4),
+    Case("config/name-is-int.yaml", "render",
+         "metadata.name: 42 was read as a number, not a string: put it in quotes", 4),
     Case("config/projects-is-mapping.yaml", "check", "spec.projects: ", 8),
     Case("config/gpus-is-float.yaml", "render", "deployments[0].gpus: ", 14),
     Case("config/gpus-is-nan.yaml", "check", "deployments[0].gpus: ", 14),
     Case("config/gpus-is-bool.yaml", "check", "deployments[0].gpus: ", 14),
-    Case("config/tag-is-number.yaml", "render", "deployments[0].tag: ", 13),
+    Case("config/tag-is-number.yaml", "render",
+         'tag: 1.15 was read as a number, not a string: put it in quotes as you meant it, '
+         'e.g. tag: "1.15"', 13),
     Case("config/int-key.yaml", "check", "unknown field", 14),
     Case("config/spec-is-null.yaml", "check", " spec: ", 5),
     Case("config/project-is-null.yaml", "check", "spec.projects[0]: ", 9),
@@ -87,7 +90,9 @@ CASES = [
     Case("config/catalog-symlink.yaml", "render", "points outside the config's directory", 7),
     Case("config/catalog-is-dir.yaml", "render", "work: is a directory, expected a file",
          names=""),
-    Case("config/directory", "render", "is a directory", code=2),
+    # a directory where a file belongs fails like a missing file: exit 1, one line
+    Case("config/directory", "render", "is a directory, expected a file"),
+    Case("config/directory", "check", "is a directory, expected a file"),
     # catalogs, given as --catalog and named by spec.platform.catalog.file
     Case("catalog/empty.yaml", "catalog-option", "expected one YAML document, found 0"),
     Case("catalog/list.yaml", "catalog-file", "expected a ConfigMap with the model metadata"),
@@ -108,7 +113,7 @@ CASES = [
     Case("catalog/two-documents.yaml", "catalog-file", "expected one YAML document, found 2"),
     Case("catalog/latin1.yaml", "catalog-option", "not valid UTF-8"),
     Case("catalog/tab-indent.yaml", "catalog-file", "invalid YAML", 4),
-    Case("catalog/directory", "catalog-option", "is a directory", code=2),
+    Case("catalog/directory", "catalog-option", "is a directory, expected a file"),
     # EU lists (read by metadata generate before NVIDIA is called)
     Case("eu/not-json.json", "eu", "not JSON", 1),
     Case("eu/object.json", "eu", "expected a JSON list"),

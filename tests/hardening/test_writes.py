@@ -36,3 +36,24 @@ def test_an_interrupted_write_keeps_the_old_files(tmp_path: Path,
     assert result.err.startswith("error: ") and "No space left on device" in result.err
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before, "a failed write changed a file or left a temporary file behind"
+
+
+def test_a_failure_before_the_renames_leaves_no_new_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file is staged before the first rename: failing half-way leaves nothing."""
+    real_mkstemp = writer.tempfile.mkstemp
+    calls = []
+
+    def failing_mkstemp(*args: object, **kwargs: object) -> tuple[int, str]:
+        calls.append(args)
+        if len(calls) == 5:
+            raise OSError(28, "No space left on device")
+        return real_mkstemp(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    monkeypatch.setattr(writer.tempfile, "mkstemp", failing_mkstemp)
+    out = tmp_path / "out"
+    result = run_cli(["render", str(EXAMPLES / "multi-project" / "nim-gitops.yaml"), "-o",
+                      str(out)])
+    assert result.code == 1 and "No space left on device" in result.err
+    assert len(result.err.splitlines()) == 1 and "Traceback" not in result.err
+    assert len(calls) == 5 and list(tmp_path.iterdir()) == []

@@ -73,7 +73,7 @@ def test_entry_errors_name_the_file_key_and_field(tmp_path: Path, key: str, doc:
     result = run_cli(["metadata", "validate", str(path)])
     assert result.code == 1
     errors = [line for line in result.err.splitlines() if line.startswith("error: ")]
-    assert errors[-1] == "error: 1 error(s) in 1 file(s)"
+    assert errors[-1] == "error: 1 error in 1 file"
     [finding] = errors[:-1]
     assert finding.startswith(f"error: {path}:7 {field}: "), finding
     assert message in finding
@@ -141,4 +141,4 @@ def test_errors_in_one_file_do_not_hide_another(tmp_path: Path) -> None:
     result = run_cli(["metadata", "validate", str(bad), str(good)])
     assert result.code == 1
     assert result.out == f"ok {good} (1 models)\n"
-    assert "1 error(s) in 2 file(s)" in result.err
+    assert "1 error in 2 files" in result.err

@@ -36,11 +36,20 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str | tuple[str, ...]]]
     ("floating-minor-tag", lambda c: _deployment(c).update(tag="1.15"),
      '"1.15" is a floating tag'),
     ("uppercase-name", lambda c: _deployment(c).update(name="Llama"),
-     "spec.projects[0].deployments[0].name: \"Llama\" does not match"),
+     "spec.projects[0].deployments[0].name: \"Llama\" is not a Kubernetes name starting with "
+     "a letter: lowercase letters, digits and '-', e.g. llama-8b"),
     ("name-too-long", lambda c: _deployment(c).update(name="a" * 54),
      "spec.projects[0].deployments[0].name: "),
     ("bad-project-name", lambda c: c["spec"]["projects"][0].update(name="Team_A"),
-     'spec.projects[0].name: "Team_A" does not match'),
+     'spec.projects[0].name: "Team_A" is not a Kubernetes name: lowercase letters, digits '
+     "and '-', starting and ending with a letter or digit, e.g. team-a"),
+    ("quantity-in-gb", lambda c: _deployment(c).update(storage={"size": "50GB"}),
+     'storage.size: "50GB" is not a Kubernetes quantity: a number with an optional unit '
+     "(Ki, Mi, Gi, Ti, or k, M, G), e.g. 50Gi (not 50GB)"),
+    ("model-prefix", lambda c: _deployment(c).update(model="mistral-7b"),
+     '"mistral-7b" is not in the catalog (did you mean "mistral-7b-instruct-v0.3"?)'),
+    ("model-unknown", lambda c: _deployment(c).update(model="no-such-thing"),
+     '"no-such-thing" is not in the catalog; `nim-gitops catalog list` shows the models'),
     ("duplicate-deployment", lambda c: c["spec"]["projects"][0]["deployments"].append(
         {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "tag": "1.15.4"}),
      "spec.projects[0].deployments[1].name: duplicate deployment name"),
@@ -54,7 +63,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str | tuple[str, ...]]]
     ("catalog-escapes", lambda c: c["spec"].update(platform={"catalog": {"file": "../x.yaml"}}),
      "points outside the config's directory"),
     ("catalog-missing", lambda c: c["spec"].update(platform={"catalog": {"file": "none.yaml"}}),
-     "none.yaml: file not found"),
+     "none.yaml' does not exist: build it with `nim-gitops metadata generate"),
     ("wrong-api-version", lambda c: c.update(apiVersion="v1"),
      'apiVersion: must be "nim-gitops.opendatahub.io/v1alpha1"'),
     ("missing-model", lambda c: _deployment(c).pop("model"),

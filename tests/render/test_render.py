@@ -109,36 +109,48 @@ def test_rerender_touches_nothing_and_check_passes(tmp_path: Path) -> None:
     assert run_cli(["render", str(config), "-o", str(out), "--check"]).code == 0
 
 
+def _without_team_b(tmp_path: Path) -> Path:
+    """The multi-project example without team-b, under another name (that must not matter)."""
+    text = (EXAMPLES / "multi-project/nim-gitops.yaml").read_text("utf-8")
+    config = tmp_path / "renamed.yaml"
+    config.write_text(text[: text.index("  - name: team-b")], "utf-8")
+    return config
+
+
 def test_check_reports_changed_missing_and_stale_files(tmp_path: Path) -> None:
-    config = EXAMPLES / "quickstart/nim-gitops.yaml"
     out = tmp_path / "out"
-    _render(config, out)
+    _render(EXAMPLES / "multi-project/nim-gitops.yaml", out)
+    config = _without_team_b(tmp_path)
     sr = out / "projects/team-a/servingruntime-llama-8b.yaml"
-    sr.write_text(sr.read_text().replace("1.15.5", "1.15.4"))
-    (out / "platform/account-odh-nim-account.yaml").unlink()
-    stale = out / "projects/team-a/servingruntime-old.yaml"
-    stale.write_text(sr.read_text())
-    before = {p: p.read_bytes() for p in out.rglob("*.yaml")}
+    sr.write_text(sr.read_text().replace("1.15", "1.14"))
+    (out / "platform/template-nim-http-template.yaml").unlink()
+    (out / "projects/team-a/my-patch.yaml").write_text("kind: Thing\n")
+    before = {p: p.read_bytes() for p in out.rglob("*")  if p.is_file()}
     result = run_cli(["render", str(config), "-o", str(out), "--check"])
     assert result.code == 1
-    assert "changed: projects/team-a/servingruntime-llama-8b.yaml" in result.err
-    assert "changed: platform/account-odh-nim-account.yaml" in result.err
-    assert "stale: projects/team-a/servingruntime-old.yaml" in result.err
-    assert {p: p.read_bytes() for p in out.rglob("*.yaml")} == before
+    lines = result.err.splitlines()
+    assert f"render {config} -o {out} --force" in lines[0], "names the command that fixes it"
+    assert "  changed: projects/team-a/servingruntime-llama-8b.yaml" in lines
+    assert "  missing: platform/template-nim-http-template.yaml" in lines
+    assert "  stale: projects/team-b/servingruntime-mistral.yaml" in lines
+    assert "my-patch" not in result.err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
-def test_stale_generated_files_go_and_user_files_stay(tmp_path: Path) -> None:
-    config = EXAMPLES / "quickstart/nim-gitops.yaml"
+def test_stale_files_and_emptied_projects_go_and_user_files_stay(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    _render(config, out)
-    stale = out / "projects/team-a/servingruntime-old.yaml"
-    stale.write_text((out / "projects/team-a/servingruntime-llama-8b.yaml").read_text())
+    _render(EXAMPLES / "multi-project/nim-gitops.yaml", out)
     mine = out / "projects/team-a/my-patch.yaml"
     mine.write_text("# my own patch\nkind: Thing\n")
+    copy = out / "projects/team-a/my-isvc.yaml"
+    copy.write_text((out / "projects/team-a/inferenceservice-llama-8b.yaml").read_text())
     (out / "README.md").write_text("notes\n")
-    _render(config, out)
-    assert not stale.exists()
-    assert mine.exists() and (out / "README.md").exists()
+    result = run_cli(["render", str(_without_team_b(tmp_path)), "-o", str(out)])
+    assert result.code == 0, result.err
+    assert "6 stale removed" in result.err
+    assert not (out / "projects/team-b").exists(), "a removed project leaves no directory"
+    assert mine.exists() and copy.exists() and (out / "README.md").exists()
+    assert result.err.count("\n") == 1
 
 
 def test_stream_output_writes_no_files(tmp_path: Path) -> None:
