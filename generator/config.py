@@ -144,6 +144,7 @@ def _secrets(raw: dict[str, Any], source: str, lines: Lines) -> SecretsSpec:
         or ExternalSecretsSpec.project_remote_ref,
         account_remote_ref=_remote_ref(eso_raw.get("accountRemoteRef"))
         or ExternalSecretsSpec.account_remote_ref,
+        pin_version=eso_raw.get("pinVersion", False),
     )
     v = raw.get("vault", {})
     vault = VaultSpec(
@@ -156,9 +157,15 @@ def _secrets(raw: dict[str, Any], source: str, lines: Lines) -> SecretsSpec:
         vault_auth_ref=v.get("vaultAuthRef"),
         refresh_after=v.get("refreshAfter", "1h"),
         rollout_restart=v.get("rolloutRestart", True),
+        pin_version=v.get("pinVersion", False),
     )
     provider = raw.get("provider", "none")
     base = ("spec", "secrets")
+    if vault.pin_version and vault.type != "kv-v2":
+        path = (*base, "vault", "pinVersion")
+        raise InvalidInputError("only kv-v2 keeps versions; remove pinVersion or use type kv-v2",
+                                source=source, line=_line_of(lines, path),
+                                path=yamlio.format_path(path))
     if provider == "external-secrets" and not eso.store_name:
         path = (*base, "externalSecrets", "storeRef")
         raise InvalidInputError("a secret store is required when provider is external-secrets",
@@ -226,6 +233,7 @@ def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
         api_key_vault=(vault.get("path"), vault.get("key")) if vault else None,
         backend=raw.get("backend", backend),
         cache=_cache(raw.get("cache", {})),
+        key_revision=raw.get("keyRevision"),
     )
 
 
@@ -351,6 +359,27 @@ def _check_weights(projects: list[ProjectSpec], air: dict[str, Any] | None, prov
                                         path=yamlio.format_path(where))
 
 
+def _check_revisions(projects: list[ProjectSpec], scope: str, source: str,
+                     lines: Lines) -> None:
+    """A key revision sits on whoever holds the key: the deployment (scope deployment) or the
+    project (scope project); anywhere else it would rotate nothing."""
+    for i, project in enumerate(projects):
+        base: tuple[str | int, ...] = ("spec", "projects", i)
+        if scope == "deployment" and project.key_revision is not None:
+            path = (*base, "keyRevision")
+            raise InvalidInputError(
+                "secrets.scope is deployment: each deployment has its own key, so set keyRevision "
+                "on the deployments", source=source, line=_line_of(lines, path),
+                path=yamlio.format_path(path))
+        for j, d in enumerate(project.deployments):
+            if scope == "project" and d.key_revision is not None:
+                path = (*base, "deployments", j, "keyRevision")
+                raise InvalidInputError(
+                    f"secrets.scope is project: the deployments share the key of project "
+                    f'"{project.name}", so set keyRevision on the project',
+                    source=source, line=_line_of(lines, path), path=yamlio.format_path(path))
+
+
 def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = None) -> Config:
     """Check a parsed config document and turn it into a `Config`."""
     lines = lines or {}
@@ -379,6 +408,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         data_science_cluster=platform_raw.get("dataScienceCluster",
                                               PlatformSpec.data_science_cluster),
         backend=platform_raw.get("backend", PlatformSpec.backend),
+        account_key_revision=platform_raw.get("account", {}).get("keyRevision"),
     )
     projects = []
     raw_projects = spec.get("projects", [])
@@ -395,8 +425,10 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         projects.append(ProjectSpec(
             name=p["name"], path=yamlio.format_path(base),
             manage_namespace=p.get("namespace", {}).get("manage", True), deployments=deployments,
+            key_revision=p.get("keyRevision"),
         ))
     _check_ownership(projects, platform, source, lines)
+    _check_revisions(projects, spec.get("secrets", {}).get("scope", "deployment"), source, lines)
     air = spec.get("airGap")
     _check_weights(projects, air, spec.get("secrets", {}).get("provider", "none"), source,
                    lines)

@@ -15,6 +15,8 @@ ACCOUNT_NAME = "odh-nim-account"
 ACCOUNT_KEY_SECRET = "nvidia-nim-access"
 PROJECT_KEY_SECRET = "nvidia-nim-secrets"
 PROJECT_PULL_SECRET = "ngc-secret"
+# Set to a holder's key revision on what must change when its key rotates (docs/secrets.md).
+KEY_REVISION_ANNOTATION = "nim-gitops.opendatahub.io/key-revision"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class ExternalSecretsSpec:
     remote_ref: RemoteRef = RemoteRef("nim/{project}/{deployment}", "api_key")
     project_remote_ref: RemoteRef = RemoteRef("nim/{project}", "api_key")
     account_remote_ref: RemoteRef = RemoteRef("nim/account", "api_key")
+    pin_version: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class VaultSpec:
     vault_auth_ref: str | None = None
     refresh_after: str = "1h"
     rollout_restart: bool = True
+    pin_version: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,7 @@ class PlatformSpec:
     manage_account: bool = True
     data_science_cluster: str = "default-dsc"
     backend: str = "kserve"
+    account_key_revision: int | None = None
 
 
 BACKENDS = ("kserve", "nim-operator")
@@ -132,6 +137,7 @@ class DeploymentSpec:
     api_key_vault: tuple[str | None, str | None] | None = None
     backend: str = "kserve"
     cache: CacheSpec = CacheSpec()
+    key_revision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,7 @@ class ProjectSpec:
     path: str
     manage_namespace: bool = True
     deployments: tuple[DeploymentSpec, ...] = ()
+    key_revision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +175,8 @@ class Deployment:
     image: str
     secret_scope: str = "deployment"
     target: str = DEFAULT_TARGET
+    key_revision: int | None = None
+    """The revision of the key this deployment reads (its own, or its project's)."""
 
     @property
     def name(self) -> str:

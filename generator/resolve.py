@@ -9,7 +9,7 @@ from generator.catalog import Catalog, ModelEntry, is_floating, version_key
 from generator.config import line_of
 from generator.errors import InvalidInputError
 from generator.hints import did_you_mean
-from generator.models import Config, Deployment, DeploymentSpec, Plan
+from generator.models import Config, Deployment, DeploymentSpec, Plan, ProjectSpec
 
 AIRGAP_CONFIGMAP = "nim-models-data-airgap"
 
@@ -125,7 +125,8 @@ def resolve(config: Config, cat: Catalog | None = None,
                 image = f"{model.repository}@{digests[image]}"
             deployments.append(Deployment(project.name, spec, model, tag, image,
                                           secret_scope=config.secrets.scope,
-                                          target=config.platform.target))
+                                          target=config.platform.target,
+                                          key_revision=_key_revision(config, project, spec)))
     warnings = [*_unread_settings(config), *short_tags]
     if config.air_gap:
         emitted = _airgap_catalog(used, cat)
@@ -156,6 +157,11 @@ def _check_configmap_size(plan: Plan) -> None:
     if problem:
         raise _error(config, "spec.platform.catalog",
                      f"{problem}; list the models to ship in spec.platform.catalog.models")
+
+
+def _key_revision(config: Config, project: ProjectSpec, spec: DeploymentSpec) -> int | None:
+    """The revision of the key `spec` reads: the project's with scope project, else its own."""
+    return project.key_revision if config.secrets.scope == "project" else spec.key_revision
 
 
 def configmap_name(plan: Plan) -> str:

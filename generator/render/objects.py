@@ -15,6 +15,7 @@ from generator import yamlio
 from generator.catalog import ModelEntry
 from generator.errors import NimGitopsError
 from generator.models import (
+    KEY_REVISION_ANNOTATION,
     PROJECT_KEY_SECRET,
     PROJECT_PULL_SECRET,
     Deployment,
@@ -82,6 +83,7 @@ _GLOBALS = {
     "api_protocol": API_PROTOCOL,
     "template_display_name": TEMPLATE_DISPLAY_NAME,
     "writable_dirs": WRITABLE_DIRS,
+    "key_revision_annotation": KEY_REVISION_ANNOTATION,
 }
 
 
@@ -114,17 +116,20 @@ class KeyHolder:
     """Whoever gets a key from the secret manager: a deployment, a project, or the Account.
 
     `pull_secret` is None where the holder pulls no images (the Account); `restart` names the
-    predictor Deployments to restart when the key rotates.
+    predictor Deployments to restart when the key rotates; `revision` is the holder's key
+    revision from the config (None: never rotated through Git).
     """
 
     namespace: str
     api_key_secret: str
     pull_secret: str | None
     restart: tuple[str, ...] = ()
+    revision: int | None = None
 
 
 def deployment_holder(d: Deployment) -> KeyHolder:
-    return KeyHolder(d.project, d.api_key_secret, d.pull_secret, (f"{d.name}-predictor",))
+    return KeyHolder(d.project, d.api_key_secret, d.pull_secret, (f"{d.name}-predictor",),
+                     d.key_revision)
 
 
 def scaffolds(provider: str, secrets: SecretsSpec, holder: KeyHolder,
@@ -164,8 +169,9 @@ def project_scaffolds(plan: Plan, project: str,
     """scope project: the project's `nvidia-nim-secrets` and `ngc-secret`, shared by its
     deployments, filled from the project's entry in the secret manager."""
     secrets = plan.config.secrets
+    revision = next(p.key_revision for p in plan.config.projects if p.name == project)
     holder = KeyHolder(project, PROJECT_KEY_SECRET, PROJECT_PULL_SECRET,
-                       tuple(f"{d.name}-predictor" for d in deployments))
+                       tuple(f"{d.name}-predictor" for d in deployments), revision)
     ref = secrets.external_secrets.project_remote_ref
     return scaffolds(plan.secrets_provider, secrets, holder,
                      RemoteRef(ref.key.format(project=project), ref.property),

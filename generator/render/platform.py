@@ -43,7 +43,8 @@ def _redesign(plan: Plan) -> Iterator[dict[str, Any]]:
 def _account_key(plan: Plan) -> list[dict[str, Any]]:
     """The secret-manager objects behind the Account's `nvidia-nim-access` Secret."""
     secrets = plan.config.secrets
-    holder = KeyHolder(plan.platform_namespace, ACCOUNT_KEY_SECRET, None)
+    holder = KeyHolder(plan.platform_namespace, ACCOUNT_KEY_SECRET, None,
+                       revision=plan.config.platform.account_key_revision)
     ref = secrets.external_secrets.account_remote_ref
     # no placeholders here, but `{{`/`}}` unescape as in every other key location
     return scaffolds(plan.secrets_provider, secrets, holder,
