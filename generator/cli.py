@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "krm": ("generator.commands.krm", "krm", "Run as a kustomize KRM function."),
     "airgap": ("generator.commands.airgap", "airgap", "Air-gapped cluster helpers."),
     "migrate": ("generator.commands.migrate", "migrate", "Migrate pre-redesign deployments."),
+    "rotate": ("generator.commands.rotate", "rotate", "Rotate an NGC key through Git."),
 }
 
 EXIT_INTERRUPTED = 130

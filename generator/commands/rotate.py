@@ -1,0 +1,51 @@
+"""`nim-gitops rotate`: bump a key revision in the config, or print what a rotation restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from generator import console
+
+
+@click.command()
+@click.argument("target", required=False, metavar="PROJECT[/DEPLOYMENT]")
+@click.option("-c", "--config", "config_path", default="nim-gitops.yaml", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The config file to edit.")
+@click.option("--account", is_flag=True,
+              help="Rotate the key of the platform's Account (target current).")
+@click.option("--to", "to", type=click.IntRange(1), metavar="N",
+              help="Set revision N instead of the next one (with pinVersion: the store's "
+                   "version that holds the new key).")
+@click.option("--plan", "show_plan", is_flag=True,
+              help="Change nothing; print the fields that would change, what restarts and the "
+                   "GPUs the rolling restart needs.")
+def rotate(target: str | None, config_path: Path, account: bool, to: int | None,
+           show_plan: bool) -> int:
+    """Rotate the NGC key of PROJECT (secrets.scope project), of every deployment of PROJECT
+    or of PROJECT/DEPLOYMENT: bump its keyRevision in the config, keeping comments and layout.
+
+    Store the new key in the secret manager first; commit the change and the next sync
+    fetches the key and restarts each predictor once.
+    """
+    from generator import yamlio
+    from generator.config import load_config, parse_config
+    from generator.resolve import resolve
+    from generator.rotation import bump, parse_selector, plan_text, unified_diff
+    from generator.writer import atomic_write
+
+    selector = parse_selector(target, account)
+    config = load_config(config_path)
+    text = yamlio.read_text(config_path)
+    new_text, changes = bump(text, config, selector, to)
+    data, lines = yamlio.load_with_lines(new_text, str(config_path))
+    parse_config(data, str(config_path), config_path.parent, lines)  # still a valid config
+    if show_plan:
+        click.echo(plan_text(resolve(config), selector, changes), nl=False)
+        return 0
+    atomic_write(config_path, new_text)
+    click.echo(unified_diff(text, new_text, config_path.name), nl=False)
+    console.info(f"{config_path}: key revision of {selector} set; commit it after the new key "
+                 "is in the secret manager")
+    return 0

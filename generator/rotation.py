@@ -1,0 +1,224 @@
+"""Key rotation as a Git change: bump a key revision in the config file, and say what restarts.
+
+The config is edited with ruamel.yaml's round trip, so comments, quoting and layout stay; a
+result that would change anything but the `keyRevision` fields is refused rather than written.
+The restart plan follows KServe's raw Deployment defaults: a rolling update with maxSurge 25%
+and maxUnavailable 25% (`reconcilers/deployment/deployment_reconciler.go`
+`setDefaultDeploymentSpec`), so a predictor of R replicas starts ceil(R/4) extra pods.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from generator.errors import InvalidInputError, UsageError
+from generator.models import Config, Deployment, Plan
+
+FIELD = "keyRevision"
+MAX_REVISION = 1_000_000
+_REVISION = re.compile(rf",?\s*{FIELD}:\s*\d+")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """What `rotate` names: the Account, a project, or one deployment of a project."""
+
+    project: str | None = None
+    deployment: str | None = None
+
+    @property
+    def account(self) -> bool:
+        return self.project is None
+
+    def __str__(self) -> str:
+        if self.project is None:
+            return "the Account"
+        return self.project + (f"/{self.deployment}" if self.deployment else "")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One revision that the rotation sets: the field's path, its old and new value."""
+
+    path: str
+    old: int | None
+    new: int
+
+
+def parse_selector(text: str | None, account: bool) -> Selector:
+    """`PROJECT`, `PROJECT/DEPLOYMENT`, or nothing with `--account`."""
+    if account:
+        if text:
+            raise UsageError("give either PROJECT[/DEPLOYMENT] or --account, not both")
+        return Selector()
+    if not text:
+        raise UsageError("name PROJECT[/DEPLOYMENT] to rotate, or --account")
+    project, _, deployment = text.partition("/")
+    if not project or (_ and not deployment) or "/" in deployment:
+        raise UsageError(f"{text!r} is not PROJECT or PROJECT/DEPLOYMENT")
+    return Selector(project, deployment or None)
+
+
+def holders(config: Config, selector: Selector) -> list[tuple[str, tuple[str | int, ...], int | None]]:
+    """The key holders `selector` names: (label, path of their keyRevision, current value)."""
+    source = config.source
+    if selector.account:
+        if config.platform.target != "current" or not config.platform.manage_account:
+            raise InvalidInputError("only target current with platform.account.manage renders "
+                                    "the Account's key", source=source, path="spec.platform")
+        return [("the Account", ("spec", "platform", "account", FIELD),
+                 config.platform.account_key_revision)]
+    index = next((i for i, p in enumerate(config.projects) if p.name == selector.project), None)
+    if index is None:
+        raise UsageError(f'{source}: no project "{selector.project}" in the config')
+    project = config.projects[index]
+    base: tuple[str | int, ...] = ("spec", "projects", index)
+    if config.secrets.scope == "project":
+        if selector.deployment:
+            raise UsageError(f'{source}: secrets.scope is project: the deployments of '
+                             f'"{project.name}" share its key; rotate {project.name}')
+        return [(project.name, (*base, FIELD), project.key_revision)]
+    found = [(f"{project.name}/{d.name}", (*base, "deployments", j, FIELD), d.key_revision)
+             for j, d in enumerate(project.deployments)
+             if selector.deployment in (None, d.name)]
+    if not found:
+        what = f'deployment "{selector.deployment}"' if selector.deployment else "deployments"
+        raise UsageError(f'{source}: project "{project.name}" has no {what}')
+    return found
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    return yaml
+
+
+def _set(doc: Any, path: tuple[str | int, ...], value: int) -> set[str]:
+    """Set `path` in the round-trip document, creating mappings on the way (returned); a new
+    key goes right after the mapping's `name` or `manage` key, where a reader looks for it."""
+    from ruamel.yaml.comments import CommentedMap
+
+    node, created = doc, set()
+    for part in path[:-1]:
+        child = node[part] if isinstance(part, int) else node.get(part)
+        if child is None:
+            child = CommentedMap()
+            node[part] = child
+            created.add(str(part))
+        node = child
+    key = path[-1]
+    if key in node:
+        node[key] = value
+        return created
+    keys = list(node.keys())
+    anchor = next((k for k in ("name", "manage") if k in keys), None)
+    node.insert(keys.index(anchor) + 1 if anchor else len(keys), key, value)
+    return created
+
+
+def _only_revisions_changed(before: str, after: str, created: set[str]) -> bool:
+    """True when `after` is `before` plus `keyRevision` values (and the mappings `created`
+    to hold them): every comment, quote and indent kept."""
+    def normal(text: str) -> list[str]:
+        lines = (_REVISION.sub("", line) for line in text.splitlines())
+        return [line for line in lines
+                if line.strip() and line.strip().rstrip(":") not in created]
+
+    return normal(before) == normal(after)
+
+
+def bump(text: str, config: Config, selector: Selector,
+         to: int | None = None) -> tuple[str, list[Change]]:
+    """The config text with the revisions of `selector`'s holders bumped (or set to `to`)."""
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    found = holders(config, selector)
+    source = config.source
+    for label, _, old in found:
+        if to is not None and old is not None and to <= old:
+            raise UsageError(f"{source}: {label} is at key revision {old}; --to must be higher")
+    _, indent, offset = load_yaml_guess_indent(text)
+    yaml = _yaml()
+    offset = offset or 0
+    yaml.indent(mapping=indent, sequence=indent + offset, offset=offset)
+    doc = yaml.load(text)
+    changes, created = [], set()
+    for _, path, old in found:
+        new = to if to is not None else (old or 0) + 1
+        if new > MAX_REVISION:
+            raise InvalidInputError(f"key revision {new} is above {MAX_REVISION}",
+                                    source=source, path=_dotted(path))
+        created |= _set(doc, path, new)
+        changes.append(Change(_dotted(path), old, new))
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    result = out.getvalue()
+    if not _only_revisions_changed(text, result, created):
+        raise InvalidInputError("cannot bump the key revision without changing the file's "
+                                f"layout; set {FIELD} by hand", source=source)
+    return result, changes
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+@dataclass(frozen=True)
+class Restart:
+    """One predictor that rolls when its key revision changes."""
+
+    deployment: Deployment
+    surge: int
+
+    @property
+    def gpus(self) -> int:
+        """GPUs the extra pods need while the rollout runs."""
+        return self.surge * self.deployment.spec.gpus
+
+
+def restarts(plan: Plan, selector: Selector) -> list[Restart]:
+    """The predictors whose pods roll when `selector`'s key revision changes."""
+    if selector.account:
+        return []  # the Account's controller reads its key itself: no pod restarts
+    chosen = [d for d in plan.deployments if d.project == selector.project
+              and selector.deployment in (None, d.name)]
+    return [Restart(d, math.ceil(d.spec.replicas / 4)) for d in chosen if d.spec.replicas]
+
+
+def plan_text(plan: Plan, selector: Selector, changes: list[Change]) -> str:
+    """What `rotate --plan` prints: the fields that change, then what restarts and the room
+    the rollout needs."""
+    lines = [f"rotating the key of {selector}:"]
+    lines += [f"  {c.path}: {'unset' if c.old is None else c.old} -> {c.new}" for c in changes]
+    found = restarts(plan, selector)
+    if not found:
+        lines.append("no predictor restarts" if selector.account else
+                     "no predictor restarts (no deployment with replicas)")
+        return "\n".join(lines) + "\n"
+    lines.append("restarts (rolling, KServe's default maxSurge 25%):")
+    by_project: dict[str, int] = {}
+    for r in found:
+        d = r.deployment
+        lines.append(f"  {d.project}/{d.name}: Deployment {d.name}-predictor, "
+                     f"{d.spec.replicas} replica(s) x {d.spec.gpus} GPU(s); "
+                     f"{r.surge} extra pod(s), {r.gpus} extra GPU(s) during the rollout")
+        by_project[d.project] = by_project.get(d.project, 0) + r.gpus
+    for project, gpus in sorted(by_project.items()):
+        lines.append(f"project {project}: needs {gpus} free GPU(s) while it rolls")
+    lines.append("the cache PVC is ReadWriteOnce: each extra pod must fit on the node that "
+                 "mounts it")
+    return "\n".join(lines) + "\n"
+
+
+def unified_diff(before: str, after: str, name: str) -> str:
+    """The change to the config file, as `git diff` would show it."""
+    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                        f"a/{name}", f"b/{name}"))
