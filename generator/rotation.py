@@ -38,7 +38,7 @@ class Selector:
     def __str__(self) -> str:
         if self.project is None:
             return "the Account"
-        return self.project + (f"/{self.deployment}" if self.deployment else "")
+        return f"{self.project}/{self.deployment}" if self.deployment else f"project {self.project}"
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,10 @@ def parse_selector(text: str | None, account: bool) -> Selector:
     return Selector(project, deployment or None)
 
 
-def holders(config: Config, selector: Selector) -> list[tuple[str, tuple[str | int, ...], int | None]]:
+Holder = tuple[str, tuple[str | int, ...], int | None]
+
+
+def holders(config: Config, selector: Selector) -> list[Holder]:
     """The key holders `selector` names: (label, path of their keyRevision, current value)."""
     source = config.source
     if selector.account:

@@ -46,6 +46,6 @@ def rotate(target: str | None, config_path: Path, account: bool, to: int | None,
         return 0
     atomic_write(config_path, new_text)
     click.echo(unified_diff(text, new_text, config_path.name), nl=False)
-    console.info(f"{config_path}: key revision of {selector} set; commit it after the new key "
-                 "is in the secret manager")
+    console.info(f"{config_path}: set the key revision of {selector}; commit it once the new "
+                 "key is in the secret manager")
     return 0

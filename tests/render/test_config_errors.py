@@ -135,3 +135,25 @@ def test_missing_output_is_a_usage_error(write_config: Callable[..., Path],
                                          base_config: dict[str, Any]) -> None:
     result = run_cli(["render", str(write_config(base_config))])
     assert result.code == 2
+
+
+# --- key revisions (docs/secrets.md "Rotating a key") ---
+
+@pytest.mark.parametrize(("secrets", "where", "field"), [
+    ({"provider": "vault", "vault": {"type": "kv-v1", "pinVersion": True}}, None, "pinVersion"),
+    ({"provider": "none", "scope": "project"}, "deployment", "keyRevision"),
+    ({"provider": "none", "scope": "deployment"}, "project", "keyRevision"),
+])
+def test_key_revision_settings_that_rotate_nothing_are_refused(
+        write_config: Any, base_config: dict[str, Any], secrets: dict[str, Any],
+        where: str | None, field: str) -> None:
+    base_config["spec"]["secrets"] = secrets
+    project = base_config["spec"]["projects"][0]
+    if where == "deployment":
+        project["deployments"][0]["keyRevision"] = 2
+    elif where == "project":
+        project["keyRevision"] = 2
+    path = write_config(base_config)
+    result = run_cli(["render", str(path), "-o", "-"])
+    assert result.code == 1
+    assert result.err.count("\n") == 1 and str(path) in result.err and field in result.err

@@ -1,0 +1,120 @@
+"""`nim-gitops rotate`: the config edit (comments and layout kept), --plan, and bad calls."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import EXAMPLES, run_cli
+
+
+def _copy(tmp_path: Path, example: str) -> Path:
+    path = tmp_path / "nim-gitops.yaml"
+    shutil.copyfile(EXAMPLES / example / "nim-gitops.yaml", path)
+    return path
+
+
+def _diff(before: str, after: str) -> list[str]:
+    return [line for line in difflib.ndiff(before.splitlines(), after.splitlines())
+            if line[:2] in ("+ ", "- ")]
+
+
+@pytest.mark.parametrize(("example", "selector", "added"), [
+    ("quickstart", "team-a/llama-8b", "+       keyRevision: 1"),
+    ("project-keys", "research", "+     keyRevision: 1"),
+    ("multi-project", "team-b/mistral", "+       keyRevision: 1"),
+])
+def test_rotate_adds_one_line_and_keeps_everything_else(tmp_path: Path, example: str,
+                                                        selector: str, added: str) -> None:
+    config = _copy(tmp_path, example)
+    before = config.read_text("utf-8")
+    result = run_cli(["rotate", "-c", str(config), selector])
+    assert result.code == 0, result.err
+    after = config.read_text("utf-8")
+    assert _diff(before, after) == [added]
+    assert "keyRevision: 1" in result.out  # the diff is shown
+    result = run_cli(["rotate", "-c", str(config), selector])
+    assert result.code == 0, result.err
+    assert _diff(after, config.read_text("utf-8")) == [
+        "- " + added[2:], "+ " + added[2:].replace("keyRevision: 1", "keyRevision: 2")]
+
+
+def test_rotating_a_project_bumps_each_of_its_deployments(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "multi-project")
+    result = run_cli(["rotate", "-c", str(config), "team-a", "--to", "5"])
+    assert result.code == 0, result.err
+    text = config.read_text("utf-8")
+    assert text.count("keyRevision: 5") == 2 and "keyRevision" not in text.split("team-b")[1]
+
+
+def test_account_rotation_creates_the_field(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "project-keys")
+    before = config.read_text("utf-8")
+    result = run_cli(["rotate", "-c", str(config), "--account"])
+    assert result.code == 0, result.err
+    assert _diff(before, config.read_text("utf-8")) == ["+     account:",
+                                                        "+       keyRevision: 1"]
+
+
+def test_plan_prints_restarts_and_gpus_and_writes_nothing(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "multi-project")
+    before = config.read_bytes()
+    result = run_cli(["rotate", "-c", str(config), "team-a", "--plan"])
+    assert result.code == 0, result.err
+    assert config.read_bytes() == before
+    # llama-8b: 2 replicas x 1 GPU, maxSurge 25% -> 1 extra pod; embed: 1 x 1 -> 1 extra pod
+    assert "llama-8b-predictor" in result.out and "embed-predictor" in result.out
+    assert "project team-a: needs 2 free GPU(s)" in result.out
+
+
+def test_plan_for_the_account_restarts_nothing(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "quickstart")
+    result = run_cli(["rotate", "-c", str(config), "--account", "--plan"])
+    assert result.code == 0, result.err
+    assert "no predictor restarts" in result.out
+
+
+@pytest.mark.parametrize(("example", "args"), [
+    ("quickstart", ["team-x"]),                        # no such project
+    ("quickstart", ["team-a/nope"]),                   # no such deployment
+    ("quickstart", ["team-a/llama-8b/extra"]),         # not PROJECT[/DEPLOYMENT]
+    ("quickstart", []),                                # nothing named
+    ("quickstart", ["team-a", "--account"]),           # both
+    ("project-keys", ["research/llama-8b"]),           # scope project: the project's key
+])
+def test_bad_calls_are_usage_errors_and_write_nothing(tmp_path: Path, example: str,
+                                                      args: list[str]) -> None:
+    config = _copy(tmp_path, example)
+    before = config.read_bytes()
+    result = run_cli(["rotate", "-c", str(config), *args])
+    assert result.code == 2, result.err
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    assert config.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nim-gitops.yaml"]
+
+
+def test_to_must_move_forward(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "quickstart")
+    assert run_cli(["rotate", "-c", str(config), "team-a", "--to", "3"]).code == 0
+    before = config.read_bytes()
+    result = run_cli(["rotate", "-c", str(config), "team-a", "--to", "3"])
+    assert result.code == 2 and "team-a/llama-8b" in result.err
+    assert config.read_bytes() == before
+
+
+def test_a_layout_ruamel_cannot_keep_is_refused(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "quickstart")
+    text = config.read_text("utf-8").replace("- name: llama-8b", "- name:    llama-8b")
+    config.write_text(text, "utf-8")
+    result = run_cli(["rotate", "-c", str(config), "team-a"])
+    assert result.code == 1 and str(config) in result.err and "by hand" in result.err
+    assert config.read_text("utf-8") == text
+
+
+def test_the_account_needs_target_current(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "multi-project")  # target redesign: no Account
+    result = run_cli(["rotate", "-c", str(config), "--account"])
+    assert result.code == 1 and str(config) in result.err

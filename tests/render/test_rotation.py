@@ -1,0 +1,234 @@
+"""Key rotation through Git: `rotate` bumps a key revision, and the render changes exactly the
+fields that make the secret manager fetch the key again and the predictor roll once."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import yamlio
+from tests.helpers import CRDS, EXAMPLES, SHARED, run_cli
+
+KUBECONFORM = SHARED / "tools" / "kubeconform" / "kubeconform"
+REVISION = "nim-gitops.opendatahub.io/key-revision"
+
+SECRETS: dict[str, dict[str, Any]] = {
+    "eso": {"provider": "external-secrets", "externalSecrets": {"storeRef": {"name": "ngc"}}},
+    "eso-pinned": {"provider": "external-secrets",
+                   "externalSecrets": {"storeRef": {"name": "ngc"}, "pinVersion": True}},
+    "vault": {"provider": "vault", "vault": {"vaultAuthRef": "nim"}},
+    "vault-pinned": {"provider": "vault", "vault": {"pinVersion": True}},
+    "vault-kv1": {"provider": "vault", "vault": {"type": "kv-v1"}},
+    "none": {"provider": "none"},
+}
+
+CONFIG: dict[str, Any] = {
+    "apiVersion": "nim-gitops.opendatahub.io/v1alpha1",
+    "kind": "NimGitOps",
+    "metadata": {"name": "rotation"},
+    "spec": {
+        "platform": {"target": "current"},
+        "projects": [
+            {"name": "team-a", "deployments": [
+                {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "tag": "1.15.5",
+                 "replicas": 2, "gpus": 2},
+                {"name": "embed", "model": "nv-embedqa-e5-v5", "tag": "1.10.1"},
+            ]},
+            {"name": "team-b", "deployments": [
+                {"name": "mistral", "model": "mistral-7b-instruct-v0.3", "tag": "1.12.0"},
+            ]},
+        ],
+    },
+}
+
+
+def _config(tmp_path: Path, secrets: str, scope: str, target: str) -> Path:
+    data = copy.deepcopy(CONFIG)
+    data["spec"]["secrets"] = {**copy.deepcopy(SECRETS[secrets]), "scope": scope}
+    data["spec"]["platform"]["target"] = target
+    path = tmp_path / "nim-gitops.yaml"
+    path.write_text(yamlio.dump(data), "utf-8")
+    return path
+
+
+def _render(config: Path) -> str:
+    result = run_cli(["render", str(config), "-o", "-"])
+    assert result.code == 0, result.err
+    return result.out
+
+
+def _rotate(config: Path, *args: str) -> None:
+    result = run_cli(["rotate", "-c", str(config), *args])
+    assert result.code == 0, result.err
+
+
+def _key(obj: dict[str, Any]) -> tuple[str, str, str]:
+    meta = obj["metadata"]
+    return obj["kind"], meta.get("namespace", ""), meta["name"]
+
+
+def _changed(before: Any, after: Any, pointer: str = "") -> set[str]:
+    """JSON pointers of the values that differ (into mappings and lists of equal length)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: set[str] = set()
+        for key in before.keys() | after.keys():
+            found |= _changed(before.get(key), after.get(key), f"{pointer}/{key}")
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return set().union(*(_changed(b, a, f"{pointer}/{i}")
+                             for i, (b, a) in enumerate(zip(before, after, strict=True))))
+    return set() if before == after else {pointer}
+
+
+def _object_changes(before: str, after: str) -> dict[tuple[str, str, str], set[str]]:
+    old = {_key(o): o for o in yamlio.load_all(before, "before")}
+    new = {_key(o): o for o in yamlio.load_all(after, "after")}
+    assert old.keys() == new.keys()  # a rotation adds and removes no object
+    return {k: c for k in old if (c := _changed(old[k], new[k]))}
+
+
+def _secret_fields(flavour: str, api_key: bool, restart: bool) -> set[str]:
+    """What a revision changes in one secret-manager object."""
+    if flavour == "none":
+        return set()
+    if flavour.startswith("eso"):
+        return {"/spec/data/0/remoteRef/version" if flavour == "eso-pinned"
+                else "/metadata/annotations/force-sync"}
+    fields = {"/spec/version" if flavour == "vault-pinned" else "/spec/destination/annotations"}
+    if api_key and restart:
+        fields.add("/spec/rolloutRestartTargets")  # KServe reverts it; the IS restarts instead
+    return fields
+
+
+def _expected(flavour: str, scope: str, selector: str) -> dict[tuple[str, str, str], set[str]]:
+    kind = "VaultStaticSecret" if flavour.startswith("vault") else "ExternalSecret"
+    expected: dict[tuple[str, str, str], set[str]] = {}
+    if selector == "--account":
+        secrets = [("redhat-ods-applications", "nvidia-nim-access", True, False)]
+        predictors: list[tuple[str, str]] = []
+    elif scope == "project":
+        secrets = [("team-a", "nvidia-nim-secrets", True, True),
+                   ("team-a", "ngc-secret", False, True)]
+        predictors = [("team-a", "llama-8b"), ("team-a", "embed")]
+    else:
+        secrets = [("team-a", "nim-api-key-llama-8b", True, True),
+                   ("team-a", "nim-image-pull-llama-8b", False, True)]
+        predictors = [("team-a", "llama-8b")]
+    for namespace, name, api_key, restart in secrets:
+        fields = _secret_fields(flavour, api_key, restart)
+        if fields:
+            expected[(kind, namespace, name)] = fields
+    for namespace, name in predictors:
+        expected[("InferenceService", namespace, name)] = {"/spec/predictor/annotations"}
+    return expected
+
+
+# Lines a rotation may add or remove in the rendered stream; nothing else may change.
+_ADDED = re.compile(r"\s*(force-sync|version|annotations|" + re.escape(REVISION) + r"):.*")
+_REMOVED = re.compile(r"\s*(rolloutRestartTargets:|- kind: Deployment|name: .*-predictor|"
+                      r"force-sync:|version:|" + re.escape(REVISION) + ").*")
+
+CASES = [(flavour, scope, target, selector)
+         for flavour in SECRETS for target in ("current", "redesign")
+         for scope, selector in (("deployment", "team-a/llama-8b"), ("project", "team-a"))] + [
+    (flavour, "deployment", "current", "--account") for flavour in SECRETS if flavour != "none"]
+
+
+@pytest.mark.parametrize(("flavour", "scope", "target", "selector"), CASES,
+                         ids=["-".join(c) for c in CASES])
+def test_a_rotation_changes_only_the_fields_that_restart_once(
+        tmp_path: Path, flavour: str, scope: str, target: str, selector: str) -> None:
+    config = _config(tmp_path, flavour, scope, target)
+    before = _render(config)
+    _rotate(config, selector)
+    first = _render(config)
+    assert _object_changes(before, first) == _expected(flavour, scope, selector)
+    for line in difflib.ndiff(before.splitlines(), first.splitlines()):
+        if line.startswith("+ "):
+            assert _ADDED.fullmatch(line[2:]), line
+        elif line.startswith("- "):
+            assert _REMOVED.fullmatch(line[2:]), line
+    _rotate(config, selector)  # the next revision changes the same values, nothing else
+    second = _render(config)
+    assert _object_changes(first, second) == {
+        key: {_inner(p) for p in fields if "rolloutRestartTargets" not in p}
+        for key, fields in _expected(flavour, scope, selector).items()}
+
+
+def _inner(pointer: str) -> str:
+    """Where a second revision changes what the first one added as a whole mapping."""
+    if pointer.endswith("/annotations"):
+        return f"{pointer}/{REVISION}"
+    return pointer
+
+
+@pytest.mark.parametrize("flavour", ["eso", "eso-pinned", "vault", "vault-pinned", "vault-kv1"])
+def test_the_revision_reaches_every_target_field(tmp_path: Path, flavour: str) -> None:
+    config = _config(tmp_path, flavour, "deployment", "redesign")
+    _rotate(config, "team-a/llama-8b", "--to", "7")
+    objects = {_key(o): o for o in yamlio.load_all(_render(config), "render")}
+    isvc = objects[("InferenceService", "team-a", "llama-8b")]
+    assert isvc["spec"]["predictor"]["annotations"] == {REVISION: "7"}
+    kind = "VaultStaticSecret" if flavour.startswith("vault") else "ExternalSecret"
+    for name in ("nim-api-key-llama-8b", "nim-image-pull-llama-8b"):
+        obj = objects[(kind, "team-a", name)]
+        if flavour == "eso":
+            assert obj["metadata"]["annotations"]["force-sync"] == "7"
+        elif flavour == "eso-pinned":
+            assert obj["spec"]["data"][0]["remoteRef"]["version"] == "7"
+        elif flavour == "vault-pinned":
+            assert obj["spec"]["version"] == 7
+        else:
+            assert obj["spec"]["destination"]["annotations"] == {REVISION: "7"}
+        assert "rolloutRestartTargets" not in obj["spec"]
+    others = [o for k, o in objects.items()
+              if k[0] == "InferenceService" and k[2] in ("embed", "mistral")]
+    assert others and all("annotations" not in o["spec"]["predictor"] for o in others)
+
+
+def _kubeconform(tmp_path: Path, stream: str) -> subprocess.CompletedProcess[str]:
+    schemas = tmp_path / "schemas"
+    if not schemas.is_dir():
+        built = run_cli(["schemas", "build", str(CRDS), "-o", str(schemas), "--no-nimconfig"])
+        assert built.code == 0, built.err
+    manifest = tmp_path / "rendered.yaml"
+    manifest.write_text(stream, "utf-8")
+    location = str(schemas) + "/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
+    return subprocess.run(
+        [str(KUBECONFORM), "-strict", "-summary", "-schema-location", location,
+         "-skip", "Namespace,PersistentVolumeClaim,ConfigMap", str(manifest)],
+        capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize("flavour", ["eso", "eso-pinned", "vault", "vault-pinned", "vault-kv1"])
+@pytest.mark.parametrize("scope", ["deployment", "project"])
+def test_rotated_renders_pass_the_real_kubeconform(tmp_path: Path, flavour: str,
+                                                   scope: str) -> None:
+    config = _config(tmp_path, flavour, scope, "current")
+    _rotate(config, "team-a" if scope == "project" else "team-a/llama-8b")
+    _rotate(config, "--account")
+    stream = _render(config)
+    assert "key-revision" in stream or "force-sync" in stream or "version" in stream
+    proc = _kubeconform(tmp_path, stream)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Invalid: 0, Errors: 0" in proc.stdout
+
+
+def test_kubeconform_catches_a_broken_revision(tmp_path: Path) -> None:
+    """The check above can fail: a VSO version that is not an integer is rejected."""
+    config = _config(tmp_path, "vault-pinned", "deployment", "current")
+    _rotate(config, "team-a/llama-8b")
+    stream = _render(config).replace("version: 1", 'version: "one"')
+    assert _kubeconform(tmp_path, stream).returncode != 0
+
+
+def test_no_revision_renders_as_before() -> None:
+    """Configs without keyRevision render byte-identically (the goldens hold the rest)."""
+    text = _render(EXAMPLES / "multi-project/nim-gitops.yaml")
+    assert REVISION not in text and "force-sync" not in text and "rolloutRestartTargets" in text
