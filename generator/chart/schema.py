@@ -32,6 +32,7 @@ def values_schema() -> dict[str, Any]:
         del defs["deployment"]["properties"][unsupported]
     for unused in ("backend", "cache"):
         del defs[unused]
+    _drop_rotation_fields(defs)
     schema: dict[str, Any] = {
         "title": "nim-gitops chart values",
         "description": VALUES_DESCRIPTION,
@@ -40,6 +41,16 @@ def values_schema() -> dict[str, Any]:
     }
     _check_local_refs(schema)
     return schema
+
+
+def _drop_rotation_fields(defs: dict[str, Any]) -> None:
+    """The chart's templates do not render key revisions yet: leave them out of the values
+    schema, so Helm rejects them instead of ignoring them (`nim-gitops values` says why)."""
+    del defs["platform"]["properties"]["account"]["properties"]["keyRevision"]
+    del defs["project"]["properties"]["keyRevision"]
+    del defs["deployment"]["properties"]["keyRevision"]
+    del defs["secrets"]["properties"]["externalSecrets"]["properties"]["pinVersion"]
+    del defs["secrets"]["properties"]["vault"]["properties"]["pinVersion"]
 
 
 def _check_local_refs(node: Any) -> None:

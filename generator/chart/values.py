@@ -35,6 +35,42 @@ def chart_catalog(catalog_path: Path | None) -> tuple[Catalog, str]:
     return catalog_mod.load_catalog(catalog_path), Path(catalog_path).name
 
 
+def _rotation_fields(config: Config) -> list[str]:
+    """The key-rotation fields `config` sets, as dotted paths."""
+    found = []
+    if config.platform.account_key_revision is not None:
+        found.append("spec.platform.account.keyRevision")
+    for i, project in enumerate(config.projects):
+        if project.key_revision is not None:
+            found.append(f"spec.projects[{i}].keyRevision")
+        found += [f"spec.projects[{i}].deployments[{j}].keyRevision"
+                  for j, d in enumerate(project.deployments) if d.key_revision is not None]
+    if config.secrets.external_secrets.pin_version:
+        found.append("spec.secrets.externalSecrets.pinVersion")
+    if config.secrets.vault.pin_version:
+        found.append("spec.secrets.vault.pinVersion")
+    return found
+
+
+def chart_gap(config: Config) -> InvalidInputError | None:
+    """Why the chart cannot render `config` yet (a field it does not support), or None."""
+    source = config.source
+    if config.air_gap and config.air_gap.pin_digests:
+        # Hook for digest pinning: add the lock file's digests to the values here (and a
+        # matching `digests` field to the values schema) once the chart can use them.
+        return InvalidInputError(
+            "the chart cannot pin images by digest yet; use `nim-gitops render` for configs "
+            "with airGap.pinDigests", source=source,
+            line=line_of(config, "spec.airGap.pinDigests"), path="spec.airGap.pinDigests")
+    rotation = _rotation_fields(config)
+    if rotation:
+        return InvalidInputError(
+            "the chart does not support key revisions yet; use `nim-gitops render` for "
+            "configs that rotate keys through Git", source=source,
+            line=line_of(config, rotation[0]), path=rotation[0])
+    return None
+
+
 def values_for(config_path: Path, catalog_path: Path | None = None,
                target: str | None = None) -> dict[str, Any]:
     """The values equivalent to the config at `config_path` (checked by rendering it);
@@ -53,13 +89,9 @@ def values_for(config_path: Path, catalog_path: Path | None = None,
                 f"-o DIR` and run `nim-gitops values --catalog {own} {config_path}`",
                 source=source, line=line_of(config, "spec.platform.catalog.file"),
                 path="spec.platform.catalog.file")
-    if config.air_gap and config.air_gap.pin_digests:
-        # Hook for digest pinning: add the lock file's digests to the values here (and a
-        # matching `digests` field to the values schema) once the chart can use them.
-        raise InvalidInputError(
-            "the chart cannot pin images by digest yet; use `nim-gitops render` for configs "
-            "with airGap.pinDigests", source=source,
-            line=line_of(config, "spec.airGap.pinDigests"), path="spec.airGap.pinDigests")
+    gap = chart_gap(config)
+    if gap is not None:
+        raise gap
     _refuse_weights(config, source)
     resolve(config, cat)
     spec: dict[str, Any] = copy.deepcopy(data["spec"])

@@ -104,6 +104,23 @@ def test_pin_digests_is_refused_by_the_chart_and_by_values(chart_dir: Path,
     assert result.code == 1 and "spec.airGap.pinDigests" in result.err
 
 
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"keyRevision": 3}, "spec.projects[0].deployments[0].keyRevision"),
+    ({}, "spec.secrets.vault.pinVersion"),
+])
+def test_key_revisions_are_refused_by_the_chart_and_by_values(
+        chart_dir: Path, tmp_path: Path, extra: dict[str, Any], field: str) -> None:
+    spec = _spec({**OK_DEPLOYMENT, **extra},
+                 secrets={"provider": "vault", "vault": {"pinVersion": True}})
+    config, values = _files(tmp_path, spec)
+    result = run_cli(["values", str(config)])
+    assert result.code == 1 and result.err.count("\n") == 1
+    assert field in result.err and "chart does not support key revisions" in result.err
+    proc = helm("template", "nim", str(chart_dir), "-f", str(values), check=False)
+    assert proc.returncode == 1  # the values schema has no such field: never silently ignored
+    assert "pinVersion" in proc.stderr
+
+
 # Helm's schema messages are Helm's wording; what a user relies on is the exit code and that
 # the message names the values path and the offending key.
 @pytest.mark.parametrize(("text", "names"), [

@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from generator import yamlio
+from generator.chart.values import chart_gap
+from generator.config import load_config
 from tests.chart.support import (
     assert_same_objects,
     helm_template,
@@ -90,6 +92,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
                  "allowFloatingTags": True}]},
             {"name": "p2", "deployments": [{"name": "a", "model": "nv-embedqa-e5-v5"}]},
         ],
+    },
+    # skipped until the chart renders key revisions (generator/chart/values.py chart_gap)
+    "key-revisions": {
+        "secrets": {"provider": "vault", "vault": {"pinVersion": True}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 2}]}],
     },
     "airgap-custom-name-no-deployments": {
         "airGap": {"mirror": "registry.local"},
@@ -189,6 +197,9 @@ def _write(tmp_path: Path, spec: dict[str, Any]) -> Path:
 
 def _parity(chart: Path, config: Path, tmp_path: Path, catalog: Path | None = None,
             target: str | None = None) -> int:
+    gap = chart_gap(load_config(config))
+    if gap is not None:
+        pytest.skip(f"the chart does not render this config yet: {gap.message}")
     values = write_values(config, tmp_path / "values.yaml", catalog, target)
     return assert_same_objects(render_build(config, tmp_path / "render", catalog, target),
                                helm_template(chart, values))
