@@ -206,7 +206,8 @@ def plan_text(plan: Plan, selector: Selector, changes: list[Change]) -> str:
         lines.append("no predictor restarts" if selector.account else
                      "no predictor restarts (no deployment with replicas)")
         return "\n".join(lines) + "\n"
-    lines.append("restarts (rolling, KServe's default maxSurge 25%):")
+    lines.append("restarts (rolling; KServe's default maxSurge 25%, unless inferenceservice-config "
+                 "sets a rollout strategy):")
     by_project: dict[str, int] = {}
     for r in found:
         d = r.deployment
