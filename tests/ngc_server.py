@@ -9,6 +9,7 @@ and `times` (then fault N requests). New endpoints can be added with `route()`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import socket
@@ -111,11 +112,34 @@ def repo_doc(entry: Mapping[str, Any]) -> dict[str, Any]:
     doc = {k: entry[k] for k in CONTRACT}
     doc.update({
         "description": f"# {entry['displayName']}\n\nLong markdown description.",
-        "labels": ["NVIDIA NIM"], "isPublic": True, "hasSignedTag": True,
-        "latestArchitectureVariants": [
-            {"architecture": "amd64", "os": "linux", "digest": "sha256:" + "0" * 64}],
+        "labels": ["NVIDIA NIM"],
     })
+    doc.update(extended_fields(entry))
     return doc
+
+
+def extended_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The extended fields of a repo answer, as recorded with the product's own key
+    (../shared/fixtures/ngc/model_tags.json has the same shape): derived from the model's name
+    so every run serves the same values, and the 186 models differ from each other."""
+    name, tag = entry["name"], entry["latestTag"]
+    seed = hashlib.sha256(name.encode()).digest()
+    public = seed[0] % 3 != 0  # two in three models are public
+    size = 2_000_000_000 + int.from_bytes(seed[1:5], "big") % 30_000_000_000
+    arches = ("amd64", "arm64") if seed[5] % 2 else ("amd64",)
+    return {
+        "accessType": "LISTED",
+        "isPublic": public,
+        "canGuestPull": public,
+        "canPublicList": True,
+        "hasSignedTag": seed[6] % 4 != 0,
+        "latestImageSize": size,
+        "latestArchitectureVariants": [
+            {"architecture": arch, "os": "linux", "compressedSize": size - i * 1_000_000,
+             "digest": "sha256:" + hashlib.sha256(f"{name}:{tag}/{arch}".encode()).hexdigest()}
+            for i, arch in enumerate(arches)],
+        "isMultinodeEnabled": seed[7] % 5 == 0,
+    }
 
 
 def snapshot_docs() -> list[dict[str, Any]]:

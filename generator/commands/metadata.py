@@ -54,9 +54,13 @@ def metadata() -> None:
 @click.option("--max-removed", default="10%", show_default=True, metavar="N|N%",
               help="With --previous: refuse when more models than this disappear.")
 @click.option("--report", metavar="FILE", help="Write added/removed/changed models (.md or .json).")
+@click.option("--extended", metavar="FILE",
+              help="Also write the extended model details (public, signed tags, image size, "
+                   "digests per architecture, multinode) to this side file.")
 @_probe_options
 def generate(output: str, name: str, namespace: str | None, eu_restricted: Path | None,
-             previous: Path | None, max_removed: str, report: str | None, concurrency: int,
+             previous: Path | None, max_removed: str, report: str | None,
+             extended: str | None, concurrency: int,
              allow_partial: bool, exclude: tuple[str, ...], quiet: bool,
              progress_interval: float, api_key_file: Path | None, api_key_stdin: bool,
              ngc_url: str, timeout: float, retries: int, backoff: float) -> int:
@@ -70,6 +74,7 @@ def generate(output: str, name: str, namespace: str | None, eu_restricted: Path 
                               eu_restricted=eu_restricted, previous=previous,
                               max_removed=max_removed, report=report,
                               allow_partial=allow_partial, exclude=exclude, quiet=quiet,
+                              extended=extended,
                               progress_interval=progress_interval)
     summary = run(_settings(ngc_url, timeout, retries, backoff, concurrency),
                   key, request)
@@ -131,11 +136,20 @@ def validate(files: tuple[Path, ...]) -> int:
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",
               show_default=True, help="Report format.")
-def diff(old: Path, new: Path, fmt: str) -> int:
+@click.option("--extended", nargs=2, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="OLD_DETAILS NEW_DETAILS",
+              help="Also compare the extended details side files of the two ConfigMaps.")
+def diff(old: Path, new: Path, fmt: str, extended: tuple[Path, Path] | None) -> int:
     """Report added, removed and changed models between two ConfigMaps."""
     from generator.catalog import load_catalog
     from generator.metadata import diff as diffmod
 
     report = diffmod.compare(load_catalog(old), load_catalog(new))
-    click.echo(diffmod.render(report, fmt, str(old), str(new)), nl=False)
+    text = diffmod.render(report, fmt, str(old), str(new))
+    if extended:
+        from generator.metadata.extended import compare_details, load_details
+
+        changes = compare_details(load_details(extended[0]), load_details(extended[1]))
+        text = diffmod.with_details(text, fmt, changes)
+    click.echo(text, nl=False)
     return 0

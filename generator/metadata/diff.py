@@ -135,6 +135,23 @@ def render(report: Report, fmt: str, old_source: str = "old", new_source: str = 
     return to_json(report) if fmt == "json" else to_markdown(report, old_source, new_source)
 
 
+def with_details(text: str, fmt: str, changes: list[dict[str, Any]]) -> str:
+    """A rendered report with the extended details' changes added (a section, or a key)."""
+    if fmt == "json":
+        data = json.loads(text)
+        data["detailsChanged"] = changes
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    lines = ["## Extended details changed " f"({len(changes)})", ""]
+    if not changes:
+        lines += ["None.", ""]
+    for change in changes:
+        lines.append(f"### {_cell(change['name'])}")
+        lines += [f"- {key}: {_cell(json.dumps(v['old']))} → {_cell(json.dumps(v['new']))}"
+                  for key, v in change.items() if key != "name"]
+        lines.append("")
+    return text.rstrip("\n") + "\n\n" + "\n".join(lines)
+
+
 def report_format(path: str) -> str:
     """The report format from a file name: `.md` -> markdown, `.json` -> json."""
     if path.endswith(".json"):

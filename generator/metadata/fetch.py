@@ -11,6 +11,7 @@ from typing import Any
 from generator.catalog import ModelEntry
 from generator.errors import AuthenticationError, CheckFailedError, RemoteServiceError
 from generator.metadata.discover import Resource, discover, name_collisions
+from generator.metadata.extended import Details, details_from_repo
 from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
 
@@ -30,6 +31,7 @@ class Probe:
     """What one run found: entries, 451s, failures, counts and time."""
 
     entries: list[ModelEntry] = field(default_factory=list)
+    details: list[Details] = field(default_factory=list)
     restricted: list[Resource] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     discovered: int = 0
@@ -114,7 +116,9 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
         async def one(resource: Resource) -> None:
             try:
                 doc = await client.repo(resource.resource_id)
-                result.entries.append(entry_from_repo(resource, doc))
+                entry = entry_from_repo(resource, doc)
+                result.entries.append(entry)
+                result.details.append(details_from_repo(entry.name, entry.latest_tag, doc))
             except Restricted:
                 result.restricted.append(resource)
             except NotFound as exc:

@@ -24,6 +24,7 @@ from generator.errors import RemoteServiceError, UsageError
 from generator.metadata import diff
 from generator.metadata.discover import Resource
 from generator.metadata.eu import EuMatcher, eu_list_json, load_eu_list
+from generator.metadata.extended import details_json
 from generator.metadata.fetch import Failure, Probe, ProgressFactory, refuse_failures, run_probe
 from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
@@ -43,6 +44,7 @@ class GenerateRequest:
     report: str | None = None
     allow_partial: bool = False
     exclude: tuple[str, ...] = ()
+    extended: str | None = None
     quiet: bool = False
     progress_interval: float = 5.0
 
@@ -130,9 +132,15 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
     text = configmap_yaml(entries, name=request.name, namespace=request.namespace)
     report_text = (diff.render(report, fmt, str(request.previous or "(none)"), request.output)
                    if request.report and fmt else None)
-    refuse_key_material({request.output: text, **({request.report: report_text}
-                                                   if request.report and report_text else {})})
+    extended_text = details_json(probe.details) if request.extended else None
+    refuse_key_material({request.output: text,
+                         **({request.report: report_text}
+                            if request.report and report_text else {}),
+                         **({request.extended: extended_text}
+                            if request.extended and extended_text else {})})
     atomic_write(request.output, text)
+    if request.extended and extended_text is not None:
+        atomic_write(request.extended, extended_text)
     if request.report and report_text is not None:
         atomic_write(request.report, report_text)
     return summary
