@@ -115,7 +115,7 @@ def _opt(value: Any, kind: type, source: str, path: str) -> Any:
     if value is not None and (not isinstance(value, kind) or
                               (kind is int and isinstance(value, bool))):
         raise _bad(source, path, f"must be {kind.__name__} or null")
-    if kind is int and value is not None and value < 0:
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
         raise _bad(source, path, "must not be negative")
     return value
 
