@@ -234,6 +234,7 @@ def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
         backend=raw.get("backend", backend),
         cache=_cache(raw.get("cache", {})),
         key_revision=raw.get("keyRevision"),
+        key_required=api_key.get("required", False),
     )
 
 
@@ -247,12 +248,13 @@ def _unique(names: list[tuple[str, tuple[str | int, ...]]], what: str, source: s
         seen.add(name)
 
 
-def _catalog_file(raw: str | None, base_dir: Path, source: str, lines: Lines) -> Path | None:
+def _catalog_file(raw: str | None, base_dir: Path, source: str, lines: Lines,
+                  key: str = "file") -> Path | None:
     if raw is None:
         return None
     path = (base_dir / raw).resolve()
     if not path.is_relative_to(base_dir.resolve()):
-        where = ("spec", "platform", "catalog", "file")
+        where = ("spec", "platform", "catalog", key)
         raise InvalidInputError(f"{raw!r} points outside the config's directory", source=source,
                                 line=_line_of(lines, where), path=yamlio.format_path(where))
     return path
@@ -396,6 +398,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         namespace=platform_raw.get("namespace", PlatformSpec.namespace),
         catalog=CatalogSpec(
             file=_catalog_file(cat.get("file"), base_dir, source, lines),
+            extended=_catalog_file(cat.get("extended"), base_dir, source, lines, "extended"),
             config_map_name=cat.get("configMapName", "nim-models-data"),
             models=tuple(cat.get("models", ())),
             emit=cat.get("emit", True),

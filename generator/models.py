@@ -69,6 +69,7 @@ class AirGapSpec:
 @dataclass(frozen=True)
 class CatalogSpec:
     file: Path | None = None
+    extended: Path | None = None
     config_map_name: str = "nim-models-data"
     models: tuple[str, ...] = ()
     emit: bool = True
@@ -138,6 +139,7 @@ class DeploymentSpec:
     backend: str = "kserve"
     cache: CacheSpec = CacheSpec()
     key_revision: int | None = None
+    key_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,8 @@ class Deployment:
     target: str = DEFAULT_TARGET
     key_revision: int | None = None
     """The revision of the key this deployment reads (its own, or its project's)."""
+    needs_key: bool = True
+    needs_pull_secret: bool = True
 
     @property
     def name(self) -> str:

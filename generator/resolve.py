@@ -9,6 +9,8 @@ from generator.catalog import Catalog, ModelEntry, is_floating, version_key
 from generator.config import line_of
 from generator.errors import InvalidInputError
 from generator.hints import did_you_mean
+from generator.keyless import key_needs
+from generator.metadata.extended import load_details
 from generator.models import Config, Deployment, DeploymentSpec, Plan, ProjectSpec
 
 AIRGAP_CONFIGMAP = "nim-models-data-airgap"
@@ -101,6 +103,8 @@ def resolve(config: Config, cat: Catalog | None = None,
             digests: dict[str, str] | None = None) -> Plan:
     """Resolve every deployment of `config` against the catalog."""
     cat = cat if cat is not None else load_plan_catalog(config)
+    details = load_details(config.platform.catalog.extended) \
+        if config.platform.catalog.extended else {}
     allow_list = config.platform.catalog.models
     for index, name in enumerate(allow_list):
         if name not in cat:
@@ -120,13 +124,15 @@ def resolve(config: Config, cat: Catalog | None = None,
             if short:
                 short_tags.append(short)
             used.setdefault(model.name, set()).add(tag)
+            needs_key, needs_pull = key_needs(model.name, tag, details, spec.key_required)
             image = model.image(tag)
             if digests and image in digests:
                 image = f"{model.repository}@{digests[image]}"
             deployments.append(Deployment(project.name, spec, model, tag, image,
                                           secret_scope=config.secrets.scope,
                                           target=config.platform.target,
-                                          key_revision=_key_revision(config, project, spec)))
+                                          key_revision=_key_revision(config, project, spec),
+                                          needs_key=needs_key, needs_pull_secret=needs_pull))
     warnings = [*_unread_settings(config), *short_tags]
     if config.air_gap:
         emitted = _airgap_catalog(used, cat)

@@ -44,13 +44,16 @@ def values_schema() -> dict[str, Any]:
 
 
 def _drop_rotation_fields(defs: dict[str, Any]) -> None:
-    """The chart's templates do not render key revisions yet: leave them out of the values
-    schema, so Helm rejects them instead of ignoring them (`nim-gitops values` says why)."""
+    """The chart's templates do not render key revisions or the extended model details yet:
+    leave their fields out of the values schema, so Helm rejects them instead of ignoring
+    them (`nim-gitops values` says why)."""
     del defs["platform"]["properties"]["account"]["properties"]["keyRevision"]
     del defs["project"]["properties"]["keyRevision"]
     del defs["deployment"]["properties"]["keyRevision"]
     del defs["secrets"]["properties"]["externalSecrets"]["properties"]["pinVersion"]
     del defs["secrets"]["properties"]["vault"]["properties"]["pinVersion"]
+    del defs["platform"]["properties"]["catalog"]["properties"]["extended"]
+    del defs["deployment"]["properties"]["apiKey"]["properties"]["required"]
 
 
 def _check_local_refs(node: Any) -> None:

@@ -52,6 +52,15 @@ def _rotation_fields(config: Config) -> list[str]:
     return found
 
 
+def _extended_fields(config: Config) -> list[str]:
+    """The keyless fields `config` sets, as dotted paths."""
+    found = ["spec.platform.catalog.extended"] if config.platform.catalog.extended else []
+    for i, project in enumerate(config.projects):
+        found += [f"spec.projects[{i}].deployments[{j}].apiKey.required"
+                  for j, d in enumerate(project.deployments) if d.key_required]
+    return found
+
+
 def chart_gap(config: Config) -> InvalidInputError | None:
     """Why the chart cannot render `config` yet (a field it does not support), or None."""
     source = config.source
@@ -62,6 +71,12 @@ def chart_gap(config: Config) -> InvalidInputError | None:
             "the chart cannot pin images by digest yet; use `nim-gitops render` for configs "
             "with airGap.pinDigests", source=source,
             line=line_of(config, "spec.airGap.pinDigests"), path="spec.airGap.pinDigests")
+    extended = _extended_fields(config)
+    if extended:
+        return InvalidInputError(
+            "the chart does not support the extended model details yet; use `nim-gitops "
+            "render` for configs that drop keys where NVIDIA allows it", source=source,
+            line=line_of(config, extended[0]), path=extended[0])
     rotation = _rotation_fields(config)
     if rotation:
         return InvalidInputError(

@@ -115,20 +115,22 @@ def catalog_configmap(plan: Plan, name: str, namespace: str) -> dict[str, Any]:
 class KeyHolder:
     """Whoever gets a key from the secret manager: a deployment, a project, or the Account.
 
-    `pull_secret` is None where the holder pulls no images (the Account); `restart` names the
+    `pull_secret` is None where the holder pulls no images (the Account) or pulls public ones,
+    `api_key_secret` None where its NIM needs no key (docs/secrets.md); `restart` names the
     predictor Deployments to restart when the key rotates; `revision` is the holder's key
     revision from the config (None: never rotated through Git).
     """
 
     namespace: str
-    api_key_secret: str
+    api_key_secret: str | None
     pull_secret: str | None
     restart: tuple[str, ...] = ()
     revision: int | None = None
 
 
 def deployment_holder(d: Deployment) -> KeyHolder:
-    return KeyHolder(d.project, d.api_key_secret, d.pull_secret, (f"{d.name}-predictor",),
+    return KeyHolder(d.project, d.api_key_secret if d.needs_key else None,
+                     d.pull_secret if d.needs_pull_secret else None, (f"{d.name}-predictor",),
                      d.key_revision)
 
 

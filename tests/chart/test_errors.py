@@ -121,6 +121,15 @@ def test_key_revisions_are_refused_by_the_chart_and_by_values(
     assert "pinVersion" in proc.stderr
 
 
+def test_extended_details_are_refused_by_values(tmp_path: Path) -> None:
+    spec = _spec({**OK_DEPLOYMENT, "apiKey": {"required": True}})
+    config, _ = _files(tmp_path, spec)
+    result = run_cli(["values", str(config)])
+    assert result.code == 1 and result.err.count("\n") == 1
+    assert "spec.projects[0].deployments[0].apiKey.required" in result.err
+    assert "extended model details" in result.err
+
+
 # Helm's schema messages are Helm's wording; what a user relies on is the exit code and that
 # the message names the values path and the offending key.
 @pytest.mark.parametrize(("text", "names"), [

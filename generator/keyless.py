@@ -1,0 +1,43 @@
+"""Which deployments need an NGC key, given the extended model details.
+
+NVIDIA's NIM LLM installation guide (docs.nvidia.com/nim/large-language-models/2.0.11/
+get-started/installation.html, "Pull the Container Image") says eligible public-catalog NIMs
+are pulled without a login, and that a login is needed only for a Production Branch NIM, a
+NIM released before NIM LLM 2.0.10, or a private or gated image or model artifact. So:
+
+- no pull secret when NGC says anyone may pull the image (`canGuestPull`, else `isPublic`);
+- no API key when, in addition, the tag is a NIM LLM release from 2.0.10 on in the 2.x line
+  (not a Production Branch `-pb` tag): the releases NVIDIA documents as downloading public
+  model artifacts without a key.
+
+Without details for a model, or with `apiKey.required: true`, a deployment keeps both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from generator.metadata.extended import Details
+
+KEYLESS_SINCE = (2, 0, 10)
+KEYLESS_BEFORE = (3, 0, 0)
+_RELEASE = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:[-+.].*)?")
+
+
+def keyless_release(tag: str) -> bool:
+    """A NIM LLM release that downloads public weights without a key."""
+    match = _RELEASE.fullmatch(tag)
+    if match is None or "pb" in tag.lower():
+        return False
+    version = tuple(int(part) for part in match.groups())
+    return KEYLESS_SINCE <= version < KEYLESS_BEFORE
+
+
+def key_needs(model: str, tag: str, details: Mapping[str, Details],
+              forced: bool) -> tuple[bool, bool]:
+    """(needs an API key, needs a pull secret) for `model` at `tag`."""
+    found = details.get(model)
+    if forced or found is None or not found.anonymous_pull:
+        return True, True
+    return not keyless_release(tag), False
