@@ -12,12 +12,36 @@ from generator.keys import KeySafeCommand, key_options
 
 if TYPE_CHECKING:
     from generator.airgap.images import Image
+    from generator.metadata.extended import Details
     from generator.models import Plan
 
 
 @click.group()
 def airgap() -> None:
     """Air-gapped clusters: image lists for mirroring and digest pinning."""
+
+
+def _details(extended: Path | None, config: Path | None) -> dict[str, Details] | None:
+    """The extended details: --extended FILE, else the config's catalog.extended."""
+    from generator.metadata.extended import load_details
+
+    if extended is not None:
+        return load_details(extended)
+    if config is not None:
+        from generator.config import load_config
+
+        own = load_config(config).platform.catalog.extended
+        return load_details(own) if own else None
+    return None
+
+
+def _details_options(func: click.decorators.FC) -> click.decorators.FC:
+    func = click.option("--arch", default="amd64", show_default=True,
+                        help="Architecture whose sizes and digests the details give.")(func)
+    return click.option("--extended", type=click.Path(dir_okay=False, path_type=Path),
+                        metavar="FILE",
+                        help="Extended model details (`metadata generate --extended`); "
+                             "default: the config's platform.catalog.extended.")(func)
 
 
 def _config_plan(config: Path, catalog: Path | None) -> Plan:
@@ -61,8 +85,10 @@ def _config_images(config: Path, catalog: Path | None) -> list[Image]:
                    "YAML instead of images.")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
               help="Write to FILE instead of stdout.")
+@_details_options
 def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
-           allow_floating_tags: bool, fmt: str, weights: bool, output: str) -> int:
+           allow_floating_tags: bool, fmt: str, weights: bool, output: str,
+           extended: Path | None, arch: str) -> int:
     """List the exact NIM images CONFIG deploys (or --models of a --catalog)."""
     from generator import catalog as catalog_mod
     from generator.airgap.images import (
@@ -95,6 +121,11 @@ def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
     atomic_write(output, format_images(found, fmt))
     if output != "-":
         console.info(f"wrote {len(found)} images to {output}")
+    details = _details(extended, config)
+    if details is not None:
+        from generator.airgap.details import image_sizes
+
+        console.info(image_sizes(found, details, arch).line(len(found), arch))
     return 0
 
 
@@ -107,9 +138,15 @@ def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
               help="Registry API base URL.")
 @click.option("-j", "--jobs", default=4, show_default=True, type=click.IntRange(1, 32),
               help="Parallel registry requests.")
+@_details_options
 def lock(config: Path, catalog: Path | None, api_key_file: Path | None, api_key_stdin: bool,
-         registry_url: str, jobs: int) -> int:
-    """Pin every image of CONFIG to its manifest digest in <config-stem>.lock.yaml."""
+         registry_url: str, jobs: int, extended: Path | None, arch: str) -> int:
+    """Pin every image of CONFIG to its manifest digest in <config-stem>.lock.yaml.
+
+    With extended details (--extended, or the config's catalog.extended), images at their
+    model's latest tag take the --arch digest from the details, and only the others are asked
+    of the registry (no key needed when the details cover every image).
+    """
     from generator import catalog as catalog_mod
     from generator.airgap.images import plan_images
     from generator.airgap.lock import lock_path, lock_text, read_lock
@@ -123,10 +160,19 @@ def lock(config: Path, catalog: Path | None, api_key_file: Path | None, api_key_
     if not (loaded.air_gap and loaded.air_gap.pin_digests):
         console.warn(f"{config}: spec.airGap.pinDigests is not true, so render ignores the lock")
     plan = resolve(loaded, catalog_mod.load_catalog(catalog) if catalog else None)
-    key = read_key(api_key_file, api_key_stdin)
     found = plan_images(plan)
-    digests = resolve_digests(found, key, RegistrySettings(url=registry_url.rstrip("/"),
-                                                           jobs=jobs))
+    digests: dict[str, str] = {}
+    details = _details(extended, config)
+    if details is not None:
+        from generator.airgap.details import details_digests
+
+        digests, found = details_digests(found, details, arch)
+        console.info(f"{len(digests)} digests ({arch}) from the extended details, "
+                     f"{len(found)} to ask the registry")
+    if found:
+        key = read_key(api_key_file, api_key_stdin)
+        digests.update(resolve_digests(found, key, RegistrySettings(
+            url=registry_url.rstrip("/"), jobs=jobs)))
     path = lock_path(config)
     before = read_lock(path) if path.is_file() else {}
     changed = sorted(k for k, v in digests.items() if before.get(k) != v)
