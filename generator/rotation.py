@@ -148,6 +148,8 @@ def bump(text: str, config: Config, selector: Selector,
     for label, _, old in found:
         if to is not None and old is not None and to <= old:
             raise UsageError(f"{source}: {label} is at key revision {old}; --to must be higher")
+    crlf = "\r\n" in text
+    text = text.replace("\r\n", "\n")
     _, indent, offset = load_yaml_guess_indent(text)
     yaml = _yaml()
     offset = offset or 0
@@ -167,7 +169,7 @@ def bump(text: str, config: Config, selector: Selector,
     if not _only_revisions_changed(text, result, created):
         raise InvalidInputError("cannot bump the key revision without changing the file's "
                                 f"layout; set {FIELD} by hand", source=source)
-    return result, changes
+    return (result.replace("\n", "\r\n") if crlf else result), changes
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:

@@ -118,3 +118,13 @@ def test_the_account_needs_target_current(tmp_path: Path) -> None:
     config = _copy(tmp_path, "multi-project")  # target redesign: no Account
     result = run_cli(["rotate", "-c", str(config), "--account"])
     assert result.code == 1 and str(config) in result.err
+
+
+def test_line_ends_and_bom_are_kept(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "quickstart")
+    raw = b"\xef\xbb\xbf" + config.read_bytes().replace(b"\n", b"\r\n")
+    config.write_bytes(raw)
+    assert run_cli(["rotate", "-c", str(config), "team-a"]).code == 0
+    after = config.read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf") and b"\n" not in after.replace(b"\r\n", b"")
+    assert after.replace(b"      keyRevision: 1\r\n", b"") == raw
