@@ -72,7 +72,7 @@ def _uses(objects: dict[tuple[str, str], dict[str, Any]], name: str) -> tuple[bo
 ])
 def test_key_and_pull_secret_follow_the_details(tmp_path: Path, model: str, tag: str,
                                                 required: bool, key: bool, pull: bool,
-                                                crd_validate: Callable[[list[Any]], list[str]],
+                                                crd_validate: Callable[..., list[str]],
                                                 ) -> None:
     deployment: dict[str, Any] = {"name": "d", "model": model, "tag": tag}
     if required:
@@ -81,7 +81,7 @@ def test_key_and_pull_secret_follow_the_details(tmp_path: Path, model: str, tag:
     assert _uses(objects, "d") == (key, pull)
     assert (("ExternalSecret", "nim-api-key-d") in objects) is key
     assert (("ExternalSecret", "nim-image-pull-d") in objects) is pull
-    assert crd_validate(list(objects.values())) == []
+    assert crd_validate(list(objects.values()), "redesign") == []
 
 
 def test_without_the_details_file_every_deployment_keeps_its_key(tmp_path: Path) -> None:

@@ -6,16 +6,15 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator import yamlio
-from tests.helpers import CRDS, EXAMPLES, SHARED, run_cli
+from tests.helpers import EXAMPLES, run_cli
+from tests.kubeconform_support import Kubeconform, Verdict, failures
 
-KUBECONFORM = SHARED / "tools" / "kubeconform" / "kubeconform"
 REVISION = "nim-gitops.opendatahub.io/key-revision"
 
 SECRETS: dict[str, dict[str, Any]] = {
@@ -192,40 +191,34 @@ def test_the_revision_reaches_every_target_field(tmp_path: Path, flavour: str) -
     assert others and all("annotations" not in o["spec"]["predictor"] for o in others)
 
 
-def _kubeconform(tmp_path: Path, stream: str) -> subprocess.CompletedProcess[str]:
-    schemas = tmp_path / "schemas"
-    if not schemas.is_dir():
-        built = run_cli(["schemas", "build", str(CRDS), "-o", str(schemas), "--no-nimconfig"])
-        assert built.code == 0, built.err
+def _kubeconform(kubeconform: Kubeconform, tmp_path: Path, stream: str) -> list[Verdict]:
     manifest = tmp_path / "rendered.yaml"
     manifest.write_text(stream, "utf-8")
-    location = str(schemas) + "/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
-    return subprocess.run(
-        [str(KUBECONFORM), "-strict", "-summary", "-schema-location", location,
-         "-skip", "Namespace,PersistentVolumeClaim,ConfigMap", str(manifest)],
-        capture_output=True, text=True, check=False)
+    return kubeconform.check([manifest], "current")
 
 
 @pytest.mark.parametrize("flavour", ["eso", "eso-pinned", "vault", "vault-pinned", "vault-kv1"])
 @pytest.mark.parametrize("scope", ["deployment", "project"])
-def test_rotated_renders_pass_the_real_kubeconform(tmp_path: Path, flavour: str,
-                                                   scope: str) -> None:
+def test_rotated_renders_pass_the_real_kubeconform(tmp_path: Path, flavour: str, scope: str,
+                                                   kubeconform: Kubeconform) -> None:
     config = _config(tmp_path, flavour, scope, "current")
     _rotate(config, "team-a" if scope == "project" else "team-a/llama-8b")
     _rotate(config, "--account")
-    stream = _render(config)
-    assert "key-revision" in stream or "force-sync" in stream or "version" in stream
-    proc = _kubeconform(tmp_path, stream)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "Invalid: 0, Errors: 0" in proc.stdout
+    verdicts = _kubeconform(kubeconform, tmp_path, _render(config))
+    assert failures(verdicts) == []
+    checked = {v.kind for v in verdicts if v.status == "statusValid"}
+    kind = "VaultStaticSecret" if flavour.startswith("vault") else "ExternalSecret"
+    assert {kind, "InferenceService", "ServingRuntime"} <= checked
 
 
-def test_kubeconform_catches_a_broken_revision(tmp_path: Path) -> None:
+def test_kubeconform_catches_a_broken_revision(tmp_path: Path,
+                                               kubeconform: Kubeconform) -> None:
     """The check above can fail: a VSO version that is not an integer is rejected."""
     config = _config(tmp_path, "vault-pinned", "deployment", "current")
     _rotate(config, "team-a/llama-8b")
     stream = _render(config).replace("version: 1", 'version: "one"')
-    assert _kubeconform(tmp_path, stream).returncode != 0
+    assert any("VaultStaticSecret" in line for line in
+               failures(_kubeconform(kubeconform, tmp_path, stream)))
 
 
 def test_no_revision_renders_as_before() -> None:
