@@ -23,7 +23,7 @@ from generator.models import (
     PlatformSpec,
     VaultSpec,
 )
-from generator.render import account, objects
+from generator.render import account, objects, weights
 from generator.render.env import templates_dir
 from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
 from generator.resolve import AIRGAP_CONFIGMAP
@@ -94,6 +94,11 @@ def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
         "writable_dirs": objects.WRITABLE_DIRS,
         "default_requests": objects.DEFAULT_REQUESTS,
         "default_limits": objects.DEFAULT_LIMITS,
+        "fill_requests": objects.FILL_REQUESTS,
+        "fill_limits": objects.FILL_LIMITS,
+        "cache_mount": weights.CACHE_MOUNT,
+        "marker_dir": weights.MARKER_DIR,
+        "job_name_room": weights.JOB_NAME_ROOM,
         "eso_templates": ESO_TEMPLATES,
         "vso_templates": vso_templates(VSO_KEY_MARK),
         "vso_key_mark": mark,

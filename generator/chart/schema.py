@@ -26,12 +26,6 @@ def values_schema() -> dict[str, Any]:
     defs: dict[str, Any] = source["$defs"]
     root = defs.pop("spec")
     del defs["platform"]["properties"]["catalog"]["properties"]["file"]
-    # The chart renders KServe without a cache fill yet (`nim-gitops values` refuses both).
-    del defs["platform"]["properties"]["backend"]
-    for unsupported in ("backend", "cache"):
-        del defs["deployment"]["properties"][unsupported]
-    for unused in ("backend", "cache"):
-        del defs[unused]
     _drop_rotation_fields(defs)
     schema: dict[str, Any] = {
         "title": "nim-gitops chart values",

@@ -18,7 +18,7 @@ from generator import yamlio
 from generator.catalog import Catalog
 from generator.config import line_of, parse_config
 from generator.errors import InvalidInputError
-from generator.models import CacheSpec, Config
+from generator.models import Config
 from generator.pipeline import with_target
 from generator.resolve import resolve
 
@@ -107,31 +107,12 @@ def values_for(config_path: Path, catalog_path: Path | None = None,
     gap = chart_gap(config)
     if gap is not None:
         raise gap
-    _refuse_weights(config, source)
     resolve(config, cat)
     spec: dict[str, Any] = copy.deepcopy(data["spec"])
     spec.get("platform", {}).get("catalog", {}).pop("file", None)
     if target is not None:
         spec.setdefault("platform", {})["target"] = target
     return spec
-
-
-def _refuse_weights(config: Config, source: str) -> None:
-    """The chart renders neither the NIM Operator backend nor a cache fill yet."""
-    for project in config.projects:
-        for d in project.deployments:
-            if d.backend != "kserve":
-                field, what = f"{d.path}.backend", "backend nim-operator"
-                if (config.platform.backend == d.backend
-                        and line_of(config, field) == line_of(config, d.path)):
-                    field = "spec.platform.backend"  # the deployment inherits it
-            elif d.cache != CacheSpec():
-                field, what = f"{d.path}.cache", "cache fills (cache.preload, cache.source)"
-            else:
-                continue
-            raise InvalidInputError(
-                f"the chart does not support {what} yet; use `nim-gitops render` for this "
-                "config", source=source, line=line_of(config, field), path=field)
 
 
 def values_text(config_path: Path, catalog_path: Path | None = None,

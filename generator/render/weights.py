@@ -52,10 +52,15 @@ def clone_source(d: Deployment) -> str | None:
     return source.location if source and source.kind == "pvc" else None
 
 
+# Go's encoding/json escapes these inside strings (HTML safety, and JavaScript's line ends).
+_GO_ESCAPES = str.maketrans({"&": "\\u0026", "<": "\\u003c", ">": "\\u003e",
+                             "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _digest(*parts: object) -> str:
-    """8 hex digits of the compact JSON of `parts` (what Helm's `toJson | sha256sum` gives
-    for the same list, so a chart can name the Job alike)."""
-    text = json.dumps(parts, separators=(",", ":"), ensure_ascii=False)
+    """8 hex digits of the compact JSON of `parts` as Go writes it (Helm's `toJson |
+    sha256sum` of the same list, so the chart names the Job alike)."""
+    text = json.dumps(parts, separators=(",", ":"), ensure_ascii=False).translate(_GO_ESCAPES)
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 

@@ -6,12 +6,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from generator import yamlio
-from generator.config import load_config
-from generator.models import CacheSpec
 from tests.helpers import kustomize_build, run_cli, tool
 
 # The only difference allowed between the chart and the renderer (documented in docs/helm.md):
@@ -88,12 +85,3 @@ def assert_same_objects(rendered: str, charted: str) -> int:
                                    f"{yamlio.dump(theirs[key])}"
     return len(ours)
 
-
-def skip_if_chart_unsupported(config: Path) -> None:
-    """Skip an example the chart cannot render yet (`nim-gitops values` refuses it): the NIM
-    Operator backend and cache fills."""
-    for project in load_config(config).projects:
-        for d in project.deployments:
-            if d.backend != "kserve" or d.cache != CacheSpec():
-                pytest.skip(f"{config.parent.name}: {d.path}: the chart does not support "
-                            "backend nim-operator or cache fills yet")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.chart.support import helm, skip_if_chart_unsupported, write_values
+from tests.chart.support import helm, write_values
 from tests.helpers import EXAMPLES, REPO, run_cli
 
 COMMITTED = REPO / "charts" / "nim-gitops"
@@ -140,7 +140,6 @@ def test_default_values_lint_strict(chart_dir: Path) -> None:
 @pytest.mark.parametrize("config", EXAMPLE_CONFIGS, ids=[p.parent.name for p in EXAMPLE_CONFIGS])
 def test_example_values_lint_strict(chart_dir: Path, config: Path, target: str,
                                     tmp_path: Path) -> None:
-    skip_if_chart_unsupported(config)
     values = write_values(config, tmp_path / "values.yaml", target=target)
     proc = helm("lint", "--strict", str(chart_dir), "-f", str(values), check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.chart.support import helm_template, skip_if_chart_unsupported, write_values
+from tests.chart.support import helm_template, write_values
 from tests.helpers import EXAMPLES
 from tests.kubeconform_support import NO_CRD_HERE
 
@@ -33,7 +33,6 @@ def test_chart_output_validates(validate: Any, chart_dir: Path, config: Path, ta
                                 tmp_path: Path) -> None:
     """Every example, charted for each target, validates against the CRDs for that target
     (but the kinds whose CRD is not here: NO_CRD_HERE says why)."""
-    skip_if_chart_unsupported(config)
     values = write_values(config, tmp_path / "values.yaml", target=target)
     objects = [o for o in _objects(helm_template(chart_dir, values))
                if o["kind"] not in NO_CRD_HERE]

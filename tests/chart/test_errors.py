@@ -71,6 +71,30 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
     "unknown placeholder in a deployment key": (
         _spec({**OK_DEPLOYMENT, "apiKey": {"remoteRef": {"key": "x/{who}"}}}),
         "apiKey.remoteRef.key", "unknown placeholder"),
+    # Cache fills (issue #18): what cannot fetch the weights.
+    "air-gapped preload from NGC": (
+        _spec({**OK_DEPLOYMENT, "cache": {"preload": True}}, airGap={"mirror": "r.example"}),
+        "projects[0].deployments[0].cache: an air-gapped cluster cannot download weights",
+        "cannot download weights from NGC"),
+    "air-gapped NIMCache": (
+        _spec(OK_DEPLOYMENT, platform={"backend": "nim-operator"},
+              airGap={"mirror": "r.example"}),
+        "projects[0].deployments[0].cache: an air-gapped cluster cannot download weights",
+        "cannot download weights from NGC"),
+    "nim-operator with pinDigests": (
+        _spec({**OK_DEPLOYMENT, "backend": "nim-operator",
+               "cache": {"source": {"pvc": "filled"}}},
+              airGap={"mirror": "r.example", "pinDigests": True}),
+        "projects[0].deployments[0].backend: a NIMService names its image by tag",
+        "a NIMService names its image by tag"),
+    "preload from NGC without a key": (
+        _spec({**OK_DEPLOYMENT, "cache": {"preload": True}}),
+        "projects[0].deployments[0].cache: downloading the weights from NGC needs",
+        "downloading the weights from NGC needs"),
+    "NIMCache without a key": (
+        _spec(OK_DEPLOYMENT, OK_DEPLOYMENT | {"name": "b", "backend": "nim-operator"}),
+        "projects[0].deployments[1].backend: downloading the weights from NGC needs",
+        "downloading the weights from NGC needs"),
 }
 
 
@@ -140,6 +164,9 @@ def test_extended_details_are_refused_by_values(tmp_path: Path) -> None:
     ("platform:\n  namespce: x\n", ("/platform", "namespce")),
     ("secrets:\n  provider: sops\n", ("/secrets/provider",)),
     ("platform:\n  catalog:\n    file: my-catalog.yaml\n", ("/platform/catalog", "file")),
+    ("platform:\n  backend: triton\n", ("/platform/backend",)),
+    ("projects:\n- name: p\n  deployments:\n  - name: a\n    model: m\n    cache: {pvc: x}\n",
+     ("/projects/0/deployments/0/cache", "pvc")),
 ])
 def test_schema_errors_are_readable(chart_dir: Path, tmp_path: Path, text: str,
                                     names: tuple[str, ...]) -> None:

@@ -24,3 +24,14 @@ def test_notes_follow_target_and_scope(chart_dir: Path, tmp_path: Path, target: 
     assert "nvidia-nim-secrets and ngc-secret" in notes and "nim-api-key-" not in notes
     assert ("Account odh-nim-account" in notes) == (target == "current")
     assert ("Template nim-http-template" in notes) == (target == "redesign")
+
+
+def test_notes_name_each_deployments_backend_and_fill(chart_dir: Path, tmp_path: Path) -> None:
+    values = write_values(EXAMPLES / "nim-operator/nim-gitops.yaml", tmp_path / "v.yaml")
+    lines = {line.split(" (")[0].strip(" -"): line
+             for line in _notes(chart_dir, values).splitlines() if "team-ops/" in line}
+    assert "NIMCache and NIMService llama-8b" in lines["team-ops/llama-8b"]
+    assert "InferenceService" not in lines["team-ops/mistral-7b"]
+    kserve = lines["team-ops/llama-kserve"]
+    assert "a Job filling it" in kserve and "InferenceService llama-kserve" in kserve
+    assert "Job" not in lines["team-ops/llama-8b"]

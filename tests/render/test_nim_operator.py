@@ -283,25 +283,6 @@ def test_platform_backend_is_the_default(base_config: dict[str, Any],
     assert set(by_kind(objects, "InferenceService")) == {"other"}
 
 
-def test_values_refuses_what_the_chart_cannot_render(tmp_path: Path) -> None:
-    out = tmp_path / "values.yaml"
-    result = run_cli(["values", str(EXAMPLE), "-o", str(out)])
-    assert result.code == 1
-    line = result.err.strip()
-    assert "\n" not in line
-    assert line.startswith(f"error: {EXAMPLE}:12 spec.platform.backend:")
-    assert "chart" in line
-    assert not out.exists()
-
-
-def test_values_names_a_deployments_cache(base_config: dict[str, Any],
-                                          write_config: WriteConfig, tmp_path: Path) -> None:
-    path = write_config(_deployment(base_config, cache={"preload": True}))
-    result = run_cli(["values", str(path), "-o", str(tmp_path / "v.yaml")])
-    assert result.code == 1
-    assert "spec.projects[0].deployments[0].cache" in result.err
-
-
 def test_render_is_deterministic() -> None:
     first = run_cli(["render", str(EXAMPLE), "-o", "-"])
     second = run_cli(["render", str(EXAMPLE), "-o", "-"])

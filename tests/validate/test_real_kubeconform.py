@@ -24,7 +24,7 @@ import pytest
 from generator import yamlio
 from generator.targets import TARGETS
 from tests.airgap.conftest import AIRGAP_CONFIG
-from tests.chart.support import helm_template, skip_if_chart_unsupported
+from tests.chart.support import helm_template
 from tests.helpers import EXAMPLES, REPO, kustomize_build, run_cli
 from tests.kubeconform_support import NO_CRD_HERE, Kubeconform, config_target, failures
 from tests.validate.conftest import EXAMPLE_CONFIGS
@@ -59,7 +59,6 @@ def _render(config: Path, out: Path, target: str) -> Output:
 
 
 def _chart(config: Path, work: Path, target: str) -> Output:
-    skip_if_chart_unsupported(config)
     chart = work / "chart" / "nim-gitops"
     if not chart.is_dir():
         result = run_cli(["chart", "-o", str(chart)])

@@ -52,6 +52,17 @@ true
 {{- .text | replace "{{" "\x00" | replace "}}" "\x01" | replace "{project}" .project | replace "{deployment}" .deployment | replace "\x00" "{" | replace "\x01" "}" -}}
 {{- end }}
 
+{{/* A shell word as Python's shlex.quote writes it (the fill Job's script, weights.py). */}}
+{{- define "nim-gitops.shquote" -}}
+{{- if eq . "" -}}
+''
+{{- else if regexMatch "^[A-Za-z0-9_@%+=:,./-]+$" . -}}
+{{ . }}
+{{- else -}}
+'{{ replace "'" "'\"'\"'" . }}'
+{{- end -}}
+{{- end }}
+
 {{/* Fail on any placeholder but those of .allowed (default: project and deployment). */}}
 {{- define "nim-gitops.checkPlaceholders" -}}
 {{- $allowed := list "project" "deployment" -}}
@@ -154,6 +165,7 @@ values path), cat (the catalog), platform, allowFloating (the global setting).
 {{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.vault.projectPath" "text" (dig "vault" "projectPath" "nim/{project}" $secrets) "allowed" $projectOnly) -}}
 {{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.externalSecrets.accountRemoteRef.key" "text" (dig "externalSecrets" "accountRemoteRef" "key" "nim/account" $secrets) "allowed" list) -}}
 {{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.vault.accountPath" "text" (dig "vault" "accountPath" "nim/account" $secrets) "allowed" list) -}}
+{{- include "nim-gitops.checkWeights" $values -}}
 {{- if and (hasKey $values "airGap") (dig "pinDigests" false $values.airGap) -}}
 {{- /* Hook for air-gap digest pinning: resolve each image to its digest here (e.g. from a
        `digests` value generated from the lock file) and use it in deployments.yaml. */ -}}
@@ -182,6 +194,31 @@ values path), cat (the catalog), platform, allowFloating (the global setting).
 {{- $key := dig "apiKey" "remoteRef" "key" "" $d -}}
 {{- if $key -}}
 {{- include "nim-gitops.checkPlaceholders" (dict "where" (printf "projects[%d].deployments[%d].apiKey.remoteRef.key" $i $j) "text" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/* What cannot fill a cache, as `nim-gitops render` refuses it (generator/config.py
+_check_weights): NIMService digests, and NGC downloads air-gapped or without a key Secret. */}}
+{{- define "nim-gitops.checkWeights" -}}
+{{- $air := hasKey . "airGap" -}}
+{{- $pin := and $air (dig "pinDigests" false (.airGap | default dict)) -}}
+{{- $provider := dig "provider" "none" .secrets -}}
+{{- $platformBackend := dig "backend" "kserve" .platform -}}
+{{- range $i, $p := .projects -}}
+{{- range $j, $d := dig "deployments" list $p -}}
+{{- $where := printf "projects[%d].deployments[%d]" $i $j -}}
+{{- $operator := eq (dig "backend" $platformBackend $d) "nim-operator" -}}
+{{- $cache := dig "cache" dict $d -}}
+{{- $preload := dig "preload" false $cache -}}
+{{- $fromNgc := and (not (hasKey $cache "source")) (or $operator $preload) -}}
+{{- if and $pin $operator -}}
+{{- fail (printf "%s.backend: a NIMService names its image by tag, so airGap.pinDigests cannot pin it; use backend kserve or turn pinDigests off" $where) -}}
+{{- else if and $air $fromNgc -}}
+{{- fail (printf "%s.cache: an air-gapped cluster cannot download weights from NGC; name where the mirrored weights live in cache.source" $where) -}}
+{{- else if and $fromNgc (eq $provider "none") -}}
+{{- fail (printf "%s.%s: downloading the weights from NGC needs the deployment's key Secret, which secrets.provider none never references; set a provider, or name mirrored weights in cache.source" $where (ternary "backend" "cache" (and $operator (not $preload)))) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
