@@ -26,7 +26,7 @@ def values_schema() -> dict[str, Any]:
     defs: dict[str, Any] = source["$defs"]
     root = defs.pop("spec")
     del defs["platform"]["properties"]["catalog"]["properties"]["file"]
-    _drop_rotation_fields(defs)
+    _drop_extended_fields(defs)
     schema: dict[str, Any] = {
         "title": "nim-gitops chart values",
         "description": VALUES_DESCRIPTION,
@@ -37,15 +37,10 @@ def values_schema() -> dict[str, Any]:
     return schema
 
 
-def _drop_rotation_fields(defs: dict[str, Any]) -> None:
-    """The chart's templates do not render key revisions or the extended model details yet:
-    leave their fields out of the values schema, so Helm rejects them instead of ignoring
-    them (`nim-gitops values` says why)."""
-    del defs["platform"]["properties"]["account"]["properties"]["keyRevision"]
-    del defs["project"]["properties"]["keyRevision"]
-    del defs["deployment"]["properties"]["keyRevision"]
-    del defs["secrets"]["properties"]["externalSecrets"]["properties"]["pinVersion"]
-    del defs["secrets"]["properties"]["vault"]["properties"]["pinVersion"]
+def _drop_extended_fields(defs: dict[str, Any]) -> None:
+    """The chart's templates do not render the extended model details (keyless) yet: leave
+    their fields out of the values schema, so Helm rejects them instead of ignoring them
+    (`nim-gitops values` says why)."""
     del defs["platform"]["properties"]["catalog"]["properties"]["extended"]
     del defs["deployment"]["properties"]["apiKey"]["properties"]["required"]
 

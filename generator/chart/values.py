@@ -35,23 +35,6 @@ def chart_catalog(catalog_path: Path | None) -> tuple[Catalog, str]:
     return catalog_mod.load_catalog(catalog_path), Path(catalog_path).name
 
 
-def _rotation_fields(config: Config) -> list[str]:
-    """The key-rotation fields `config` sets, as dotted paths."""
-    found = []
-    if config.platform.account_key_revision is not None:
-        found.append("spec.platform.account.keyRevision")
-    for i, project in enumerate(config.projects):
-        if project.key_revision is not None:
-            found.append(f"spec.projects[{i}].keyRevision")
-        found += [f"spec.projects[{i}].deployments[{j}].keyRevision"
-                  for j, d in enumerate(project.deployments) if d.key_revision is not None]
-    if config.secrets.external_secrets.pin_version:
-        found.append("spec.secrets.externalSecrets.pinVersion")
-    if config.secrets.vault.pin_version:
-        found.append("spec.secrets.vault.pinVersion")
-    return found
-
-
 def _extended_fields(config: Config) -> list[str]:
     """The keyless fields `config` sets, as dotted paths."""
     found = ["spec.platform.catalog.extended"] if config.platform.catalog.extended else []
@@ -77,12 +60,6 @@ def chart_gap(config: Config) -> InvalidInputError | None:
             "the chart does not support the extended model details yet; use `nim-gitops "
             "render` for configs that drop keys where NVIDIA allows it", source=source,
             line=line_of(config, extended[0]), path=extended[0])
-    rotation = _rotation_fields(config)
-    if rotation:
-        return InvalidInputError(
-            "the chart does not support key revisions yet; use `nim-gitops render` for "
-            "configs that rotate keys through Git", source=source,
-            line=line_of(config, rotation[0]), path=rotation[0])
     return None
 
 

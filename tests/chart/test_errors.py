@@ -95,6 +95,20 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         _spec(OK_DEPLOYMENT, OK_DEPLOYMENT | {"name": "b", "backend": "nim-operator"}),
         "projects[0].deployments[1].backend: downloading the weights from NGC needs",
         "downloading the weights from NGC needs"),
+    # Key revisions (issue #17): where a revision cannot rotate anything.
+    "pinned Vault version on kv-v1": (
+        _spec({**OK_DEPLOYMENT, "keyRevision": 2},
+              secrets={"provider": "vault", "vault": {"type": "kv-v1", "pinVersion": True}}),
+        "secrets.vault.pinVersion: only kv-v2 keeps versions", "only kv-v2 keeps versions"),
+    "project revision with scope deployment": (
+        {"projects": [{"name": "p", "keyRevision": 2, "deployments": [OK_DEPLOYMENT]}]},
+        "projects[0].keyRevision: secrets.scope is deployment",
+        "set keyRevision on the deployments"),
+    "deployment revision with scope project": (
+        _spec(OK_DEPLOYMENT, {**OK_DEPLOYMENT, "name": "b", "keyRevision": 2},
+              secrets={"scope": "project"}),
+        "projects[0].deployments[1].keyRevision: secrets.scope is project",
+        "set keyRevision on the project"),
 }
 
 
@@ -126,23 +140,6 @@ def test_pin_digests_is_refused_by_the_chart_and_by_values(chart_dir: Path,
     assert proc.returncode == 1 and "cannot pin images by digest" in proc.stderr
     result = run_cli(["values", str(config)])
     assert result.code == 1 and "spec.airGap.pinDigests" in result.err
-
-
-@pytest.mark.parametrize(("extra", "field"), [
-    ({"keyRevision": 3}, "spec.projects[0].deployments[0].keyRevision"),
-    ({}, "spec.secrets.vault.pinVersion"),
-])
-def test_key_revisions_are_refused_by_the_chart_and_by_values(
-        chart_dir: Path, tmp_path: Path, extra: dict[str, Any], field: str) -> None:
-    spec = _spec({**OK_DEPLOYMENT, **extra},
-                 secrets={"provider": "vault", "vault": {"pinVersion": True}})
-    config, values = _files(tmp_path, spec)
-    result = run_cli(["values", str(config)])
-    assert result.code == 1 and result.err.count("\n") == 1
-    assert field in result.err and "chart does not support key revisions" in result.err
-    proc = helm("template", "nim", str(chart_dir), "-f", str(values), check=False)
-    assert proc.returncode == 1  # the values schema has no such field: never silently ignored
-    assert "pinVersion" in proc.stderr
 
 
 def test_extended_details_are_refused_by_values(tmp_path: Path) -> None:

@@ -87,11 +87,79 @@ VARIANTS: dict[str, dict[str, Any]] = {
             {"name": "p2", "deployments": [{"name": "a", "model": "nv-embedqa-e5-v5"}]},
         ],
     },
-    # skipped until the chart renders key revisions (generator/chart/values.py chart_gap)
+    # Key revisions (issue #17): every holder (deployment, project, the Account on current),
+    # both providers with and without pinVersion, a holder without a revision beside one with,
+    # and a NIMService holder.
     "key-revisions": {
+        "platform": {"account": {"keyRevision": 4}},
         "secrets": {"provider": "vault", "vault": {"pinVersion": True}},
         "projects": [{"name": "p1", "deployments": [
-            {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 2}]}],
+            {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 2},
+            {"name": "b", "model": "llama-3.1-8b-instruct"},
+            {"name": "o", "backend": "nim-operator", "model": "llama-3.1-8b-instruct",
+             "keyRevision": 3}]}],
+    },
+    "key-revisions-vault-annotation": {
+        "platform": {"account": {"keyRevision": 1}},
+        "secrets": {"provider": "vault"},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 12},
+            {"name": "b", "model": "nv-embedqa-e5-v5"}]}],
+    },
+    "key-revisions-eso": {
+        "platform": {"account": {"keyRevision": 2}},
+        "secrets": {"provider": "external-secrets",
+                    "externalSecrets": {"storeRef": {"name": "keys"}}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 1000000},
+            {"name": "b", "model": "nv-embedqa-e5-v5"}]}],
+    },
+    "key-revisions-eso-pinned": {
+        "secrets": {"provider": "external-secrets", "externalSecrets": {
+            "storeRef": {"name": "keys"}, "pinVersion": True,
+            "remoteRef": {"key": "nim/{project}/{deployment}", "property": "k"}}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 7},
+            {"name": "o", "backend": "nim-operator", "model": "llama-3.1-8b-instruct",
+             "keyRevision": 2}]}],
+    },
+    "key-revisions-project-vault": {
+        "platform": {"account": {"keyRevision": 3}},
+        "secrets": {"provider": "vault", "scope": "project"},
+        "projects": [
+            {"name": "p1", "keyRevision": 5, "deployments": [
+                {"name": "a", "model": "llama-3.1-8b-instruct"},
+                {"name": "b", "model": "nv-embedqa-e5-v5"}]},
+            {"name": "p2", "deployments": [{"name": "a", "model": "nv-embedqa-e5-v5"}]},
+        ],
+    },
+    "key-revisions-project-vault-pinned": {
+        "secrets": {"provider": "vault", "scope": "project", "vault": {"pinVersion": True}},
+        "projects": [{"name": "p1", "keyRevision": 2, "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct"}]}],
+    },
+    "key-revisions-project-eso": {
+        "platform": {"account": {"keyRevision": 9}},
+        "secrets": {"provider": "external-secrets", "scope": "project",
+                    "externalSecrets": {"storeRef": {"name": "keys"}}},
+        "projects": [
+            {"name": "p1", "keyRevision": 2, "deployments": [
+                {"name": "a", "model": "llama-3.1-8b-instruct"},
+                {"name": "o", "backend": "nim-operator", "model": "llama-3.1-8b-instruct"}]},
+            {"name": "p2", "deployments": [{"name": "a", "model": "nv-embedqa-e5-v5"}]},
+        ],
+    },
+    "key-revisions-project-eso-pinned": {
+        "secrets": {"provider": "external-secrets", "scope": "project",
+                    "externalSecrets": {"storeRef": {"name": "keys"}, "pinVersion": True}},
+        "projects": [{"name": "p1", "keyRevision": 6, "deployments": [
+            {"name": "a", "model": "llama-3.1-8b-instruct"}]}],
+    },
+    # Revisions without a secret manager: only the InferenceService's annotation changes.
+    "key-revisions-no-provider": {
+        "platform": {"account": {"keyRevision": 2}},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "a", "model": "nv-embedqa-e5-v5", "keyRevision": 3}]}],
     },
     "airgap-custom-name-no-deployments": {
         "airGap": {"mirror": "registry.local"},

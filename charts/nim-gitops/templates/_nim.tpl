@@ -166,6 +166,7 @@ values path), cat (the catalog), platform, allowFloating (the global setting).
 {{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.externalSecrets.accountRemoteRef.key" "text" (dig "externalSecrets" "accountRemoteRef" "key" "nim/account" $secrets) "allowed" list) -}}
 {{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.vault.accountPath" "text" (dig "vault" "accountPath" "nim/account" $secrets) "allowed" list) -}}
 {{- include "nim-gitops.checkWeights" $values -}}
+{{- include "nim-gitops.checkRevisions" (dict "values" $values "scope" (include "nim-gitops.scope" .root)) -}}
 {{- if and (hasKey $values "airGap") (dig "pinDigests" false $values.airGap) -}}
 {{- /* Hook for air-gap digest pinning: resolve each image to its digest here (e.g. from a
        `digests` value generated from the lock file) and use it in deployments.yaml. */ -}}
@@ -219,6 +220,27 @@ _check_weights): NIMService digests, and NGC downloads air-gapped or without a k
 {{- fail (printf "%s.cache: an air-gapped cluster cannot download weights from NGC; name where the mirrored weights live in cache.source" $where) -}}
 {{- else if and $fromNgc (eq $provider "none") -}}
 {{- fail (printf "%s.%s: downloading the weights from NGC needs the deployment's key Secret, which secrets.provider none never references; set a provider, or name mirrored weights in cache.source" $where (ternary "backend" "cache" (and $operator (not $preload)))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/* Key revisions, as `nim-gitops render` refuses them (generator/config.py _secrets and
+_check_revisions): a pinned Vault version needs kv-v2, and a revision sits on whoever holds
+the key for secrets.scope (the deployment, or the project). */}}
+{{- define "nim-gitops.checkRevisions" -}}
+{{- $vault := dig "vault" dict .values.secrets -}}
+{{- if and (dig "pinVersion" false $vault) (ne (dig "type" "kv-v2" $vault) "kv-v2") -}}
+{{- fail "secrets.vault.pinVersion: only kv-v2 keeps versions; remove pinVersion or use type kv-v2" -}}
+{{- end -}}
+{{- $scope := .scope -}}
+{{- range $i, $p := .values.projects -}}
+{{- if and (eq $scope "deployment") (hasKey $p "keyRevision") -}}
+{{- fail (printf "projects[%d].keyRevision: secrets.scope is deployment: each deployment has its own key, so set keyRevision on the deployments" $i) -}}
+{{- end -}}
+{{- range $j, $d := dig "deployments" list $p -}}
+{{- if and (eq $scope "project") (hasKey $d "keyRevision") -}}
+{{- fail (printf "projects[%d].deployments[%d].keyRevision: secrets.scope is project: the deployments share the key of project %q, so set keyRevision on the project" $i $j $p.name) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

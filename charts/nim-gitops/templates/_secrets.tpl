@@ -9,6 +9,8 @@ templates/secrets/*.yaml.j2 render them. Takes a dict:
   apiKeySecret  the Opaque key Secret (data keys NGC_API_KEY and api_key)
   pullSecret    the nvcr.io pull Secret, or "" when the holder pulls no images (the Account)
   restart       predictor Deployments to restart when the key rotates (Vault)
+  revision      the holder's key revision, 0 for none: ESO force-sync or remoteRef.version,
+                VSO destination annotation or version, no rolloutRestartTargets
   remoteRef     dict key [property]: where External Secrets reads the key
   vaultPath     and vaultKey: where Vault Secrets Operator reads it
 */}}
@@ -26,6 +28,9 @@ metadata:
     {{- $h.labels | nindent 4 }}
   annotations:
     argocd.argoproj.io/sync-wave: "-1"
+    {{- if and $h.revision (not (dig "pinVersion" false $eso)) }}
+    force-sync: {{ $h.revision | int64 | toString | toJson }}
+    {{- end }}
 spec:
   refreshInterval: {{ include "nim-gitops.duration" (dig "refreshInterval" "1h" $eso) | toJson }}
   refreshPolicy: Periodic
@@ -53,6 +58,9 @@ spec:
       {{- if $h.remoteRef.property }}
       property: {{ $h.remoteRef.property | toJson }}
       {{- end }}
+      {{- if and $h.revision (dig "pinVersion" false $eso) }}
+      version: {{ $h.revision | int64 | toString | toJson }}
+      {{- end }}
       conversionStrategy: Default
       decodingStrategy: None
       metadataPolicy: None
@@ -67,6 +75,9 @@ metadata:
     {{- $h.labels | nindent 4 }}
   annotations:
     argocd.argoproj.io/sync-wave: "-1"
+    {{- if and $h.revision (not (dig "pinVersion" false $eso)) }}
+    force-sync: {{ $h.revision | int64 | toString | toJson }}
+    {{- end }}
 spec:
   refreshInterval: {{ include "nim-gitops.duration" (dig "refreshInterval" "1h" $eso) | toJson }}
   refreshPolicy: Periodic
@@ -92,6 +103,9 @@ spec:
       key: {{ $h.remoteRef.key | toJson }}
       {{- if $h.remoteRef.property }}
       property: {{ $h.remoteRef.property | toJson }}
+      {{- end }}
+      {{- if and $h.revision (dig "pinVersion" false $eso) }}
+      version: {{ $h.revision | int64 | toString | toJson }}
       {{- end }}
       conversionStrategy: Default
       decodingStrategy: None
@@ -119,7 +133,10 @@ spec:
   path: {{ $h.vaultPath | toJson }}
   refreshAfter: {{ dig "refreshAfter" "1h" $vault | toJson }}
   hmacSecretData: true
-  {{- if and (dig "rolloutRestart" true $vault) $h.restart }}
+  {{- if and $h.revision (dig "pinVersion" false $vault) }}
+  version: {{ $h.revision | int64 }}
+  {{- end }}
+  {{- if and (dig "rolloutRestart" true $vault) $h.restart (not $h.revision) }}
   rolloutRestartTargets:
   {{- range $predictor := $h.restart }}
   - kind: Deployment
@@ -131,6 +148,10 @@ spec:
     create: true
     labels:
       opendatahub.io/managed: "true"
+    {{- if and $h.revision (not (dig "pinVersion" false $vault)) }}
+    annotations:
+      nim-gitops.opendatahub.io/key-revision: {{ $h.revision | int64 | toString | toJson }}
+    {{- end }}
     type: Opaque
     transformation:
       excludeRaw: true
@@ -160,11 +181,18 @@ spec:
   path: {{ $h.vaultPath | toJson }}
   refreshAfter: {{ dig "refreshAfter" "1h" $vault | toJson }}
   hmacSecretData: true
+  {{- if and $h.revision (dig "pinVersion" false $vault) }}
+  version: {{ $h.revision | int64 }}
+  {{- end }}
   destination:
     name: {{ $h.pullSecret | toJson }}
     create: true
     labels:
       opendatahub.io/managed: "true"
+    {{- if and $h.revision (not (dig "pinVersion" false $vault)) }}
+    annotations:
+      nim-gitops.opendatahub.io/key-revision: {{ $h.revision | int64 | toString | toJson }}
+    {{- end }}
     type: kubernetes.io/dockerconfigjson
     transformation:
       excludeRaw: true
