@@ -38,7 +38,7 @@ test-latest: tools
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/pip install --quiet --upgrade pip
-	$(LATEST)/bin/pip install --quiet --upgrade -e '.[test,dev]'
+	$(LATEST)/bin/pip install --quiet --upgrade -e '.[test,dev]' -r requirements-build.in
 	$(LATEST)/bin/pip freeze --exclude-editable
 	PATH="$(CURDIR)/.tools/bin:$$PATH" $(LATEST)/bin/pytest
 	$(LATEST)/bin/ruff check generator tests benchmarks scripts
