@@ -28,10 +28,12 @@ TARGET_SECONDS = 8.0
 
 
 def _kubeconform(schemas: Path, out: Path) -> list[str]:
-    from generator.validate.kubeconform import SKIP, kubeconform_location
+    from generator.validate.kubeconform import SKIP, kubeconform_locations
 
+    locations = [arg for loc in kubeconform_locations(str(schemas))
+                 for arg in ("-schema-location", loc)]
     return [str(KUBECONFORM), "-strict", "-summary", "-ignore-missing-schemas", "-skip", SKIP,
-            "-schema-location", kubeconform_location(str(schemas)), str(out)]
+            *locations, str(out)]
 
 
 def run() -> None:
