@@ -244,6 +244,14 @@ class Plan:
         return self.config.platform.target
 
     @property
+    def emits_model_list(self) -> bool:
+        """Whether the render writes the catalog as a ConfigMap: the redesign's metadata
+        ConfigMap, or on current the disconnected `odh-nim-account-cm` nobody else writes."""
+        catalog = self.config.platform.catalog
+        return bool(catalog.emit or self.config.air_gap) and (
+            self.target == "redesign" or self.disconnected)
+
+    @property
     def disconnected(self) -> bool:
         """No key collection and no NGC at run time: air-gapped, or declared disconnected."""
         return self.config.air_gap is not None or self.config.platform.disconnected

@@ -153,13 +153,11 @@ def resolve(config: Config, cat: Catalog | None = None,
 def _check_configmap_size(plan: Plan) -> None:
     """Refuse a catalog whose rendered ConfigMap the API server would refuse (over 1 MiB).
 
-    The ConfigMap is rendered under the same conditions as in `render.platform` (redesign)
-    and `render.account` (current, disconnected).
+    Checked here, before anything renders, so that `config check` refuses it too.
     """
     config = plan.config
-    emits = (config.platform.catalog.emit or config.air_gap) and (
-        config.platform.target == "redesign" or plan.disconnected)
-    problem = catalog_mod.size_problem(plan.emitted_catalog.models.values()) if emits else None
+    problem = catalog_mod.size_problem(plan.emitted_catalog.models.values()) \
+        if plan.emits_model_list else None
     if problem:
         raise _error(config, "spec.platform.catalog",
                      f"{problem}; list the models to ship in spec.platform.catalog.models")

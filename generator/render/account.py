@@ -39,7 +39,6 @@ def account_objects(plan: Plan, namespace: str, api_key_secret: str) -> list[dic
 def disconnected_model_list(plan: Plan, namespace: str) -> list[dict[str, Any]]:
     """`odh-nim-account-cm` in `namespace` when nobody else writes it: only in disconnected
     mode (connected, the controller force-applies that name, so Git must never own it)."""
-    config = plan.config
-    if not plan.disconnected or not (config.platform.catalog.emit or config.air_gap):
+    if not plan.emits_model_list:
         return []
     return [catalog_configmap(plan, ACCOUNT_CONFIGMAP, namespace)]

@@ -29,7 +29,7 @@ from generator.resolve import configmap_name
 def _redesign(plan: Plan) -> Iterator[dict[str, Any]]:
     config = plan.config
     namespace = plan.platform_namespace
-    if config.platform.catalog.emit or config.air_gap:
+    if plan.emits_model_list:
         yield catalog_configmap(plan, configmap_name(plan), namespace)
     for protocol in config.platform.templates:
         yield from _render("platform/template.yaml.j2", protocol=protocol, namespace=namespace)
