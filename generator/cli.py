@@ -7,7 +7,6 @@ Subcommands live in `generator.commands.<name>` and are imported only when used,
 from __future__ import annotations
 
 import errno
-import gc
 import importlib
 import importlib.util
 import io
@@ -21,6 +20,7 @@ import click
 
 from generator import __version__, console
 from generator.errors import NimGitopsError
+from generator.heap import long_lived_output
 from generator.redact import ScrubbingStream, one_line, scrub
 
 # command name -> (module, attribute, one-line help shown in `--help`)
@@ -43,7 +43,6 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 
 EXIT_INTERRUPTED = 130
 EXIT_UNEXPECTED = 70
-GC_THRESHOLD = 10_000  # allocations between young-generation collections (Python: 700)
 
 
 def _available(name: str) -> bool:
@@ -121,12 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     color = False if os.environ.get("NO_COLOR") else None
-    thresholds = gc.get_threshold()
-    # A run builds tens of thousands of acyclic dicts; at Python's default (700 allocations)
-    # the cycle collector rescans them all the time, about a third of `render`'s CPU.
-    gc.set_threshold(GC_THRESHOLD, *thresholds[1:])
     try:
-        with _scrubbed_stdout():
+        with long_lived_output(), _scrubbed_stdout():
             result = cli.main(args=args, prog_name="nim-gitops", standalone_mode=False,
                               color=color)
     except click.exceptions.Exit as exc:
@@ -154,8 +149,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(scrub(traceback.format_exc()))
         console.error(f"unexpected error: {type(exc).__name__}: {exc} (rerun with --debug)")
         return EXIT_UNEXPECTED
-    finally:
-        gc.set_threshold(*thresholds)
     return result if isinstance(result, int) else 0
 
 
