@@ -1,16 +1,18 @@
 # Every target sets up what it needs: a local virtualenv (.venv) installed from the committed,
 # hash-checked lock (requirements.lock) and, for tests, the real helm and kubectl in .tools/bin
-# (scripts/install-test-tools). `make lock` refreshes the lock on purpose; `make test-latest`
-# runs the suite on the newest versions pyproject.toml allows, in a venv of its own.
+# (scripts/install-test-tools). `make lock` refreshes the lock on purpose (and the runtime-only
+# lock the Containerfile installs, requirements-runtime.lock, with the same pins); `make
+# test-latest` runs the suite on the newest versions pyproject.toml allows, in a venv of its own.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
+RUNTIME_LOCK := requirements-runtime.lock
 UV_VERSION := 0.13.9
 LATEST := .venv-latest
 
-.PHONY: all venv tools demo test test-latest lint bench chart lock clean
+.PHONY: all venv tools demo test test-latest lint bench chart lock runtime-lock uv clean
 
 all: test
 
@@ -55,11 +57,20 @@ chart: $(STAMP)
 	$(BIN)/nim-gitops chart -o charts/nim-gitops
 
 # Refresh the lock to the newest versions pyproject.toml allows (Python 3.10 and later, any OS).
-lock:
-	$(PYTHON) -m venv .tools/uv
-	.tools/uv/bin/pip install --quiet uv==$(UV_VERSION)
+lock: uv
 	.tools/uv/bin/uv pip compile pyproject.toml requirements-build.in --extra test --extra dev \
 	  --generate-hashes --universal --python-version 3.10 --upgrade -o $(LOCK)
+	$(MAKE) --no-print-directory runtime-lock
+
+# What the Containerfile installs: the runtime dependencies only (no test, lint or build tools),
+# at exactly the versions of $(LOCK), which constrains it (tests/test_locks.py checks both).
+runtime-lock: uv
+	.tools/uv/bin/uv pip compile pyproject.toml --constraint $(LOCK) \
+	  --generate-hashes --universal --python-version 3.10 -o $(RUNTIME_LOCK)
+
+uv:
+	$(PYTHON) -m venv .tools/uv
+	.tools/uv/bin/pip install --quiet uv==$(UV_VERSION)
 
 clean:
 	rm -rf $(VENV) $(LATEST) .tools dist build demo-out

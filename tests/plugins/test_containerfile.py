@@ -2,7 +2,7 @@
 
 What can be checked without building the image: every file it copies exists in the checkout
 or is the wheel that `python -m build --wheel` makes from it, the dependencies come from the
-hash-checked lock, and the install location is the one the repo-server patch puts on PATH.
+hash-checked runtime lock, and the install location is the one the repo-server patch puts on PATH.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_copied_files_exist_or_are_the_built_wheel() -> None:
 
 def test_dependencies_come_from_the_hash_checked_lock() -> None:
     [run] = [rest for ins, rest in _instructions() if ins == "RUN"]
-    assert "--require-hashes" in run and "requirements.lock" in run
+    assert "--require-hashes" in run and "requirements-runtime.lock" in run
     assert "--no-deps" in run  # nothing resolved from an index beyond the lock
     assert "pip check" in run
 
