@@ -5,7 +5,7 @@ plan resolves every target first: names must be safe, no directory below the out
 symbolic link, nothing may stand where a directory must go, and a file is overwritten or
 removed only when the tree's file list (`.nim-gitops-files`, kept in the tree root) records
 it with the content on disk. Only then is anything written, each file through a temporary
-file and a rename; the file list is replaced last.
+file and a rename; the file list is replaced last. `--check` and `--diff` stop after the plan.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import ownership
+from generator import ownership, treediff
 from generator.errors import CheckFailedError, InvalidInputError
 from generator.hints import plural
 from generator.ownership import MANIFEST, Manifest
@@ -287,14 +287,6 @@ def check_plan(plan: TreePlan, what: str, fix: str) -> None:
                            tuple(listed))
 
 
-def write_tree(root: Path, files: Mapping[str, str], kind: str, *, force: bool = False,
-               tool_names: frozenset[str] = frozenset()) -> TreePlan:
-    """Plan and write `files` under `root` in one step; return the plan carried out."""
-    plan = plan_tree(root, files, kind, tool_names=tool_names)
-    write_plan(plan, force=force)
-    return plan
-
-
 def replaced_texts(plan: TreePlan) -> dict[str, str]:
     """The current text of every file `plan` would overwrite or remove."""
     texts: dict[str, str] = {}
@@ -303,3 +295,16 @@ def replaced_texts(plan: TreePlan) -> dict[str, str]:
         if data is not None:
             texts[rel] = data.decode("utf-8", "replace")
     return texts
+
+
+def diff_plan(plan: TreePlan, *, by_object: bool = False) -> treediff.TreeDiff:
+    """What carrying out `plan` changes, object by object (manifests) or file by file."""
+    old = replaced_texts(plan)
+    new = {rel: plan.files[rel] for rel in plan.write}
+    if not by_object:
+        return treediff.diff_units(treediff.file_units(old), treediff.file_units(new), "new")
+    # Keyed by full path, so that a file that does not parse is named as the user sees it.
+    return treediff.diff_units(
+        treediff.object_units({str(plan.root / rel): text for rel, text in old.items()}),
+        treediff.object_units({str(plan.root / rel): text for rel, text in new.items()}),
+        "rendered")

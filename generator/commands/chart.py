@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.commands.options import force_option, report_takeover, target_option
+from generator.commands.options import (
+    diff_option,
+    force_option,
+    report_takeover,
+    show_diff,
+    target_option,
+)
+from generator.errors import UsageError
 
 CATALOG_HELP = "Metadata ConfigMap to embed instead of the sample catalog."
 
@@ -19,8 +26,9 @@ CATALOG_HELP = "Metadata ConfigMap to embed instead of the sample catalog."
               metavar="DIR", help="Chart directory to write (created if missing).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 listing the files that differ from a fresh chart.")
+@diff_option("files")
 @force_option
-def chart(catalog: Path | None, output: Path, check: bool, force: bool) -> int:
+def chart(catalog: Path | None, output: Path, check: bool, diff: bool, force: bool) -> int:
     """Write the nim-gitops Helm chart into DIR (same objects as `nim-gitops render`).
 
     DIR/.nim-gitops-files records the files written; other files in DIR are left alone.
@@ -30,6 +38,8 @@ def chart(catalog: Path | None, output: Path, check: bool, force: bool) -> int:
     from generator.hints import plural
     from generator.writer import check_plan, plan_tree, write_plan
 
+    if check and diff:
+        raise UsageError("give --check or --diff, not both")
     cat, name = chart_catalog(catalog)
     tree = plan_tree(output, chart_files(cat, name), "chart", tool_names=TOOL_NAMES)
     if check:
@@ -38,6 +48,8 @@ def chart(catalog: Path | None, output: Path, check: bool, force: bool) -> int:
         check_plan(tree, "its sources", fix)
         console.info(f"{output} is up to date ({plural(len(tree.files), 'file')})")
         return 0
+    if diff:
+        return show_diff(tree)
     write_plan(tree, force=force)
     report_takeover(tree, force)
     console.info(f"wrote the {CHART_NAME} chart ({plural(len(cat), 'model')}) into {output} "

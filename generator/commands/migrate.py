@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
-from generator.commands.options import force_option, report_takeover
+from generator.commands.options import diff_option, force_option, report_takeover, show_diff
 
 if TYPE_CHECKING:
     from generator.models import SecretsSpec
@@ -94,18 +94,19 @@ def _secrets(config: Path | None, provider: str | None, store: str | None, store
 @click.option("--vault-path", help="Vault path, with {project} and {deployment} placeholders.")
 @click.option("--vault-auth-ref", help="VaultAuth object to use.")
 @_only
+@diff_option("files")
 @force_option
 def render_cmd(export: Path, output: Path, config: Path | None, provider: str | None,
                store: str | None, store_kind: str, remote_key: str | None,
                vault_mount: str | None, vault_path: str | None, vault_auth_ref: str | None,
-               only: tuple[str, ...], force: bool) -> int:
+               only: tuple[str, ...], diff: bool, force: bool) -> int:
     """Write secret scaffolds, ServingRuntime patches and a deletion list for EXPORT."""
     from generator.hints import plural
     from generator.migrate.export import load_export
     from generator.migrate.plan import plan_export
     from generator.migrate.render import migration_files
     from generator.migrate.report import restart_lines
-    from generator.writer import write_tree
+    from generator.writer import plan_tree, write_plan
 
     secrets = _secrets(config, provider, store, store_kind, remote_key, vault_mount,
                        vault_path, vault_auth_ref)
@@ -114,7 +115,10 @@ def render_cmd(export: Path, output: Path, config: Path | None, provider: str | 
     if not files:
         console.info(f"{export}: nothing to migrate and nothing to delete")
         return 0
-    tree = write_tree(output, files, "migrate render", force=force)
+    tree = plan_tree(output, files, "migrate render")
+    if diff:
+        return show_diff(tree)
+    write_plan(tree, force=force)
     report_takeover(tree, force)
     count = sum(len(p.with_status("migrate")) for p in plans)
     console.info(f"wrote {plural(len(files), 'file')} into {output} ({len(tree.write)} changed, "

@@ -30,6 +30,31 @@ force_option = click.option(
          "into a directory that another tree owns or contains.")
 
 
+def diff_option(unit: str) -> Callable[[F], F]:
+    """`--diff`: write nothing, show what the run would change, one line per `unit`."""
+    return click.option(
+        "--diff", is_flag=True,
+        help=f"Write nothing; show the {unit} this run would add, change and remove (exit 1 "
+             "when there are any).")
+
+
+def show_diff(tree: TreePlan, *, by_object: bool = False) -> int:
+    """Print what writing `tree` would change (stdout) and a count (stderr); 1 when anything
+    would change, else 0. Nothing is written."""
+    from generator import console
+    from generator.treediff import diff_text
+    from generator.writer import diff_plan
+
+    for refusal in tree.refusals:
+        console.warn(f"{tree.kind} would refuse: {refusal}")
+    changes = diff_plan(tree, by_object=by_object)
+    click.echo(diff_text(changes), nl=False)
+    counts = (f"{len(changes.added)} added, {len(changes.changed)} changed, "
+              f"{len(changes.removed)} removed")
+    console.info(f"{tree.root}: {'no changes' if changes.empty else counts}")
+    return 0 if changes.empty else 1
+
+
 def report_takeover(tree: TreePlan, force: bool) -> None:
     """Warn about what --force took over and about unused files kept because they were edited."""
     from generator import console

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from generator import console
-from generator.commands.options import force_option, report_takeover, target_option
+from generator.commands.options import (
+    diff_option,
+    force_option,
+    report_takeover,
+    show_diff,
+    target_option,
+)
 from generator.errors import UsageError
 
-if TYPE_CHECKING:
-    from generator.writer import TreePlan
 
 @click.command()
 @click.argument("config", type=click.Path(path_type=Path))
@@ -23,9 +26,7 @@ if TYPE_CHECKING:
               help="Metadata ConfigMap to use instead of the one the config names.")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 listing the files that differ from the render.")
-@click.option("--diff", is_flag=True,
-              help="Write nothing; show the objects the render would add, change and remove "
-                   "(exit 1 when there are any).")
+@diff_option("objects")
 @force_option
 @target_option
 def render(config: Path, output: str, catalog: Path | None, check: bool, diff: bool,
@@ -62,25 +63,10 @@ def render(config: Path, output: str, catalog: Path | None, check: bool, diff: b
         console.info(f"{root} is up to date ({plural(len(tree.files), 'file')})")
         return 0
     if diff:
-        return _diff(tree)
+        return show_diff(tree, by_object=True)
     write_plan(tree, force=force)
     report_takeover(tree, force)
     console.info(f"rendered {plural(len(objects), 'object')} into {root} "
                  f"({plural(len(tree.write), 'file')} written, "
                  f"{len(tree.remove)} stale removed)")
     return 0
-
-
-def _diff(tree: TreePlan) -> int:
-    from generator.render.diff import diff_objects, diff_text
-    from generator.writer import replaced_texts
-
-    for refusal in tree.refusals:
-        console.warn(f"render would refuse: {refusal}")
-    old = {str(tree.root / rel): text for rel, text in replaced_texts(tree).items()}
-    changes = diff_objects(old, {str(tree.root / rel): tree.files[rel] for rel in tree.write})
-    click.echo(diff_text(changes), nl=False)
-    counts = (f"{len(changes.added)} added, {len(changes.changed)} changed, "
-              f"{len(changes.removed)} removed")
-    console.info(f"{tree.root}: {'no changes' if changes.empty else counts}")
-    return 0 if changes.empty else 1

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.commands.options import force_option, report_takeover
+from generator.commands.options import diff_option, force_option, report_takeover, show_diff
 from generator.targets import DEFAULT_TARGET, TARGETS
 
 
@@ -30,18 +30,21 @@ def schemas() -> None:
               help="current: the schemas as the CRDs say; redesign: also the redesign's "
                    "proposed fields (OdhDashboardConfig spec.nimConfig), marked so validate "
                    "reports them.")
+@diff_option("files")
 @force_option
 def build(crds: tuple[str, ...], output: Path, filename_format: str, open_: bool,
-          target: str, force: bool) -> int:
+          target: str, diff: bool, force: bool) -> int:
     """Convert CRDs (files, directories, or `kubectl get crd -o yaml` on stdin) to schemas."""
     from generator.hints import plural
     from generator.validate.build import check_format, convert_sources, schema_files
-    from generator.writer import write_tree
+    from generator.writer import plan_tree, write_plan
 
     check_format(filename_format)
     converted = convert_sources(crds, close=not open_, target=target)
-    tree = write_tree(output, schema_files(converted, filename_format), "schemas build",
-                      force=force)
+    tree = plan_tree(output, schema_files(converted, filename_format), "schemas build")
+    if diff:
+        return show_diff(tree)
+    write_plan(tree, force=force)
     report_takeover(tree, force)
     console.info(f"wrote {plural(len(tree.files), 'schema')} into {output} "
                  f"({len(tree.write)} changed, {len(tree.remove)} stale removed)")
