@@ -28,17 +28,15 @@ FUNCTION_CONFIG = "functionConfig"
 def generate(data: Any, source: str, base_dir: Path, lines: Lines | None = None,
              ) -> tuple[list[dict[str, Any]], list[str]]:
     """Render one NimGitOps object: (objects, warnings). Paths resolve against `base_dir`."""
-    from generator.airgap.lock import required_digests
+    from generator.pipeline import pinned
     from generator.render import render_objects
     from generator.resolve import resolve
 
     config = parse_config(data, source, base_dir, lines)
     plan = resolve(config)
     if config.air_gap and config.air_gap.pin_digests:
-        images = sorted({d.image for d in plan.deployments})
         _confined_lock(base_dir, source)
-        plan = resolve(config, plan.catalog,
-                       digests=required_digests(base_dir / LOCK_STEM, images))
+    plan = pinned(plan, base_dir / LOCK_STEM)
     return [item.obj for item in render_objects(plan)], list(plan.warnings)
 
 

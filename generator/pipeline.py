@@ -18,6 +18,18 @@ def with_target(config: Config, target: str | None) -> Config:
     return replace(config, platform=replace(config.platform, target=target))
 
 
+def pinned(plan: Plan, config_path: Path | str) -> Plan:
+    """With `spec.airGap.pinDigests`, the plan resolved again with the digests of its images
+    from the lock file of `config_path` (`<stem>.lock.yaml`); else the plan unchanged."""
+    config = plan.config
+    if not (config.air_gap and config.air_gap.pin_digests):
+        return plan
+    from generator.airgap.lock import required_digests
+
+    images = sorted({d.image for d in plan.deployments})
+    return resolve(config, plan.catalog, digests=required_digests(config_path, images))
+
+
 def plan_from_file(config_path: Path | str, catalog_path: Path | str | None = None,
                    target: str | None = None) -> Plan:
     """Load a config, its catalog (or `catalog_path`) and resolve every deployment.
@@ -27,10 +39,4 @@ def plan_from_file(config_path: Path | str, catalog_path: Path | str | None = No
     """
     config = with_target(load_config(config_path), target)
     cat = catalog_mod.load_catalog(catalog_path) if catalog_path else None
-    plan = resolve(config, cat)
-    if config.air_gap and config.air_gap.pin_digests:
-        from generator.airgap.lock import required_digests
-
-        images = sorted({d.image for d in plan.deployments})
-        plan = resolve(config, plan.catalog, digests=required_digests(config_path, images))
-    return plan
+    return pinned(resolve(config, cat), config_path)
