@@ -16,7 +16,7 @@ Without details for a model, or with `apiKey.required: true`, a deployment keeps
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from generator.metadata.extended import Details
 
@@ -41,3 +41,9 @@ def key_needs(model: str, tag: str, details: Mapping[str, Details],
     if forced or found is None or not found.anonymous_pull:
         return True, True
     return not keyless_release(tag), False
+
+
+def anonymous_models(models: Iterable[str], details: Mapping[str, Details]) -> list[str]:
+    """Those of `models` that NGC says anyone may pull, sorted (the chart's
+    `platform.catalog.anonymousPull`)."""
+    return sorted({m for m in models if m in details and details[m].anonymous_pull})

@@ -3,7 +3,8 @@
 Go templates cannot sort versions, classify tags or reproduce Python's JSON text, so
 everything the renderer derives from a catalog entry is computed here, once, when the chart
 is generated: the image repository, the default (newest pinned) tag, the floating tags, the
-exact ConfigMap value text and the pieces needed to rebuild it with fewer tags (air-gap).
+keyless NIM LLM releases (generator/keyless.py), the exact ConfigMap value text and the pieces
+needed to rebuild it with fewer tags (air-gap).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from generator import catalog as catalog_mod
 from generator import yamlio
 from generator.catalog import Catalog, ModelEntry, is_floating, version_key
+from generator.keyless import keyless_release
 from generator.yamlemit import scalar
 
 _TAGS = '\n  "tags": '
@@ -79,6 +81,7 @@ def model_data(entry: ModelEntry) -> dict[str, Any]:
         "tags": list(entry.tags),
         "defaultTag": newest or "",
         "floating": [t for t in entry.tags if is_floating(t)],
+        "keyless": [t for t in entry.tags if keyless_release(t)],
         "known": known,
         "json": text,
         "head": head,

@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
+from generator.airgap.lock import DIGEST
+from generator.catalog import REGISTRY
 from generator.config import config_schema
 
 VALUES_DESCRIPTION = (
     "Values of the nim-gitops chart: the same fields as the spec of a nim-gitops config "
-    "(platform, secrets, airGap, allowFloatingTags, projects). The chart embeds its catalog, "
-    "so platform.catalog.file does not exist here."
+    "(platform, secrets, airGap, allowFloatingTags, projects). The chart reads no files but its "
+    "own: it embeds its catalog, and `nim-gitops values` writes what the config's side files "
+    "say (platform.catalog.anonymousPull from the extended details, airGap.digests from the "
+    "digest lock) in place of platform.catalog.file and platform.catalog.extended."
 )
+# What the config's side files say, as values (docs/helm.md "Side files as values").
+ANONYMOUS_PULL: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "string", "minLength": 1},
+    "uniqueItems": True,
+    "description": "Models NGC lets anyone pull, from the config's extended details (written "
+                   "by `nim-gitops values`): their deployments get no pull secret, and keyless "
+                   "NIM LLM releases no API key, unless apiKey.required.",
+}
+DIGESTS: dict[str, Any] = {
+    "type": "object",
+    "patternProperties": {f"^{re.escape(REGISTRY)}/[^@:]+:[^@:/]+$": {
+        "type": "string", "pattern": f"^{DIGEST.pattern}$"}},
+    "additionalProperties": False,
+    "description": "With pinDigests: the digest of each image by tag, from the config's lock "
+                   "file (written by `nim-gitops values`).",
+}
 
 
 def values_schema() -> dict[str, Any]:
@@ -25,8 +47,10 @@ def values_schema() -> dict[str, Any]:
     source = copy.deepcopy(config_schema())
     defs: dict[str, Any] = source["$defs"]
     root = defs.pop("spec")
-    del defs["platform"]["properties"]["catalog"]["properties"]["file"]
-    _drop_extended_fields(defs)
+    catalog = defs["platform"]["properties"]["catalog"]["properties"]
+    del catalog["file"], catalog["extended"]
+    catalog["anonymousPull"] = ANONYMOUS_PULL
+    defs["airGap"]["properties"]["digests"] = DIGESTS
     schema: dict[str, Any] = {
         "title": "nim-gitops chart values",
         "description": VALUES_DESCRIPTION,
@@ -35,14 +59,6 @@ def values_schema() -> dict[str, Any]:
     }
     _check_local_refs(schema)
     return schema
-
-
-def _drop_extended_fields(defs: dict[str, Any]) -> None:
-    """The chart's templates do not render the extended model details (keyless) yet: leave
-    their fields out of the values schema, so Helm rejects them instead of ignoring them
-    (`nim-gitops values` says why)."""
-    del defs["platform"]["properties"]["catalog"]["properties"]["extended"]
-    del defs["deployment"]["properties"]["apiKey"]["properties"]["required"]
 
 
 def _check_local_refs(node: Any) -> None:

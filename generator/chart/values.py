@@ -5,6 +5,10 @@ is the chart's: `--catalog FILE` (as for `render`: FILE replaces the config's ca
 the catalog the chart was generated with), else the config's `platform.catalog.file`, which
 must then have the same models as the embedded sample catalog. Anything else is refused with a
 message naming the `nim-gitops chart --catalog` command that builds the matching chart.
+
+The chart reads no file outside itself, so what the config's side files say goes into the
+values: the models the extended details let anyone pull (`platform.catalog.anonymousPull`) and
+the locked digests (`airGap.digests`), for the config's deployments only.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from typing import Any
 
 from generator import catalog as catalog_mod
 from generator import yamlio
+from generator.airgap.lock import lock_path
 from generator.catalog import Catalog
 from generator.config import line_of, parse_config
 from generator.errors import InvalidInputError
-from generator.models import Config
-from generator.pipeline import with_target
+from generator.keyless import anonymous_models
+from generator.metadata.extended import load_details
+from generator.models import Plan
+from generator.pipeline import pinned, with_target
 from generator.resolve import resolve
 
 HEADER = (
@@ -35,38 +42,31 @@ def chart_catalog(catalog_path: Path | None) -> tuple[Catalog, str]:
     return catalog_mod.load_catalog(catalog_path), Path(catalog_path).name
 
 
-def _extended_fields(config: Config) -> list[str]:
-    """The keyless fields `config` sets, as dotted paths."""
-    found = ["spec.platform.catalog.extended"] if config.platform.catalog.extended else []
-    for i, project in enumerate(config.projects):
-        found += [f"spec.projects[{i}].deployments[{j}].apiKey.required"
-                  for j, d in enumerate(project.deployments) if d.key_required]
-    return found
-
-
-def chart_gap(config: Config) -> InvalidInputError | None:
-    """Why the chart cannot render `config` yet (a field it does not support), or None."""
-    source = config.source
+def _side_file_values(spec: dict[str, Any], plan: Plan) -> list[str]:
+    """Put what the config's side files say into `spec` (the chart reads no outside file):
+    the anonymously pullable models of the extended details and the locked digests. Returns
+    a header line per file used."""
+    config, notes = plan.config, []
+    extended = config.platform.catalog.extended
+    catalog = spec.get("platform", {}).get("catalog", {})
+    catalog.pop("file", None)
+    if extended is not None:
+        catalog.pop("extended")
+        details = load_details(extended)
+        catalog["anonymousPull"] = anonymous_models((d.model.name for d in plan.deployments),
+                                                    details)
+        notes.append(f"platform.catalog.anonymousPull from {extended.name}")
     if config.air_gap and config.air_gap.pin_digests:
-        # Hook for digest pinning: add the lock file's digests to the values here (and a
-        # matching `digests` field to the values schema) once the chart can use them.
-        return InvalidInputError(
-            "the chart cannot pin images by digest yet; use `nim-gitops render` for configs "
-            "with airGap.pinDigests", source=source,
-            line=line_of(config, "spec.airGap.pinDigests"), path="spec.airGap.pinDigests")
-    extended = _extended_fields(config)
-    if extended:
-        return InvalidInputError(
-            "the chart does not support the extended model details yet; use `nim-gitops "
-            "render` for configs that drop keys where NVIDIA allows it", source=source,
-            line=line_of(config, extended[0]), path=extended[0])
-    return None
+        spec["airGap"]["digests"] = dict(sorted(plan.digests.items()))
+        notes.append(f"airGap.digests from {lock_path(config.source).name}")
+    return notes
 
 
 def values_for(config_path: Path, catalog_path: Path | None = None,
-               target: str | None = None) -> dict[str, Any]:
-    """The values equivalent to the config at `config_path` (checked by rendering it);
-    `target` overrides its `spec.platform.target`."""
+               target: str | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The values equivalent to the config at `config_path` and its side files (checked by
+    resolving it), and where the side-file values came from; `target` overrides its
+    `spec.platform.target`."""
     source = str(config_path)
     data, lines = yamlio.load_with_lines(yamlio.read_text(config_path), source)
     config = with_target(parse_config(data, source, config_path.parent, lines), target)
@@ -81,21 +81,19 @@ def values_for(config_path: Path, catalog_path: Path | None = None,
                 f"-o DIR` and run `nim-gitops values --catalog {own} {config_path}`",
                 source=source, line=line_of(config, "spec.platform.catalog.file"),
                 path="spec.platform.catalog.file")
-    gap = chart_gap(config)
-    if gap is not None:
-        raise gap
-    resolve(config, cat)
+    plan = pinned(resolve(config, cat), config_path)
     spec: dict[str, Any] = copy.deepcopy(data["spec"])
-    spec.get("platform", {}).get("catalog", {}).pop("file", None)
+    notes = _side_file_values(spec, plan)
     if target is not None:
         spec.setdefault("platform", {})["target"] = target
-    return spec
+    return spec, notes
 
 
 def values_text(config_path: Path, catalog_path: Path | None = None,
                 target: str | None = None) -> str:
     """The values file text, with a header saying where it came from."""
-    spec = values_for(config_path, catalog_path, target)
+    spec, notes = values_for(config_path, catalog_path, target)
     _, name = chart_catalog(catalog_path)
     header = HEADER.format(source=config_path.name, catalog=name)
+    header += "".join(f"# {note}.\n" for note in notes)
     return header + (yamlio.dump(spec) if spec else "{}\n")

@@ -87,6 +87,10 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
               airGap={"mirror": "r.example", "pinDigests": True}),
         "projects[0].deployments[0].backend: a NIMService names its image by tag",
         "a NIMService names its image by tag"),
+    "pinDigests without digests": (
+        _spec(OK_DEPLOYMENT, airGap={"mirror": "r.example", "pinDigests": True}),
+        "airGap.digests: no digest for nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.5 "
+        "(projects[0].deployments[0])", "nim-gitops.lock.yaml is missing"),
     "preload from NGC without a key": (
         _spec({**OK_DEPLOYMENT, "cache": {"preload": True}}),
         "projects[0].deployments[0].cache: downloading the weights from NGC needs",
@@ -132,25 +136,6 @@ def test_chart_fails_like_render(chart_dir: Path, tmp_path: Path, name: str) -> 
     assert chart_message in proc.stderr
 
 
-def test_pin_digests_is_refused_by_the_chart_and_by_values(chart_dir: Path,
-                                                           tmp_path: Path) -> None:
-    spec = _spec(OK_DEPLOYMENT, airGap={"mirror": "r.example", "pinDigests": True})
-    config, values = _files(tmp_path, spec)
-    proc = helm("template", "nim", str(chart_dir), "-f", str(values), check=False)
-    assert proc.returncode == 1 and "cannot pin images by digest" in proc.stderr
-    result = run_cli(["values", str(config)])
-    assert result.code == 1 and "spec.airGap.pinDigests" in result.err
-
-
-def test_extended_details_are_refused_by_values(tmp_path: Path) -> None:
-    spec = _spec({**OK_DEPLOYMENT, "apiKey": {"required": True}})
-    config, _ = _files(tmp_path, spec)
-    result = run_cli(["values", str(config)])
-    assert result.code == 1 and result.err.count("\n") == 1
-    assert "spec.projects[0].deployments[0].apiKey.required" in result.err
-    assert "extended model details" in result.err
-
-
 # Helm's schema messages are Helm's wording; what a user relies on is the exit code and that
 # the message names the values path and the offending key.
 @pytest.mark.parametrize(("text", "names"), [
@@ -161,6 +146,7 @@ def test_extended_details_are_refused_by_values(tmp_path: Path) -> None:
     ("platform:\n  namespce: x\n", ("/platform", "namespce")),
     ("secrets:\n  provider: sops\n", ("/secrets/provider",)),
     ("platform:\n  catalog:\n    file: my-catalog.yaml\n", ("/platform/catalog", "file")),
+    ("platform:\n  catalog:\n    extended: details.json\n", ("/platform/catalog", "extended")),
     ("platform:\n  backend: triton\n", ("/platform/backend",)),
     ("projects:\n- name: p\n  deployments:\n  - name: a\n    model: m\n    cache: {pvc: x}\n",
      ("/projects/0/deployments/0/cache", "pvc")),

@@ -35,3 +35,17 @@ def test_notes_name_each_deployments_backend_and_fill(chart_dir: Path, tmp_path:
     kserve = lines["team-ops/llama-kserve"]
     assert "a Job filling it" in kserve and "InferenceService llama-kserve" in kserve
     assert "Job" not in lines["team-ops/llama-8b"]
+
+
+def test_notes_name_the_side_file_values(chart_dir: Path, tmp_path: Path) -> None:
+    """Digest pinning and the anonymously pullable models are said, only when set."""
+    values = tmp_path / "v.yaml"
+    values.write_text("platform:\n  catalog:\n    anonymousPull: [nv-embedqa-e5-v5]\n"
+                      "airGap:\n  mirror: r.example\n  pinDigests: true\n  digests: {}\n",
+                      "utf-8")
+    notes = _notes(chart_dir, values)
+    assert "Keyless: NGC lets anyone pull nv-embedqa-e5-v5" in notes
+    assert "ImageDigestMirrorSet nim-nvcr-mirror" in notes
+    plain = write_values(EXAMPLES / "air-gapped/nim-gitops.yaml", tmp_path / "plain.yaml")
+    notes = _notes(chart_dir, plain)
+    assert "Keyless" not in notes and "ImageDigestMirrorSet" not in notes

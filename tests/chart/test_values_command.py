@@ -84,3 +84,28 @@ def test_target_option_sets_the_target_of_the_values() -> None:
         assert yaml.safe_load(result.out)["platform"]["target"] == (target or own)
     result = run_cli(["values", str(config), "--target", "future"])
     assert result.code == 2
+
+
+def test_side_file_values_replace_the_file_fields_and_match_the_schema(tmp_path: Path) -> None:
+    """The lock's digests and the details' anonymous models come in, the paths go out."""
+    from generator.airgap.lock import lock_text
+    from generator.metadata.extended import Details, details_json
+
+    image = "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.5"
+    (tmp_path / "nim-gitops.lock.yaml").write_text(lock_text({image: "sha256:" + "a" * 64}))
+    (tmp_path / "details.json").write_text(details_json(
+        [Details("llama-3.1-8b-instruct", "1.15.5", guest_pull=True)]))
+    config = yaml.safe_load((EXAMPLES / "air-gapped/nim-gitops.yaml").read_text("utf-8"))
+    config["spec"]["airGap"]["pinDigests"] = True
+    config["spec"]["platform"]["catalog"] = {"extended": "details.json"}
+    config["spec"]["projects"] = [{"name": "p", "deployments": [
+        {"name": "a", "model": "llama-3.1-8b-instruct", "tag": "1.15.5"}]}]
+    path = tmp_path / "nim-gitops.yaml"
+    path.write_text(yamlio.dump(config), "utf-8")
+    result = run_cli(["values", str(path)])
+    assert result.code == 0, result.err
+    values = yaml.safe_load(result.out)
+    assert values["platform"]["catalog"] == {"anonymousPull": ["llama-3.1-8b-instruct"]}
+    assert values["airGap"]["digests"] == {image: "sha256:" + "a" * 64}
+    assert list(Draft202012Validator(SCHEMA).iter_errors(values)) == []
+    assert run_cli(["values", str(path)]).out == result.out  # deterministic

@@ -167,10 +167,13 @@ values path), cat (the catalog), platform, allowFloating (the global setting).
 {{- include "nim-gitops.checkPlaceholders" (dict "where" "secrets.vault.accountPath" "text" (dig "vault" "accountPath" "nim/account" $secrets) "allowed" list) -}}
 {{- include "nim-gitops.checkWeights" $values -}}
 {{- include "nim-gitops.checkRevisions" (dict "values" $values "scope" (include "nim-gitops.scope" .root)) -}}
-{{- if and (hasKey $values "airGap") (dig "pinDigests" false $values.airGap) -}}
-{{- /* Hook for air-gap digest pinning: resolve each image to its digest here (e.g. from a
-       `digests` value generated from the lock file) and use it in deployments.yaml. */ -}}
-{{- fail "airGap.pinDigests: the chart cannot pin images by digest yet; use `nim-gitops render` (it reads the digest lock file)" -}}
+{{- range $i, $name := dig "catalog" "anonymousPull" list $values.platform -}}
+{{- if not (hasKey $cat.models $name) -}}
+{{- fail (printf "platform.catalog.anonymousPull[%d]: %q is not in the chart's catalog" $i $name) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (hasKey $values "airGap") (hasKey $values.airGap "digests") (not (dig "pinDigests" false $values.airGap)) -}}
+{{- fail "airGap.digests: only read with airGap.pinDigests: true; set it, or remove the digests" -}}
 {{- end -}}
 {{- $projects := dict -}}
 {{- $platformNamespace := dig "namespace" "redhat-ods-applications" $values.platform -}}

@@ -6,8 +6,10 @@ templates/secrets/*.yaml.j2 render them. Takes a dict:
   secrets       .Values.secrets
   labels        the release labels
   namespace     where the Secrets go
-  apiKeySecret  the Opaque key Secret (data keys NGC_API_KEY and api_key)
+  apiKeySecret  the Opaque key Secret (data keys NGC_API_KEY and api_key), or "" when its
+                NIM needs no key (keyless)
   pullSecret    the nvcr.io pull Secret, or "" when the holder pulls no images (the Account)
+                or only public ones
   restart       predictor Deployments to restart when the key rotates (Vault)
   revision      the holder's key revision, 0 for none: ESO force-sync or remoteRef.version,
                 VSO destination annotation or version, no rolloutRestartTargets
@@ -18,6 +20,7 @@ templates/secrets/*.yaml.j2 render them. Takes a dict:
 {{- $h := . }}
 {{- if eq $h.provider "external-secrets" }}
 {{- $eso := dig "externalSecrets" dict $h.secrets }}
+{{- if $h.apiKeySecret }}
 ---
 apiVersion: external-secrets.io/v1
 kind: ExternalSecret
@@ -64,6 +67,7 @@ spec:
       conversionStrategy: Default
       decodingStrategy: None
       metadataPolicy: None
+{{- end }}
 {{- if $h.pullSecret }}
 ---
 apiVersion: external-secrets.io/v1
@@ -114,6 +118,7 @@ spec:
 {{- else if eq $h.provider "vault" }}
 {{- $vault := dig "vault" dict $h.secrets }}
 {{- $goKey := printf "\"%s\"" ($h.vaultKey | replace "\\" "\\\\" | replace "\"" "\\\"") }}
+{{- if $h.apiKeySecret }}
 ---
 apiVersion: secrets.hashicorp.com/v1beta1
 kind: VaultStaticSecret
@@ -161,6 +166,7 @@ spec:
           text: {{ `{{- get .Secrets "NIM_GITOPS_VAULT_KEY" -}}` | replace `"NIM_GITOPS_VAULT_KEY"` $goKey | toJson }}
         api_key:
           text: {{ `{{- get .Secrets "NIM_GITOPS_VAULT_KEY" -}}` | replace `"NIM_GITOPS_VAULT_KEY"` $goKey | toJson }}
+{{- end }}
 {{- if $h.pullSecret }}
 ---
 apiVersion: secrets.hashicorp.com/v1beta1
