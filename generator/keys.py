@@ -83,25 +83,32 @@ def key_options(func: F) -> F:
     return func
 
 
-def _check_ngc_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from generator.ngc.guard import check_url
+def check_url_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Click callback: a base URL the key may be sent to (`transport.guard.check_url`), the
+    message naming the option."""
+    from generator.transport.guard import check_url
 
-    return check_url(value)
+    return check_url(value, param.opts[0] if param.opts else "URL")
 
 
-def service_options(func: F) -> F:
-    """Add the key options plus `--ngc-url`, `--timeout`, `--retries` (and a hidden backoff)."""
+def retry_options(func: F) -> F:
+    """Add `--timeout`, `--retries` (and a hidden `--backoff`) for a service's requests."""
     func = click.option("--backoff", type=click.FloatRange(min=0), default=0.5, hidden=True,
                         help="First retry delay in seconds (tests use tiny values).")(func)
     func = click.option("--retries", type=click.IntRange(min=0, max=20), default=4,
                         show_default=True,
                         help="Retries per request on 429, 5xx and connection errors.")(func)
-    func = click.option("--timeout", type=click.FloatRange(min=0.01), default=30.0,
+    return click.option("--timeout", type=click.FloatRange(min=0.01), default=30.0,
                         show_default=True,
                         help="Seconds each request may take in all (connect, send, answer)."
                         )(func)
+
+
+def service_options(func: F) -> F:
+    """Add the key options plus `--ngc-url`, `--timeout`, `--retries` (and a hidden backoff)."""
+    func = retry_options(func)
     func = click.option("--ngc-url", default=DEFAULT_NGC_URL, show_default=True,
-                        metavar="URL", callback=_check_ngc_url,
+                        metavar="URL", callback=check_url_option,
                         help="NGC API base URL (mirrors, proxies, tests): https, or http "
                              "to localhost.")(func)
     return key_options(func)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
-from generator.keys import KeySafeCommand, key_options
+from generator.keys import KeySafeCommand, check_url_option, key_options, retry_options
 
 if TYPE_CHECKING:
     from generator.airgap.images import Image
@@ -134,13 +134,16 @@ def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
 @click.option("--catalog", type=click.Path(path_type=Path),
               help="Metadata ConfigMap to use instead of the one the config names.")
 @key_options
-@click.option("--registry-url", default="https://nvcr.io", show_default=True,
-              help="Registry API base URL.")
+@click.option("--registry-url", default="https://nvcr.io", show_default=True, metavar="URL",
+              callback=check_url_option,
+              help="Registry API base URL (mirrors, tests): https, or http to localhost.")
+@retry_options
 @click.option("-j", "--jobs", default=4, show_default=True, type=click.IntRange(1, 32),
               help="Parallel registry requests.")
 @_details_options
 def lock(config: Path, catalog: Path | None, api_key_file: Path | None, api_key_stdin: bool,
-         registry_url: str, jobs: int, extended: Path | None, arch: str) -> int:
+         registry_url: str, timeout: float, retries: int, backoff: float, jobs: int,
+         extended: Path | None, arch: str) -> int:
     """Pin every image of CONFIG to its manifest digest in <config-stem>.lock.yaml.
 
     With extended details (--extended, or the config's catalog.extended), images at their
@@ -172,7 +175,8 @@ def lock(config: Path, catalog: Path | None, api_key_file: Path | None, api_key_
     if found:
         key = read_key(api_key_file, api_key_stdin)
         digests.update(resolve_digests(found, key, RegistrySettings(
-            url=registry_url.rstrip("/"), jobs=jobs)))
+            url=registry_url.rstrip("/"), timeout=timeout, retries=retries, backoff=backoff,
+            jobs=jobs)))
     path = lock_path(config)
     before = read_lock(path) if path.is_file() else {}
     changed = sorted(k for k, v in digests.items() if before.get(k) != v)

@@ -94,13 +94,8 @@ def check_collisions(resources: Iterable[Resource]) -> None:
 async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
                 exclude: Iterable[str] = ()) -> Probe:
     """Validate the key, discover and fetch every model (451s and failures recorded)."""
-    from generator.ngc.client import (
-        NgcClient,
-        NotFound,
-        Restricted,
-        make_http_client,
-        map_bounded,
-    )
+    from generator.ngc.client import NgcClient, NotFound, Restricted, make_http_client
+    from generator.transport.bounded import map_bounded
 
     started = time.monotonic()
     result = Probe()

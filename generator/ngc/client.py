@@ -1,43 +1,30 @@
-"""The NGC HTTP client: one `httpx.AsyncClient`, bounded concurrency, retries with backoff.
+"""The NGC HTTP client: pools of `httpx.AsyncClient`, bounded concurrency, retried requests.
 
-Retries (tenacity, exponential backoff with jitter, bounded attempts) cover 429, 5xx,
-malformed bodies and transport errors; `Retry-After` is honoured up to
-`MAX_RETRY_AFTER` (a longer wait fails at once). 401/403 abort with
-`AuthenticationError`; 451 raises `Restricted`. The key only ever travels in the
-Authorization header (and, for key validation, the form body NGC asks for).
+Every request goes through `transport.retry.send` (429, 5xx, malformed bodies and transport
+errors retried with backoff and jitter, `Retry-After` honoured up to `MAX_RETRY_AFTER`, each
+attempt bounded as a whole). 401/403 abort with `AuthenticationError`; 451 raises
+`Restricted`. The key only ever travels in the Authorization header (and, for key
+validation, the form body NGC asks for).
 """
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import json
-import random
 import ssl
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from generator.errors import AuthenticationError, RemoteServiceError
 from generator.ngc import NgcSettings
-from generator.ngc.guard import environment_errors, within
+from generator.transport.bounded import map_bounded as map_bounded
+from generator.transport.guard import environment_errors
+from generator.transport.retry import Retryable, retryable, send
+from generator.transport.retry import parse_retry_after as parse_retry_after
 
-T = TypeVar("T")
-R = TypeVar("R")
 CATALOG_PATH = "/v2/search/catalog/resources/CONTAINER"
 CALLER_INFO_PATH = "/v3/keys/get-caller-info"
-MAX_RETRY_AFTER = 120.0
-
-
-class Retryable(Exception):
-    """A 429, a 5xx or a malformed body: worth another attempt."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class Restricted(Exception):
@@ -46,22 +33,6 @@ class Restricted(Exception):
 
 class NotFound(RemoteServiceError):
     """HTTP 404: the resource vanished between discovery and fetch."""
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 # Connections per httpx pool. httpcore's pool rescans every connection for every waiting
@@ -125,16 +96,6 @@ def _clients(settings: NgcSettings) -> list[httpx.AsyncClient]:
     return clients
 
 
-def _describe(exc: BaseException, settings: NgcSettings) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timed out after {settings.timeout:g}s"
-    if isinstance(exc, httpx.ConnectError):
-        return "cannot connect"
-    if isinstance(exc, httpx.TransportError):
-        return f"connection failed ({type(exc).__name__})"
-    return str(exc)
-
-
 class NgcClient:
     """Calls to the three NGC endpoints the metadata needs."""
 
@@ -144,15 +105,6 @@ class NgcClient:
         self.settings = settings
         self._auth = {"Authorization": f"Bearer {key}"} if key else {}
         self._key = key
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        cap = max(self.settings.max_backoff, 0.0)
-        if isinstance(exc, Retryable) and exc.retry_after is not None:
-            return min(exc.retry_after, MAX_RETRY_AFTER)
-        base = self.settings.backoff
-        expo: float = min(cap, base * 2.0 ** (state.attempt_number - 1))
-        return expo + random.uniform(0, base)  # jitter spreads retries of parallel requests
 
     def _check(self, response: httpx.Response, what: str, key_check: bool) -> Any:
         code = response.status_code
@@ -166,12 +118,7 @@ class NgcClient:
         if code == 451:
             raise Restricted(what)
         if code == 429 or code >= 500:
-            wait = parse_retry_after(response.headers.get("Retry-After"))
-            if wait is not None and wait > MAX_RETRY_AFTER:
-                raise RemoteServiceError(
-                    f"{what}: HTTP {code} and NGC asks to retry after {wait:.0f}s, longer than "
-                    f"a run waits ({MAX_RETRY_AFTER:g}s); try again later")
-            raise Retryable(f"{what}: HTTP {code}", wait)
+            raise retryable(response, what, "NGC")
         if code == 404:
             hint = "; check --ngc-url" if key_check else ""
             raise NotFound(f"{what}: not found (HTTP 404){hint}")
@@ -180,31 +127,9 @@ class NgcClient:
     async def _request(self, what: str, method: str, path: str, *, key_check: bool = False,
                        **kwargs: Any) -> Any:
         url = self.settings.base + path
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.settings.retries + 1),
-            wait=self._wait,
-            retry=retry_if_exception_type((Retryable, httpx.TransportError)),
-            reraise=True,
-        )
-        tries = self.settings.retries + 1
-        attempts = f"{tries} attempt{'s' if tries != 1 else ''}"
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    response = await within(self.settings.timeout,
-                                            self.http.request(method, url, **kwargs))
-                    return self._check(response, what, key_check)
-        except Retryable as exc:
-            raise RemoteServiceError(f"{exc} (gave up after {attempts})") from None
-        except httpx.TransportError as exc:
-            reason = _describe(exc, self.settings)
-            raise RemoteServiceError(
-                f"{what}: {reason} ({self.settings.base}; gave up after {attempts})"
-            ) from None
-        except httpx.InvalidURL:
-            raise RemoteServiceError(f"{what}: no valid request URL can be formed for it "
-                                     f"under {self.settings.base}") from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await send(self.settings, what, self.settings.base,
+                          lambda: self.http.request(method, url, **kwargs),
+                          lambda response: self._check(response, what, key_check))
 
     async def caller_info(self) -> dict[str, Any]:
         """Validate the key: `POST /v3/keys/get-caller-info`; the JSON answer on success."""
@@ -243,28 +168,3 @@ class NgcClient:
         if not isinstance(data, dict):
             raise RemoteServiceError(f"{resource_id}: the answer is not a JSON object")
         return data
-
-
-async def map_bounded(items: Sequence[T], worker: Callable[[T], Awaitable[R]],
-                      concurrency: int) -> list[R]:
-    """`worker` over `items` with at most `concurrency` running; results in input order.
-
-    Concurrency 1 runs one at a time without tasks. An exception from a worker cancels the
-    others and propagates.
-    """
-    if concurrency <= 1:
-        return [await worker(item) for item in items]
-    gate = asyncio.Semaphore(concurrency)
-
-    async def bounded(item: T) -> R:
-        async with gate:
-            return await worker(item)
-
-    tasks = [asyncio.ensure_future(bounded(item)) for item in items]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise

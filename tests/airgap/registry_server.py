@@ -2,7 +2,10 @@
 
 Real HTTP on 127.0.0.1 (port 0), one thread. It checks what nvcr.io checks: basic auth
 `$oauthtoken:<key>` for a token scoped to one repository, then that bearer token and an
-`Accept` header for the manifest. Faults: `fail_next[path] = n` answers 503 n times.
+`Accept` header for the manifest. Faults: `fail_next[path] = n` answers 503 n times;
+`faults[path]` is a scripted `tests.ngc_server.Fault` of kind `status` (with Retry-After),
+`reset` (the connection cut mid-body), `malformed` (200 with an HTML body) or `trickle` (a
+200 whose body comes one byte every `delay` seconds, so no single read ever times out).
 """
 
 from __future__ import annotations
@@ -11,12 +14,17 @@ import base64
 import hashlib
 import json
 import secrets
+import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from tests.ngc_server import Fault
 
 INDEX = "application/vnd.oci.image.index.v1+json"
 LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -30,6 +38,7 @@ class Registry:
     manifests: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     fail_next: dict[str, int] = field(default_factory=dict)
+    faults: dict[str, Fault] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)
     send_digest_header: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -40,6 +49,11 @@ class Registry:
                            "repo": repo, "tag": tag}).encode()
         self.manifests[(repo, tag)] = (media_type, body)
         return "sha256:" + hashlib.sha256(body).hexdigest()
+
+    def count(self, path: str) -> int:
+        """Requests received for `path`."""
+        with self.lock:
+            return sum(1 for seen, _ in self.log if seen == path)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -56,6 +70,37 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _fault(self, fault: Fault) -> None:
+        if fault.kind == "status":
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            self._send(fault.status, b'{"errors":[{"code":"INJECTED"}]}', headers)
+        elif fault.kind == "malformed":
+            self._send(200, b"<html>Gateway error</html>", {"Content-Type": "application/json"})
+        elif fault.kind == "reset":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "200")
+            self.end_headers()
+            self.wfile.write(b'{"token": "cut sh')
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+        elif fault.kind == "trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(fault.delay)
+            except OSError:  # the client gave up: what the fault is for
+                self.close_connection = True
+        else:
+            raise ValueError(f"unknown fault kind {fault.kind!r}")
+
     def do_GET(self) -> None:
         reg = self.server.registry
         url = urlsplit(self.path)
@@ -64,8 +109,12 @@ class _Handler(BaseHTTPRequestHandler):
             left = reg.fail_next.get(url.path, 0)
             if left:
                 reg.fail_next[url.path] = left - 1
+            fault = reg.faults.get(url.path)
+            faulty = fault is not None and fault.take(url.path)
         if left:
             self._send(503)
+        elif fault is not None and faulty:
+            self._fault(fault)
         elif url.path == "/proxy_auth":
             self._token(parse_qs(url.query))
         elif url.path.startswith("/v2/") and "/manifests/" in url.path:

@@ -1,7 +1,8 @@
-"""Checks around the NGC client: the `--ngc-url`, the environment's proxies and certificates,
-and a deadline for each whole request.
+"""Checks around every client that sends the NGC key: its base URL (`--ngc-url`,
+`--registry-url`), the environment's proxies and certificates, and a deadline for each whole
+request.
 
-Kept apart from `ngc.client` so that the HTTP client itself can change without these rules.
+Kept apart from the HTTP clients so that they can change without these rules.
 """
 
 from __future__ import annotations
@@ -30,30 +31,30 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_url(url: str) -> str:
-    """The NGC base URL if it is safe to send the key to; else a UsageError (exit 2).
+def check_url(url: str, option: str = "--ngc-url") -> str:
+    """A base URL the key may be sent to, else a UsageError (exit 2) naming `option`.
 
-    No user name or password (they would replace the Bearer key and show up in messages), a
-    valid host and port, and `https`, or plain `http` only to this machine: the key would
-    otherwise cross the network in clear text.
+    No user name or password (they would replace the key's Authorization header and show up
+    in messages), a valid host and port, no query or fragment, and `https`, or plain `http`
+    only to this machine: the key would otherwise cross the network in clear text.
     """
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise UsageError("--ngc-url: not a valid URL (bad port or address)") from None
+        raise UsageError(f"{option}: not a valid URL (bad port or address)") from None
     if parts.scheme not in ("http", "https"):
-        raise UsageError("--ngc-url: the scheme must be https (or http to localhost)")
+        raise UsageError(f"{option}: the scheme must be https (or http to localhost)")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise UsageError("--ngc-url: must not carry a user name or password; the key is sent "
+        raise UsageError(f"{option}: must not carry a user name or password; the key is sent "
                          "in the Authorization header")
     host = parts.hostname or ""
     if not host or (port is not None and port == 0):
-        raise UsageError("--ngc-url: the URL needs a host (and a port from 1 to 65535)")
+        raise UsageError(f"{option}: the URL needs a host (and a port from 1 to 65535)")
     if parts.query or parts.fragment:
-        raise UsageError("--ngc-url: a base URL has no query or fragment")
+        raise UsageError(f"{option}: a base URL has no query or fragment")
     if parts.scheme == "http" and not _is_loopback(host):
-        raise UsageError(f"--ngc-url: plain http to {host} would send the API key in clear "
+        raise UsageError(f"{option}: plain http to {host} would send the API key in clear "
                          "text; use https (http is allowed to localhost only)")
     return url
 
@@ -85,7 +86,7 @@ def check_proxy_environment(environ: Mapping[str, str]) -> None:
 
 @contextmanager
 def environment_errors() -> Iterator[None]:
-    """Turn a bad proxy or certificate setting, found when the client is built, into exit 2."""
+    """Turn a bad proxy or certificate setting, found when a client is built, into exit 2."""
     check_proxy_environment(os.environ)
     try:
         yield

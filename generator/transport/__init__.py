@@ -1,0 +1,2 @@
+"""The HTTP edge shared by every client that sends the NGC key (NGC's API, the registry):
+URL and environment checks (`guard`) and one retrying request (`retry`)."""
