@@ -6,6 +6,7 @@ contract order, pretty-printed with two spaces and non-ASCII characters kept.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -20,12 +21,14 @@ from generator.errors import InvalidInputError
 DEFAULT_CONFIGMAP_NAME = "nim-models-data"
 MANAGED_LABEL = {"opendatahub.io/managed": "true"}
 # The ConfigMap contract, applied by every command that reads or writes the metadata:
-# Kubernetes' rules for ConfigMap keys and object names, and the API server's size limit.
+# Kubernetes' rules for ConfigMap keys and object names, the API server's size limit and the
+# size above which Argo CD's client-side apply cannot keep the object.
 KEY_PATTERN = re.compile(r"[-._a-zA-Z0-9]+")
 MAX_KEY_LENGTH = 253
 KEY_RULE = f"at most {MAX_KEY_LENGTH} of [-._a-zA-Z0-9]"
 NAME_PATTERN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-MAX_DATA_BYTES = 1024 * 1024  # data + binaryData, keys included (the API server's limit)
+MAX_DATA_BYTES = 1024 * 1024  # values of data + binaryData (the API server's limit, see data_size)
+SSA_THRESHOLD = 250 * 1024  # larger YAML overflows the 262,144-byte last-applied annotation
 FIELDS = (
     "name",
     "displayName",
@@ -61,18 +64,45 @@ def valid_name(name: str) -> bool:
     return len(name) <= MAX_KEY_LENGTH and NAME_PATTERN.fullmatch(name) is not None
 
 
-def data_size(data: Mapping[str, str]) -> int:
-    """Bytes a ConfigMap's data counts against the API server's limit (keys plus values)."""
-    return sum(len(k.encode()) + len(v.encode()) for k, v in data.items())
+def data_size(configmap: Any) -> int:
+    """Bytes of a ConfigMap object that count against the API server's 1 MiB limit.
+
+    As `ValidateConfigMap` in kubernetes' pkg/apis/core/validation/validation.go sums them:
+    the values of `data` (UTF-8 bytes) and of `binaryData` (decoded bytes), not the keys.
+    """
+    if not isinstance(configmap, Mapping):
+        return 0
+    total = 0
+    data = configmap.get("data")
+    if isinstance(data, Mapping):
+        total += sum(len(str(value).encode()) for value in data.values())
+    binary = configmap.get("binaryData")
+    if isinstance(binary, Mapping):
+        for value in binary.values():
+            try:
+                total += len(base64.b64decode(str(value), validate=True))
+            except ValueError:  # not base64: the API server refuses it; count it as written
+                total += len(str(value).encode())
+    return total
 
 
-def size_problem(entries: Iterable[ModelEntry]) -> str | None:
-    """Why a ConfigMap of `entries` would be refused by the API server, or None."""
-    size = data_size({e.name: e.to_json() for e in entries})
+def size_problem(configmap: Any) -> str | None:
+    """Why the API server would refuse `configmap` for its size, or None: the one size rule
+    of render, `metadata generate`, `metadata validate` and rule NIM008."""
+    size = data_size(configmap)
     if size <= MAX_DATA_BYTES:
         return None
-    return (f"the metadata ConfigMap would hold {size:,} bytes of data; the API server "
-            f"refuses more than {MAX_DATA_BYTES:,} (1 MiB)")
+    return (f"{size:,} bytes of data, more than the {MAX_DATA_BYTES:,} (1 MiB) the API server "
+            "accepts in a ConfigMap")
+
+
+def client_side_apply_size(configmap: Any) -> int | None:
+    """The size of `configmap` as YAML when it is over SSA_THRESHOLD, so too big for Argo CD's
+    client-side apply (it needs server-side apply); None when it fits."""
+    if data_size(configmap) * 2 < SSA_THRESHOLD:
+        return None  # cheap bound first: a ConfigMap's YAML stays under twice its data
+    size = len(yamlio.dump(configmap).encode())
+    return size if size > SSA_THRESHOLD else None
 
 
 def is_pinned(tag: str) -> bool:

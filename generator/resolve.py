@@ -156,11 +156,13 @@ def _check_configmap_size(plan: Plan) -> None:
     Checked here, before anything renders, so that `config check` refuses it too.
     """
     config = plan.config
-    problem = catalog_mod.size_problem(plan.emitted_catalog.models.values()) \
+    problem = catalog_mod.size_problem(
+        catalog_mod.configmap(plan.emitted_catalog.models.values())) \
         if plan.emits_model_list else None
     if problem:
         raise _error(config, "spec.platform.catalog",
-                     f"{problem}; list the models to ship in spec.platform.catalog.models")
+                     f"the metadata ConfigMap would hold {problem}; list the models to ship in "
+                     "spec.platform.catalog.models")
 
 
 def _key_revision(config: Config, project: ProjectSpec, spec: DeploymentSpec) -> int | None:

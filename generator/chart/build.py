@@ -90,7 +90,7 @@ def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
         "vault_path": VaultSpec.path,
         "project_vault_path": VaultSpec.project_path,
         "account_vault_path": VaultSpec.account_path,
-        "ssa_threshold": objects.SSA_THRESHOLD,
+        "ssa_threshold": catalog_mod.SSA_THRESHOLD,
         "api_protocol": objects.API_PROTOCOL,
         "template_display_name": objects.TEMPLATE_DISPLAY_NAME,
         "writable_dirs": objects.WRITABLE_DIRS,

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator import console, redact
+from generator import console, redact, yamlio
 from generator.catalog import (
     KEY_RULE,
     Catalog,
     ModelEntry,
-    configmap_yaml,
+    configmap,
     load_catalog,
     size_problem,
     valid_key,
@@ -126,10 +126,12 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
     report = diff.compare(previous or Catalog({}, "(none)"), new)
     if previous is not None:
         diff.check_removed(report, limit, str(request.previous))
-    problem = size_problem(entries)
+    cm = configmap(entries, name=request.name, namespace=request.namespace)
+    problem = size_problem(cm)
     if problem:
-        raise RemoteServiceError(f"{request.output}: {problem}; leave models out with --exclude")
-    text = configmap_yaml(entries, name=request.name, namespace=request.namespace)
+        raise RemoteServiceError(f"{request.output}: the metadata ConfigMap would hold {problem}; "
+                                 "leave models out with --exclude")
+    text = yamlio.dump(cm)
     report_text = (diff.render(report, fmt, str(request.previous or "(none)"), request.output)
                    if request.report and fmt else None)
     extended_text = details_json(probe.details) if request.extended else None

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from generator import yamlio
-from generator.catalog import KEY_RULE, valid_key
+from generator.catalog import (
+    KEY_RULE,
+    SSA_THRESHOLD,
+    client_side_apply_size,
+    size_problem,
+    valid_key,
+)
 from generator.errors import InvalidInputError
 
 SCHEMA = "metadata.schema.json"
-MAX_BYTES = 1024 * 1024
-WARN_BYTES = 250 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024  # what is read at all; the ConfigMap limit is size_problem's
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ def _entry_findings(key: str, value: str, source: str, line: int | None,
 
 
 def validate_document(doc: Any, source: str, lines: dict[tuple[str | int, ...], int],
-                      size: int) -> tuple[list[Finding], int]:
+                      ) -> tuple[list[Finding], int]:
     """Findings for one parsed ConfigMap and the number of models it holds."""
     full_validator, entry_validator = _validators()
     found = [Finding("error", source, e.message, _path(*e.absolute_path),
@@ -100,12 +105,15 @@ def validate_document(doc: Any, source: str, lines: dict[tuple[str | int, ...], 
             if isinstance(value, str):
                 count += 1
                 found.extend(_entry_findings(key, value, source, line, entry_validator))
-    if size >= MAX_BYTES:
-        found.append(Finding("error", source, f"the ConfigMap is {size:,} bytes; the limit is "
-                             f"{MAX_BYTES:,} (1 MiB)"))
-    elif size > WARN_BYTES:
-        found.append(Finding("warning", source, f"the ConfigMap is {size:,} bytes, above "
-                             f"{WARN_BYTES:,}: Argo CD needs server-side apply for it "
+    problem = size_problem(doc)
+    if problem:
+        found.append(Finding("error", source, f"the ConfigMap holds {problem}",
+                             "data", lines.get(("data",))))
+        return found, count
+    apply_size = client_side_apply_size(doc)
+    if apply_size is not None:
+        found.append(Finding("warning", source, f"the ConfigMap is {apply_size:,} bytes as YAML, "
+                             f"above {SSA_THRESHOLD:,}: Argo CD needs server-side apply for it "
                              "(client-side apply keeps a copy in a 262,144-byte annotation)"))
     return found, count
 
@@ -114,11 +122,10 @@ def validate_file(path: Path) -> tuple[list[Finding], int]:
     """Findings for one file (parse errors included) and its model count."""
     source = str(path)
     try:
-        text = yamlio.read_text(path, max_bytes=16 * MAX_BYTES)
+        text = yamlio.read_text(path, max_bytes=MAX_FILE_BYTES)
         doc, lines = yamlio.load_with_lines(text, source)
     except InvalidInputError as exc:
         return [Finding("error", source, exc.message, exc.path or "", exc.line)], 0
     if doc is None:
         return [Finding("error", source, "the file is empty")], 0
-    size = len(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    return validate_document(doc, source, lines, size)
+    return validate_document(doc, source, lines)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import catalog as catalog_mod
-from generator import yamlio
 from generator.catalog import ModelEntry
 from generator.errors import NimGitopsError
 from generator.models import (
@@ -29,7 +28,6 @@ from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
 from generator.render.skeleton import load_rendered
 from generator.render.weights import CACHE_MOUNT, CacheFill, cache_fill, clone_source
 
-SSA_THRESHOLD = 250 * 1024
 API_PROTOCOL = {"http": "REST", "grpc": "gRPC"}
 TEMPLATE_DISPLAY_NAME = {
     "http": "NVIDIA NIM ServingRuntime for KServe",
@@ -105,7 +103,7 @@ def catalog_configmap(plan: Plan, name: str, namespace: str) -> dict[str, Any]:
     asks Argo CD for server-side apply."""
     cm = catalog_mod.configmap(plan.emitted_catalog.models.values(), name=name,
                                namespace=namespace)
-    if len(yamlio.dump(cm).encode()) > SSA_THRESHOLD:
+    if catalog_mod.client_side_apply_size(cm) is not None:
         cm["metadata"]["annotations"] = {
             "argocd.argoproj.io/sync-options": "ServerSideApply=true"}
     return cm

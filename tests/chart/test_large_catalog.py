@@ -8,8 +8,7 @@ import pytest
 
 from generator import catalog as catalog_mod
 from generator import yamlio
-from generator.catalog import ModelEntry
-from generator.render.objects import SSA_THRESHOLD
+from generator.catalog import SSA_THRESHOLD, ModelEntry
 from tests.chart.support import assert_same_objects, helm_template, render_build, write_values
 from tests.helpers import run_cli
 

@@ -131,8 +131,9 @@ def test_1_mib_is_an_error(tmp_path: Path) -> None:
     path = _big(tmp_path, 220, 5000)  # about 1.1 MB
     result = run_cli(["metadata", "validate", str(path)])
     assert result.code == 1
-    assert f"error: {path}: the ConfigMap is " in result.err
-    assert "the limit is 1,048,576 (1 MiB)" in result.err
+    assert f"error: {path}:7 data: the ConfigMap holds " in result.err
+    assert "1,048,576 (1 MiB)" in result.err
+    assert result.out == ""
 
 
 def test_errors_in_one_file_do_not_hide_another(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from generator import yamlio
-from generator.render.objects import SSA_THRESHOLD
+from generator.catalog import SSA_THRESHOLD
 from generator.validate import ValidateOptions, validate_objects
 from generator.validate.rules import RULES
 from generator.validate.rules.base import Context

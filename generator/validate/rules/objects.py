@@ -5,27 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from generator import yamlio
-from generator.render.objects import SSA_THRESHOLD
+from generator import catalog as catalog_mod
 from generator.validate.rules.base import Context, Hit, Rule
 from generator.validate.rules.paths import dig, items, jp, kind_of
 
-MAX_CONFIGMAP = 1024 * 1024  # the API server's limit on data + binaryData
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 ESO_GROUP = "external-secrets.io"
 # fields the ExternalSecret v1 CRD defaults: left out, the live object differs from Git
 ESO_DEFAULTED = (("spec", "refreshInterval"), ("spec", "target"),
                  ("spec", "target", "creationPolicy"), ("spec", "target", "deletionPolicy"))
 ESO_TEMPLATE_DEFAULTED = ("engineVersion", "mergePolicy")
-
-
-def _payload_size(obj: dict[str, Any]) -> int:
-    total = 0
-    for field in ("data", "binaryData"):
-        values = obj.get(field)
-        if isinstance(values, dict):
-            total += sum(len(str(k).encode()) + len(str(v).encode()) for k, v in values.items())
-    return total
 
 
 def _server_side(obj: dict[str, Any]) -> bool:
@@ -35,21 +24,21 @@ def _server_side(obj: dict[str, Any]) -> bool:
 
 
 def configmap_size(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
-    """NIM008: under 1 MiB, and over 250 KiB only with Argo CD server-side apply."""
+    """NIM008: under 1 MiB, and over 250 KiB only with Argo CD server-side apply (the size
+    rules of render and `metadata`, from `generator.catalog`)."""
     if kind_of(obj) != ("", "ConfigMap"):
         return
-    payload = _payload_size(obj)
-    if payload > MAX_CONFIGMAP:
-        yield "$.data", (f"ConfigMap data is {payload:,} bytes; the API server refuses more "
-                         f"than {MAX_CONFIGMAP:,}")
+    problem = catalog_mod.size_problem(obj)
+    if problem:
+        yield "$.data", f"ConfigMap holds {problem}"
         return
-    if payload * 2 < SSA_THRESHOLD or _server_side(obj):
-        return  # cheap bound first: the dump is never less than half the payload
-    size = len(yamlio.dump(obj).encode())
-    if size > SSA_THRESHOLD:
+    if _server_side(obj):
+        return
+    size = catalog_mod.client_side_apply_size(obj)
+    if size is not None:
         yield jp("metadata", "annotations"), (
-            f"ConfigMap is {size:,} bytes (over {SSA_THRESHOLD:,}): client-side apply stores "
-            "it in a 256 KiB annotation; add argocd.argoproj.io/sync-options: "
+            f"ConfigMap is {size:,} bytes (over {catalog_mod.SSA_THRESHOLD:,}): client-side "
+            "apply stores it in a 256 KiB annotation; add argocd.argoproj.io/sync-options: "
             "ServerSideApply=true")
 
 

@@ -1,0 +1,119 @@
+"""One size rule for the metadata ConfigMap: render, `metadata generate`, `metadata validate`
+and policy rule NIM008 give the same verdict right at the API server's 1 MiB limit and one
+byte over it.
+
+The API server sums the values of `data` (not the keys) and refuses more than 1,048,576 bytes
+(`ValidateConfigMap` in kubernetes' pkg/apis/core/validation/validation.go); the entries here
+are sized so that their JSON values add up to exactly that, or one byte more.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import yamlio
+from generator.catalog import ModelEntry, configmap, configmap_yaml
+from generator.validate import ValidateOptions, validate_objects
+from tests.helpers import FAKE_KEY, run_cli
+from tests.metadata.conftest import entry
+from tests.ngc_server import NgcServer
+
+LIMIT = 1024 * 1024
+REDESIGN_CONFIG = Path(__file__).parent.parent / "hardening" / "inputs" / "config" / \
+    "valid-redesign.yaml"  # deploys llama-3.1-8b-instruct 1.15.5 and renders nim-models-data
+SSA = {"argocd.argoproj.io/sync-options": "ServerSideApply=true"}
+
+
+def _value_bytes(docs: list[dict[str, Any]]) -> int:
+    return sum(len(ModelEntry.from_json_dict(d).to_json().encode()) for d in docs)
+
+
+@functools.cache
+def _docs(total: int) -> tuple[dict[str, Any], ...]:
+    """Contract entries whose ConfigMap values add up to exactly `total` bytes."""
+    docs = [entry("llama-3.1-8b-instruct", tags=("1.15.5",), latest="1.15.5")]
+    while True:
+        more = entry(f"model-{len(docs):03d}", shortDescription="d" * 8000)
+        if _value_bytes([*docs, more]) > total - 1000:
+            break
+        docs.append(more)
+    last = entry(f"model-{len(docs):03d}", shortDescription="")
+    last["shortDescription"] = "d" * (total - _value_bytes([*docs, last]))
+    docs.append(last)
+    assert _value_bytes(docs) == total
+    return tuple(docs)
+
+
+def _entries(total: int) -> list[ModelEntry]:
+    return [ModelEntry.from_json_dict(d) for d in _docs(total)]
+
+
+def _data_bytes(text: str, source: str) -> int:
+    docs = [d for d in yamlio.load_all(text, source) if d.get("kind") == "ConfigMap"]
+    [cm] = [d for d in docs if d["metadata"]["name"] == "nim-models-data"]
+    return sum(len(v.encode()) for v in cm["data"].values())
+
+
+def _one_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+@pytest.mark.parametrize(("total", "fits"), [(LIMIT, True), (LIMIT + 1, False)],
+                         ids=["at-the-limit", "one-byte-over"])
+def test_render_generate_validate_and_nim008_agree(tmp_path: Path, total: int,
+                                                   fits: bool) -> None:
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(configmap_yaml(_entries(total)), "utf-8")
+
+    rendered = run_cli(["render", str(REDESIGN_CONFIG), "--catalog", str(catalog), "-o", "-"])
+    generated = tmp_path / "generated.yaml"
+    with NgcServer(list(_docs(total))) as ngc:
+        generate = run_cli(["metadata", "generate", "--ngc-url", ngc.base_url, "-o",
+                            str(generated), "--retries", "0", "-q"],
+                           env={"NGC_API_KEY": FAKE_KEY})  # a fake key the loopback accepts
+    validated = run_cli(["metadata", "validate", str(catalog)])
+    report = validate_objects([configmap(_entries(total), annotations=SSA)],
+                              ValidateOptions(ignore_missing_schemas=True))
+    nim008 = [f for _, f in report.problems() if f.rule == "NIM008"]
+
+    if fits:
+        assert rendered.code == 0, rendered.err
+        assert _data_bytes(rendered.out, "render") == LIMIT
+        assert generate.code == 0, generate.err
+        assert _data_bytes(generated.read_text("utf-8"), str(generated)) == LIMIT
+        assert validated.code == 0, validated.err
+        assert validated.out == f"ok {catalog} ({len(_docs(total))} models)\n"
+        assert nim008 == []
+    else:
+        assert rendered.code == 1 and rendered.out == ""
+        line = _one_error(rendered.err)
+        assert "spec.platform.catalog" in line and "1,048,577 bytes" in line
+        assert generate.code == 3
+        line = _one_error(generate.err)
+        assert str(generated) in line and "1,048,577 bytes" in line
+        assert not generated.exists()
+        assert validated.code == 1 and validated.out == ""
+        data_line = catalog.read_text("utf-8").splitlines().index("data:") + 1
+        assert f"error: {catalog}:{data_line} data: the ConfigMap holds 1,048,577 bytes" \
+            in validated.err
+        assert len(nim008) == 1
+
+
+@pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)], ids=["at", "over"])
+def test_binary_data_counts_its_decoded_bytes(extra: int, refused: bool) -> None:
+    """binaryData is base64 in YAML; the API server counts the bytes it decodes to."""
+    import base64
+
+    half = LIMIT // 2
+    blob = {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "blob", "namespace": "ns", "annotations": SSA},
+            "data": {"text": "x" * (half + extra)},
+            "binaryData": {"blob": base64.b64encode(b"\0" * (LIMIT - half)).decode()}}
+    report = validate_objects([blob], ValidateOptions(ignore_missing_schemas=True))
+    assert [f.rule for _, f in report.problems()] == (["NIM008"] if refused else [])
