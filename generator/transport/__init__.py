@@ -1,2 +1,3 @@
 """The HTTP edge shared by every client that sends the NGC key (NGC's API, the registry):
-URL and environment checks (`guard`) and one retrying request (`retry`)."""
+URL and environment checks (`guard`), one retrying request (`retry`) and bounded
+concurrency (`bounded`)."""
