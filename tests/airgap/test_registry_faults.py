@@ -170,7 +170,7 @@ def test_userinfo_in_the_registry_url_is_refused_before_the_key_is_sent(
     assert registry.log == []
 
 
-def test_loopback_http_and_https_registry_urls_pass_the_check(
+def test_http_to_localhost_with_a_trailing_slash_passes_the_check(
         airgap_config: dict[str, Any], write_config: Write, registry: Registry,
         registry_url: str) -> None:
     config = _config(airgap_config, write_config)
