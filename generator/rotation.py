@@ -4,7 +4,10 @@ The config is edited with ruamel.yaml's round trip, so comments, quoting and lay
 result that would change anything but the `keyRevision` fields is refused rather than written.
 The restart plan follows KServe's raw Deployment defaults: a rolling update with maxSurge 25%
 and maxUnavailable 25% (`reconcilers/deployment/deployment_reconciler.go`
-`setDefaultDeploymentSpec`), so a predictor of R replicas starts ceil(R/4) extra pods.
+`setDefaultDeploymentSpec`), so a predictor of R replicas starts ceil(R/4) extra pods. The NIM
+Operator's InferenceService asks for maxSurge 0 and maxUnavailable 25% instead
+(NVIDIA/k8s-nim-operator `manifests/inferenceservice.yaml`): no extra pods, and floor(R/4),
+at least one, down at a time.
 """
 
 from __future__ import annotations
@@ -178,10 +181,12 @@ def _dotted(path: tuple[str | int, ...]) -> str:
 
 @dataclass(frozen=True)
 class Restart:
-    """One predictor that rolls when its key revision changes."""
+    """One predictor that rolls when its key revision changes: `surge` extra pods start,
+    `unavailable` old ones may stop, at a time."""
 
     deployment: Deployment
     surge: int
+    unavailable: int
 
     @property
     def gpus(self) -> int:
@@ -194,8 +199,17 @@ def restarts(plan: Plan, selector: Selector) -> list[Restart]:
     if selector.account:
         return []  # the Account's controller reads its key itself: no pod restarts
     chosen = [d for d in plan.deployments if d.project == selector.project
-              and selector.deployment in (None, d.name)]
-    return [Restart(d, math.ceil(d.spec.replicas / 4)) for d in chosen if d.spec.replicas]
+              and selector.deployment in (None, d.name) and d.spec.replicas]
+    return [_restart(d) for d in chosen]
+
+
+def _restart(d: Deployment) -> Restart:
+    """Kubernetes rounds a percentage surge up and unavailability down, and makes one pod
+    unavailable when both come to zero (`ResolveFenceposts`)."""
+    replicas = d.spec.replicas
+    if d.spec.backend == "nim-operator":
+        return Restart(d, 0, max(1, replicas // 4))
+    return Restart(d, math.ceil(replicas / 4), replicas // 4)
 
 
 def plan_text(plan: Plan, selector: Selector, changes: list[Change]) -> str:
@@ -209,18 +223,25 @@ def plan_text(plan: Plan, selector: Selector, changes: list[Change]) -> str:
                      "no predictor restarts (no deployment with replicas)")
         return "\n".join(lines) + "\n"
     lines.append("restarts (rolling; KServe's default maxSurge 25%, unless inferenceservice-config "
-                 "sets a rollout strategy):")
+                 "sets a rollout strategy; NIMServices: the NIM Operator's maxSurge 0, "
+                 "maxUnavailable 25%):")
     by_project: dict[str, int] = {}
     for r in found:
         d = r.deployment
-        lines.append(f"  {d.project}/{d.name}: Deployment {d.name}-predictor, "
-                     f"{d.spec.replicas} replica(s) x {d.spec.gpus} GPU(s); "
-                     f"{r.surge} extra pod(s), {r.gpus} extra GPU(s) during the rollout")
+        size = f"{d.spec.replicas} replica(s) x {d.spec.gpus} GPU(s)"
+        if d.spec.backend == "nim-operator":
+            lines.append(f"  {d.project}/{d.name}: NIMService {d.name} (its InferenceService's "
+                         f"Deployment {d.name}-predictor), {size}; no extra pods, "
+                         f"{r.unavailable} pod(s) down at a time during the rollout")
+        else:
+            lines.append(f"  {d.project}/{d.name}: Deployment {d.name}-predictor, {size}; "
+                         f"{r.surge} extra pod(s), {r.gpus} extra GPU(s) during the rollout")
         by_project[d.project] = by_project.get(d.project, 0) + r.gpus
     for project, gpus in sorted(by_project.items()):
         lines.append(f"project {project}: needs {gpus} free GPU(s) while it rolls")
-    lines.append("the cache PVC is ReadWriteOnce: each extra pod must fit on the node that "
-                 "mounts it")
+    if any(r.surge for r in found):
+        lines.append("the cache PVC is ReadWriteOnce: each extra pod must fit on the node that "
+                     "mounts it")
     return "\n".join(lines) + "\n"
 
 

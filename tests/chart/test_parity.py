@@ -102,7 +102,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "secrets": {"provider": "vault"},
         "projects": [{"name": "p1", "deployments": [
             {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 12},
-            {"name": "b", "model": "nv-embedqa-e5-v5"}]}],
+            {"name": "b", "model": "nv-embedqa-e5-v5"},
+            {"name": "o", "backend": "nim-operator", "model": "llama-3.1-8b-instruct",
+             "keyRevision": 5},
+            {"name": "o2", "backend": "nim-operator", "model": "llama-3.1-8b-instruct"}]}],
     },
     "key-revisions-eso": {
         "platform": {"account": {"keyRevision": 2}},
@@ -127,7 +130,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "projects": [
             {"name": "p1", "keyRevision": 5, "deployments": [
                 {"name": "a", "model": "llama-3.1-8b-instruct"},
-                {"name": "b", "model": "nv-embedqa-e5-v5"}]},
+                {"name": "b", "model": "nv-embedqa-e5-v5"},
+                {"name": "o", "backend": "nim-operator", "model": "llama-3.1-8b-instruct"}]},
+            {"name": "p3", "deployments": [
+                {"name": "o", "backend": "nim-operator", "model": "llama-3.1-8b-instruct"}]},
             {"name": "p2", "deployments": [{"name": "a", "model": "nv-embedqa-e5-v5"}]},
         ],
     },
@@ -153,11 +159,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "projects": [{"name": "p1", "keyRevision": 6, "deployments": [
             {"name": "a", "model": "llama-3.1-8b-instruct"}]}],
     },
-    # Revisions without a secret manager: only the InferenceService's annotation changes.
+    # Revisions without a secret manager: only the InferenceService's annotation (or the
+    # NIMService's, for mirrored weights) changes.
     "key-revisions-no-provider": {
         "platform": {"account": {"keyRevision": 2}},
         "projects": [{"name": "p1", "deployments": [
-            {"name": "a", "model": "nv-embedqa-e5-v5", "keyRevision": 3}]}],
+            {"name": "a", "model": "nv-embedqa-e5-v5", "keyRevision": 3},
+            {"name": "o", "backend": "nim-operator", "model": "nv-embedqa-e5-v5",
+             "keyRevision": 4, "cache": {"source": {"pvc": "mirrored"}}}]}],
     },
     "airgap-custom-name-no-deployments": {
         "airGap": {"mirror": "registry.local"},

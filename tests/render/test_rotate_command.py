@@ -70,6 +70,24 @@ def test_plan_prints_restarts_and_gpus_and_writes_nothing(tmp_path: Path) -> Non
     assert "project team-a: needs 2 free GPU(s)" in result.out
 
 
+def test_plan_for_nimservices_counts_no_extra_pods(tmp_path: Path) -> None:
+    """The NIM Operator's InferenceService rolls with maxSurge 0: the two NIMServices of
+    team-ops need no free GPUs, only its KServe deployment does."""
+    config = _copy(tmp_path, "nim-operator")
+    before = config.read_bytes()
+    result = run_cli(["rotate", "-c", str(config), "team-ops", "--plan"])
+    assert result.code == 0, result.err
+    assert config.read_bytes() == before
+    lines = result.out.splitlines()
+    services = [line for line in lines if ": NIMService " in line]
+    assert [line.split(":")[0].strip() for line in services] == ["team-ops/llama-8b",
+                                                               "team-ops/mistral-7b"]
+    assert all("no extra pods, 1 pod(s) down at a time" in line for line in services)
+    assert any(line.startswith("  team-ops/llama-kserve: Deployment llama-kserve-predictor")
+               for line in lines)
+    assert "project team-ops: needs 1 free GPU(s) while it rolls" in lines
+
+
 def test_plan_for_the_account_restarts_nothing(tmp_path: Path) -> None:
     config = _copy(tmp_path, "quickstart")
     result = run_cli(["rotate", "-c", str(config), "--account", "--plan"])

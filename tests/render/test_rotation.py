@@ -47,10 +47,16 @@ CONFIG: dict[str, Any] = {
 }
 
 
-def _config(tmp_path: Path, secrets: str, scope: str, target: str) -> Path:
+def _config(tmp_path: Path, secrets: str, scope: str, target: str,
+            backend: str = "kserve") -> Path:
     data = copy.deepcopy(CONFIG)
     data["spec"]["secrets"] = {**copy.deepcopy(SECRETS[secrets]), "scope": scope}
     data["spec"]["platform"]["target"] = target
+    data["spec"]["platform"]["backend"] = backend
+    if backend == "nim-operator" and secrets == "none":  # no key: the weights are mirrored
+        for project in data["spec"]["projects"]:
+            for d in project["deployments"]:
+                d["cache"] = {"source": {"pvc": "mirrored-weights"}}
     path = tmp_path / "nim-gitops.yaml"
     path.write_text(yamlio.dump(data), "utf-8")
     return path
@@ -105,7 +111,8 @@ def _secret_fields(flavour: str, api_key: bool, restart: bool) -> set[str]:
     return fields
 
 
-def _expected(flavour: str, scope: str, selector: str) -> dict[tuple[str, str, str], set[str]]:
+def _expected(flavour: str, scope: str, selector: str,
+              backend: str = "kserve") -> dict[tuple[str, str, str], set[str]]:
     kind = "VaultStaticSecret" if flavour.startswith("vault") else "ExternalSecret"
     expected: dict[tuple[str, str, str], set[str]] = {}
     if selector == "--account":
@@ -124,7 +131,11 @@ def _expected(flavour: str, scope: str, selector: str) -> dict[tuple[str, str, s
         if fields:
             expected[(kind, namespace, name)] = fields
     for namespace, name in predictors:
-        expected[("InferenceService", namespace, name)] = {"/spec/predictor/annotations"}
+        if backend == "kserve":
+            expected[("InferenceService", namespace, name)] = {"/spec/predictor/annotations"}
+        else:  # one more entry in the NIMService's spec.annotations, which the operator
+            # copies into its InferenceService's predictor annotations
+            expected[("NIMService", namespace, name)] = {f"/spec/annotations/{REVISION}"}
     return expected
 
 
@@ -133,21 +144,24 @@ _ADDED = re.compile(r"\s*(force-sync|version|annotations|" + re.escape(REVISION)
 _REMOVED = re.compile(r"\s*(rolloutRestartTargets:|- kind: Deployment|name: .*-predictor|"
                       r"force-sync:|version:|" + re.escape(REVISION) + ").*")
 
-CASES = [(flavour, scope, target, selector)
+CASES = [(flavour, scope, target, selector, backend)
          for flavour in SECRETS for target in ("current", "redesign")
-         for scope, selector in (("deployment", "team-a/llama-8b"), ("project", "team-a"))] + [
-    (flavour, "deployment", "current", "--account") for flavour in SECRETS if flavour != "none"]
+         for scope, selector in (("deployment", "team-a/llama-8b"), ("project", "team-a"))
+         for backend in ("kserve", "nim-operator")] + [
+    (flavour, "deployment", "current", "--account", "kserve")
+    for flavour in SECRETS if flavour != "none"]
 
 
-@pytest.mark.parametrize(("flavour", "scope", "target", "selector"), CASES,
+@pytest.mark.parametrize(("flavour", "scope", "target", "selector", "backend"), CASES,
                          ids=["-".join(c) for c in CASES])
 def test_a_rotation_changes_only_the_fields_that_restart_once(
-        tmp_path: Path, flavour: str, scope: str, target: str, selector: str) -> None:
-    config = _config(tmp_path, flavour, scope, target)
+        tmp_path: Path, flavour: str, scope: str, target: str, selector: str,
+        backend: str) -> None:
+    config = _config(tmp_path, flavour, scope, target, backend)
     before = _render(config)
     _rotate(config, selector)
     first = _render(config)
-    assert _object_changes(before, first) == _expected(flavour, scope, selector)
+    assert _object_changes(before, first) == _expected(flavour, scope, selector, backend)
     for line in difflib.ndiff(before.splitlines(), first.splitlines()):
         if line.startswith("+ "):
             assert _ADDED.fullmatch(line[2:]), line
@@ -157,7 +171,7 @@ def test_a_rotation_changes_only_the_fields_that_restart_once(
     second = _render(config)
     assert _object_changes(first, second) == {
         key: {_inner(p) for p in fields if "rolloutRestartTargets" not in p}
-        for key, fields in _expected(flavour, scope, selector).items()}
+        for key, fields in _expected(flavour, scope, selector, backend).items()}
 
 
 def _inner(pointer: str) -> str:
@@ -191,24 +205,50 @@ def test_the_revision_reaches_every_target_field(tmp_path: Path, flavour: str) -
     assert others and all("annotations" not in o["spec"]["predictor"] for o in others)
 
 
+@pytest.mark.parametrize("flavour", ["eso", "vault", "vault-pinned"])
+@pytest.mark.parametrize(("scope", "selector"), [("deployment", "team-a/llama-8b"),
+                                                 ("project", "team-a")])
+def test_the_revision_reaches_the_nimservice_pod_annotations(
+        tmp_path: Path, flavour: str, scope: str, selector: str) -> None:
+    """On the nim-operator backend the revision joins the NIMService's spec.annotations (the
+    dashboard's enable-auth entry stays), and VSO restarts nothing itself."""
+    config = _config(tmp_path, flavour, scope, "current", "nim-operator")
+    _rotate(config, selector, "--to", "7")
+    objects = {_key(o): o for o in yamlio.load_all(_render(config), "render")}
+    rotated = {"llama-8b", "embed"} if scope == "project" else {"llama-8b"}
+    services = {k[2]: o for k, o in objects.items() if k[0] == "NIMService"}
+    assert set(services) == {"llama-8b", "embed", "mistral"}
+    for name, service in services.items():
+        annotations = service["spec"]["annotations"]
+        assert annotations["security.opendatahub.io/enable-auth"] == "false"
+        assert annotations.get(REVISION) == ("7" if name in rotated else None), name
+    assert not any("rolloutRestartTargets" in o["spec"] for k, o in objects.items()
+                   if k[0] == "VaultStaticSecret" and k[1] == "team-a"
+                   and any(n in k[2] for n in ("llama-8b", "nvidia-nim-secrets")))
+
+
 def _kubeconform(kubeconform: Kubeconform, tmp_path: Path, stream: str) -> list[Verdict]:
     manifest = tmp_path / "rendered.yaml"
     manifest.write_text(stream, "utf-8")
     return kubeconform.check([manifest], "current")
 
 
+@pytest.mark.parametrize("backend", ["kserve", "nim-operator"])
 @pytest.mark.parametrize("flavour", ["eso", "eso-pinned", "vault", "vault-pinned", "vault-kv1"])
 @pytest.mark.parametrize("scope", ["deployment", "project"])
 def test_rotated_renders_pass_the_real_kubeconform(tmp_path: Path, flavour: str, scope: str,
+                                                   backend: str,
                                                    kubeconform: Kubeconform) -> None:
-    config = _config(tmp_path, flavour, scope, "current")
+    config = _config(tmp_path, flavour, scope, "current", backend)
     _rotate(config, "team-a" if scope == "project" else "team-a/llama-8b")
     _rotate(config, "--account")
     verdicts = _kubeconform(kubeconform, tmp_path, _render(config))
     assert failures(verdicts) == []
     checked = {v.kind for v in verdicts if v.status == "statusValid"}
     kind = "VaultStaticSecret" if flavour.startswith("vault") else "ExternalSecret"
-    assert {kind, "InferenceService", "ServingRuntime"} <= checked
+    served = (("InferenceService", "ServingRuntime") if backend == "kserve"
+              else ("NIMService", "NIMCache"))
+    assert {kind, *served} <= checked
 
 
 def test_kubeconform_catches_a_broken_revision(tmp_path: Path,
