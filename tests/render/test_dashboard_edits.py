@@ -86,3 +86,75 @@ def test_current_renders_the_runtime_the_way_the_form_writes_it() -> None:
                 value = value.get(part.replace("~1", "/").replace("~0", "~")) \
                     if isinstance(value, dict) else None
             assert value is None, f"{obj['kind']} {pointer} is rewritten by the edit form"
+
+
+# The project's Account and its key Secret as the dashboard's NIM settings create them
+# (odh-dashboard packages/nim-serving/src/api/accounts/constants.ts); the pull Secret is the
+# one the Account's controller reports in status.nimPullSecret, named by the controller.
+ACCOUNT = "odh-nim-account"
+ACCOUNT_KEY_SECRET = "nvidia-nim-secrets"
+ACCOUNT_PULL_SECRET = "pull-secret-the-account-reports"
+
+
+def nimservice_edit(obj: dict[str, Any], account_key_secret: str) -> dict[str, Any]:
+    """What the wizard writes back when a NIMService is saved unchanged: assembleNIMService
+    (packages/nim-serving/src/api/nimservices/k8s.ts) keeps the existing object and sets the
+    form's values, then deployNIMDeployment (api/deployments/deploy.ts) points authSecret and
+    image.pullSecrets at the project's Account."""
+    edited = copy.deepcopy(obj)
+    meta, spec = edited["metadata"], edited["spec"]
+    annotations = meta.setdefault("annotations", {})
+    annotations["openshift.io/display-name"] = annotations.get("openshift.io/display-name",
+                                                               meta["name"])
+    annotations["openshift.io/description"] = annotations.get("openshift.io/description", "")
+    meta.setdefault("labels", {})["opendatahub.io/dashboard"] = "true"
+    spec["replicas"] = obj["spec"].get("replicas", 1)
+    if "labels" in spec:  # no external route chosen
+        spec["labels"].pop("networking.kserve.io/visibility", None)
+    spec.setdefault("annotations", {})["security.opendatahub.io/enable-auth"] = "false"
+    spec.pop("env", None)  # environment variables and runtime arguments not enabled
+    spec.pop("args", None)
+    spec["authSecret"] = account_key_secret
+    spec["image"]["pullSecrets"] = [ACCOUNT_PULL_SECRET]
+    return edited
+
+
+def _nim_operator_render(tmp_path: Path, target: str, scope: str) -> list[dict[str, Any]]:
+    source = EXAMPLES / "nim-operator/nim-gitops.yaml"
+    config = yamlio.load_one(source.read_text("utf-8"), str(source))
+    config["spec"]["secrets"]["scope"] = scope
+    path = tmp_path / "nim-gitops.yaml"
+    path.write_text(yamlio.dump(config), "utf-8")
+    result = run_cli(["render", str(path), "-o", "-", "--target", target])
+    assert result.code == 0, result.err
+    return yamlio.load_all(result.out, "render")
+
+
+@pytest.mark.parametrize("scope", ["deployment", "project"])
+@pytest.mark.parametrize("target", ["current", "redesign"])
+@pytest.mark.parametrize("example", ARGO_EXAMPLES, ids=lambda p: p.name)
+def test_argocd_ignores_every_field_the_nimservice_edit_changes(
+        tmp_path: Path, example: Path, target: str, scope: str) -> None:
+    rules = ignored(yamlio.load_one(example.read_text("utf-8"), str(example)))
+    objects = _nim_operator_render(tmp_path, target, scope)
+    services = [o for o in objects if o["kind"] == "NIMService"]
+    assert services
+    for obj in services:
+        account = next((o for o in objects if o["kind"] == "Account"
+                        and o["metadata"]["name"] == ACCOUNT
+                        and o["metadata"]["namespace"] == obj["metadata"]["namespace"]), None)
+        key = account["spec"]["apiKeySecret"]["name"] if account else ACCOUNT_KEY_SECRET
+        drift = changed_pointers(obj, nimservice_edit(obj, key))
+        assert drift, "the edit rewrites at least the pull Secret"
+        assert drift <= rules.get("NIMService", set()), drift
+
+
+def test_the_nimservice_edit_changes_only_the_secrets(tmp_path: Path) -> None:
+    """Every other field the form writes is rendered as the form writes it; with scope
+    project on current the rendered Account's key Secret is the one the render names."""
+    for scope, expected in (("deployment", {"/spec/authSecret", "/spec/image/pullSecrets"}),
+                            ("project", {"/spec/image/pullSecrets"})):
+        objects = _nim_operator_render(tmp_path, "current", scope)
+        for obj in (o for o in objects if o["kind"] == "NIMService"):
+            account_key = ACCOUNT_KEY_SECRET if scope == "project" else "another-secret"
+            assert changed_pointers(obj, nimservice_edit(obj, account_key)) == expected, scope
