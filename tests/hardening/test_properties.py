@@ -4,8 +4,10 @@
    JSON specials, quotes, newlines, unicode, very long) goes through the ConfigMap writer and
    comes back unchanged from what the dashboard does: parse the YAML, `JSON.parse` each value.
    A few examples take the whole `metadata generate` path against the loopback NGC server.
-2. Any config that passes the schema, drawn over the sample catalog, renders a tree that
-   `kubectl kustomize` builds and `nim-gitops validate` accepts, the same bytes every time.
+2. Any config that passes the schema and render's checks, drawn over the sample catalog (both
+   backends, cache profiles, preloads and mirrored sources, key revisions on every holder),
+   renders a tree that `kubectl kustomize` builds and `nim-gitops validate` accepts, the same
+   bytes every time.
 3. Every rendering command gives the same bytes under different `PYTHONHASHSEED`s.
 """
 
@@ -114,6 +116,37 @@ DNS = st.from_regex(r"[a-z]([-a-z0-9]{0,20}[a-z0-9])?", fullmatch=True)
 DISPLAY_NAME = st.text(st.characters(exclude_categories=["Cc", "Cs", "Cn"]) | st.sampled_from(
     "\t\n:#&*!|>'\"%@`"), min_size=1, max_size=80).filter(str.strip)
 QUANTITY = st.sampled_from(["1Gi", "50Gi", "500Mi", "2", "1.5", "100m", "1e3", 10])
+BACKEND = st.sampled_from(["kserve", "nim-operator"])
+REVISION = st.integers(1, 1_000_000)
+PROFILE = st.one_of(st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
+                    st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True))
+# where mirrored weights live: a filled PVC to clone, an S3 prefix, an OCI artifact
+SOURCE = st.one_of(
+    DNS.map(lambda name: {"pvc": name}),
+    st.builds(lambda bucket, endpoint: {"s3": {
+        "url": f"s3://{bucket}/nim/weights", "image": "registry.example.com/tools/aws:2.15.0",
+        "credentialsSecret": "s3-creds", **({"endpoint": endpoint} if endpoint else {})}},
+        st.from_regex(r"[a-z0-9][a-z0-9.-]{1,20}[a-z0-9]", fullmatch=True),
+        st.sampled_from([None, "https://minio.example:9000"])),
+    st.builds(lambda ref, secret: {"oci": {
+        "ref": ref, "image": "registry.example.com/tools/oras:1.2.0",
+        **({"pullSecret": secret} if secret else {})}},
+        st.sampled_from(["registry.example.com/weights/llama:1.0",
+                         "registry.example.com:5000/w/m@sha256:" + "0" * 64]),
+        st.sampled_from([None, "oci-pull"])),
+)
+
+
+@st.composite
+def caches(draw: st.DrawFn) -> dict[str, Any]:
+    cache: dict[str, Any] = {}
+    if draw(st.booleans()):
+        cache["profiles"] = draw(st.lists(PROFILE, min_size=1, max_size=3, unique=True))
+    if draw(st.booleans()):
+        cache["preload"] = draw(st.booleans())
+    if draw(st.booleans()):
+        cache["source"] = draw(SOURCE)
+    return cache
 
 
 @st.composite
@@ -136,7 +169,19 @@ def deployments(draw: st.DrawFn, name: str) -> dict[str, Any]:
         dep["storage"] = {"size": draw(QUANTITY)}
     if draw(st.booleans()):
         dep["resources"] = {"requests": {"cpu": draw(QUANTITY), "memory": draw(QUANTITY)}}
+    if draw(st.booleans()):
+        dep["backend"] = draw(BACKEND)
+    if draw(st.booleans()):
+        dep["cache"] = draw(caches())
     return dep
+
+
+def _downloads_from_ngc(dep: dict[str, Any], platform: dict[str, Any]) -> bool:
+    """A NIMCache, or a preload Job, fetches the weights from NGC (generator/config.py
+    _check_weights): that needs a key, which provider none never references."""
+    cache = dep.get("cache", {})
+    operator = dep.get("backend", platform.get("backend", "kserve")) == "nim-operator"
+    return "source" not in cache and (operator or bool(cache.get("preload")))
 
 
 @st.composite
@@ -151,12 +196,30 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
     secrets: dict[str, Any] = {"provider": provider,
                                "scope": draw(st.sampled_from(["deployment", "project"]))}
     if provider == "external-secrets":
-        secrets["externalSecrets"] = {"storeRef": {"name": draw(DNS)}}
+        secrets["externalSecrets"] = {"storeRef": {"name": draw(DNS)},
+                                      "pinVersion": draw(st.booleans())}
+    elif provider == "vault":
+        secrets["vault"] = {"pinVersion": draw(st.booleans())}
     platform: dict[str, Any] = {
         "target": draw(st.sampled_from(["current", "redesign"])),
         "templates": draw(st.sampled_from([["http"], ["grpc"], ["http", "grpc"]])),
         "account": {"manage": draw(st.booleans())},
     }
+    if draw(st.booleans()):
+        platform["backend"] = draw(BACKEND)
+    if draw(st.booleans()):
+        platform["account"]["keyRevision"] = draw(REVISION)
+    # a key revision sits on whoever holds the key: the project (scope project) or each
+    # deployment (scope deployment)
+    for project in projects:
+        holders = [project] if secrets["scope"] == "project" else project["deployments"]
+        for holder in holders:
+            if draw(st.booleans()):
+                holder["keyRevision"] = draw(REVISION)
+        if provider == "none":  # mirrored weights instead of an NGC download
+            for dep in project["deployments"]:
+                if _downloads_from_ngc(dep, platform):
+                    dep.setdefault("cache", {})["source"] = draw(SOURCE)
     if draw(st.booleans()):  # an allow-list holding every deployed model and maybe more
         used = {d["model"] for p in projects for d in p["deployments"]}
         extra = draw(st.lists(st.sampled_from(sorted(SAMPLE.models)), max_size=2))
