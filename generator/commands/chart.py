@@ -11,9 +11,8 @@ from generator import console
 from generator.commands.options import (
     diff_option,
     force_option,
-    report_takeover,
-    show_diff,
     target_option,
+    write_or_diff,
 )
 from generator.errors import UsageError
 
@@ -36,7 +35,7 @@ def chart(catalog: Path | None, output: Path, check: bool, diff: bool, force: bo
     from generator.chart.build import CHART_NAME, TOOL_NAMES, chart_files
     from generator.chart.values import chart_catalog
     from generator.hints import plural
-    from generator.writer import check_plan, plan_tree, write_plan
+    from generator.writer import check_plan, plan_tree
 
     if check and diff:
         raise UsageError("give --check or --diff, not both")
@@ -48,10 +47,9 @@ def chart(catalog: Path | None, output: Path, check: bool, diff: bool, force: bo
         check_plan(tree, "its sources", fix)
         console.info(f"{output} is up to date ({plural(len(tree.files), 'file')})")
         return 0
-    if diff:
-        return show_diff(tree)
-    write_plan(tree, force=force)
-    report_takeover(tree, force)
+    shown = write_or_diff(tree, diff=diff, force=force)
+    if shown is not None:
+        return shown
     console.info(f"wrote the {CHART_NAME} chart ({plural(len(cat), 'model')}) into {output} "
                  f"({plural(len(tree.write), 'file')} written, {len(tree.remove)} stale removed)")
     return 0

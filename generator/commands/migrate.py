@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
-from generator.commands.options import diff_option, force_option, report_takeover, show_diff
+from generator.commands.options import diff_option, force_option, write_or_diff
 
 if TYPE_CHECKING:
     from generator.models import SecretsSpec
@@ -106,7 +106,7 @@ def render_cmd(export: Path, output: Path, config: Path | None, provider: str | 
     from generator.migrate.plan import plan_export
     from generator.migrate.render import migration_files
     from generator.migrate.report import restart_lines
-    from generator.writer import plan_tree, write_plan
+    from generator.writer import plan_tree
 
     secrets = _secrets(config, provider, store, store_kind, remote_key, vault_mount,
                        vault_path, vault_auth_ref)
@@ -116,10 +116,9 @@ def render_cmd(export: Path, output: Path, config: Path | None, provider: str | 
         console.info(f"{export}: nothing to migrate and nothing to delete")
         return 0
     tree = plan_tree(output, files, "migrate render")
-    if diff:
-        return show_diff(tree)
-    write_plan(tree, force=force)
-    report_takeover(tree, force)
+    shown = write_or_diff(tree, diff=diff, force=force)
+    if shown is not None:
+        return shown
     count = sum(len(p.with_status("migrate")) for p in plans)
     console.info(f"wrote {plural(len(files), 'file')} into {output} ({len(tree.write)} changed, "
                  f"{len(tree.remove)} stale removed) for {plural(count, 'deployment')}")

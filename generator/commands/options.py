@@ -55,11 +55,17 @@ def show_diff(tree: TreePlan, *, by_object: bool = False) -> int:
     return 0 if changes.empty else 1
 
 
-def report_takeover(tree: TreePlan, force: bool) -> None:
-    """Warn about what --force took over and about unused files kept because they were edited."""
+def write_or_diff(tree: TreePlan, *, diff: bool, force: bool,
+                  by_object: bool = False) -> int | None:
+    """With `diff`, show what writing `tree` would change and return the exit code; else write
+    it (warning about what --force took over and about edited files kept) and return None."""
     from generator import console
     from generator.hints import plural
+    from generator.writer import write_plan
 
+    if diff:
+        return show_diff(tree, by_object=by_object)
+    write_plan(tree, force=force)
     if force and tree.refusals:
         first = tree.refusals[0].split(";")[0]
         more = f" (and {len(tree.refusals) - 1} more)" if len(tree.refusals) > 1 else ""
@@ -68,3 +74,4 @@ def report_takeover(tree: TreePlan, force: bool) -> None:
     for rel in tree.kept:
         console.warn(f"{tree.root / rel}: no longer produced but kept (edited since nim-gitops "
                      "wrote it); delete it if it is not needed")
+    return None

@@ -11,9 +11,8 @@ from generator import console
 from generator.commands.options import (
     diff_option,
     force_option,
-    report_takeover,
-    show_diff,
     target_option,
+    write_or_diff,
 )
 from generator.errors import UsageError
 
@@ -40,7 +39,7 @@ def render(config: Path, output: str, catalog: Path | None, check: bool, diff: b
     from generator.pipeline import plan_from_file
     from generator.render import render_objects
     from generator.render.kustomize import kustomize_files, stream
-    from generator.writer import atomic_write, check_plan, plan_tree, write_plan
+    from generator.writer import atomic_write, check_plan, plan_tree
 
     if check and diff:
         raise UsageError("give --check or --diff, not both")
@@ -62,10 +61,9 @@ def render(config: Path, output: str, catalog: Path | None, check: bool, diff: b
         check_plan(tree, str(config), fix)
         console.info(f"{root} is up to date ({plural(len(tree.files), 'file')})")
         return 0
-    if diff:
-        return show_diff(tree, by_object=True)
-    write_plan(tree, force=force)
-    report_takeover(tree, force)
+    shown = write_or_diff(tree, diff=diff, force=force, by_object=True)
+    if shown is not None:
+        return shown
     console.info(f"rendered {plural(len(objects), 'object')} into {root} "
                  f"({plural(len(tree.write), 'file')} written, "
                  f"{len(tree.remove)} stale removed)")

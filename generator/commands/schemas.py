@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.commands.options import diff_option, force_option, report_takeover, show_diff
+from generator.commands.options import diff_option, force_option, write_or_diff
 from generator.targets import DEFAULT_TARGET, TARGETS
 
 
@@ -37,15 +37,14 @@ def build(crds: tuple[str, ...], output: Path, filename_format: str, open_: bool
     """Convert CRDs (files, directories, or `kubectl get crd -o yaml` on stdin) to schemas."""
     from generator.hints import plural
     from generator.validate.build import check_format, convert_sources, schema_files
-    from generator.writer import plan_tree, write_plan
+    from generator.writer import plan_tree
 
     check_format(filename_format)
     converted = convert_sources(crds, close=not open_, target=target)
     tree = plan_tree(output, schema_files(converted, filename_format), "schemas build")
-    if diff:
-        return show_diff(tree)
-    write_plan(tree, force=force)
-    report_takeover(tree, force)
+    shown = write_or_diff(tree, diff=diff, force=force)
+    if shown is not None:
+        return shown
     console.info(f"wrote {plural(len(tree.files), 'schema')} into {output} "
                  f"({len(tree.write)} changed, {len(tree.remove)} stale removed)")
     return 0
