@@ -222,23 +222,27 @@ def plan_text(plan: Plan, selector: Selector, changes: list[Change]) -> str:
         lines.append("no predictor restarts" if selector.account else
                      "no predictor restarts (no deployment with replicas)")
         return "\n".join(lines) + "\n"
-    lines.append("restarts (rolling; KServe's default maxSurge 25%, unless inferenceservice-config "
-                 "sets a rollout strategy; NIMServices: the NIM Operator's maxSurge 0, "
-                 "maxUnavailable 25%):")
+    strategies = ["KServe's default maxSurge 25%, unless inferenceservice-config sets a "
+                  "rollout strategy"] if any(r.surge for r in found) else []
+    if not all(r.surge for r in found):
+        strategies.append("NIMServices: the NIM Operator's maxSurge 0, maxUnavailable 25%")
+    lines.append(f"restarts (rolling; {'; '.join(strategies)}):")
     by_project: dict[str, int] = {}
     for r in found:
         d = r.deployment
         size = f"{d.spec.replicas} replica(s) x {d.spec.gpus} GPU(s)"
-        if d.spec.backend == "nim-operator":
+        if r.surge:
+            lines.append(f"  {d.project}/{d.name}: Deployment {d.name}-predictor, {size}; "
+                         f"{r.surge} extra pod(s), {r.gpus} extra GPU(s), {r.unavailable} "
+                         "pod(s) down at a time during the rollout")
+        else:
             lines.append(f"  {d.project}/{d.name}: NIMService {d.name} (its InferenceService's "
                          f"Deployment {d.name}-predictor), {size}; no extra pods, "
                          f"{r.unavailable} pod(s) down at a time during the rollout")
-        else:
-            lines.append(f"  {d.project}/{d.name}: Deployment {d.name}-predictor, {size}; "
-                         f"{r.surge} extra pod(s), {r.gpus} extra GPU(s) during the rollout")
         by_project[d.project] = by_project.get(d.project, 0) + r.gpus
     for project, gpus in sorted(by_project.items()):
-        lines.append(f"project {project}: needs {gpus} free GPU(s) while it rolls")
+        if gpus:
+            lines.append(f"project {project}: needs {gpus} free GPU(s) while it rolls")
     if any(r.surge for r in found):
         lines.append("the cache PVC is ReadWriteOnce: each extra pod must fit on the node that "
                      "mounts it")

@@ -68,6 +68,7 @@ def test_plan_prints_restarts_and_gpus_and_writes_nothing(tmp_path: Path) -> Non
     # llama-8b: 2 replicas x 1 GPU, maxSurge 25% -> 1 extra pod; embed: 1 x 1 -> 1 extra pod
     assert "llama-8b-predictor" in result.out and "embed-predictor" in result.out
     assert "project team-a: needs 2 free GPU(s)" in result.out
+    assert "NIMService" not in result.out  # no NIM Operator deployment: its rollout unsaid
 
 
 def test_plan_for_nimservices_counts_no_extra_pods(tmp_path: Path) -> None:
@@ -86,6 +87,15 @@ def test_plan_for_nimservices_counts_no_extra_pods(tmp_path: Path) -> None:
     assert any(line.startswith("  team-ops/llama-kserve: Deployment llama-kserve-predictor")
                for line in lines)
     assert "project team-ops: needs 1 free GPU(s) while it rolls" in lines
+
+
+def test_plan_for_one_nimservice_names_no_surge_and_no_gpus(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "nim-operator")
+    result = run_cli(["rotate", "-c", str(config), "team-ops/llama-8b", "--plan"])
+    assert result.code == 0, result.err
+    assert "team-ops/llama-8b: NIMService llama-8b" in result.out
+    assert "maxSurge 25%" not in result.out  # KServe's strategy is not this rollout's
+    assert "free GPU" not in result.out  # maxSurge 0: the project needs no room
 
 
 def test_plan_for_the_account_restarts_nothing(tmp_path: Path) -> None:
