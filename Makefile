@@ -10,9 +10,10 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 RUNTIME_LOCK := requirements-runtime.lock
 UV_VERSION := 0.13.9
+UV_STAMP := .tools/uv/.installed-$(UV_VERSION)
 LATEST := .venv-latest
 
-.PHONY: all venv tools demo test test-latest lint bench chart lock runtime-lock uv clean
+.PHONY: all venv tools demo test test-latest lint bench chart lock runtime-lock clean
 
 all: test
 
@@ -57,20 +58,22 @@ chart: $(STAMP)
 	$(BIN)/nim-gitops chart -o charts/nim-gitops
 
 # Refresh the lock to the newest versions pyproject.toml allows (Python 3.10 and later, any OS).
-lock: uv
+lock: $(UV_STAMP)
 	.tools/uv/bin/uv pip compile pyproject.toml requirements-build.in --extra test --extra dev \
 	  --generate-hashes --universal --python-version 3.10 --upgrade -o $(LOCK)
 	$(MAKE) --no-print-directory runtime-lock
 
 # What the Containerfile installs: the runtime dependencies only (no test, lint or build tools),
 # at exactly the versions of $(LOCK), which constrains it (tests/test_locks.py checks both).
-runtime-lock: uv
+runtime-lock: $(UV_STAMP)
 	.tools/uv/bin/uv pip compile pyproject.toml --constraint $(LOCK) \
 	  --generate-hashes --universal --python-version 3.10 -o $(RUNTIME_LOCK)
 
-uv:
+# uv itself, pinned; installed once per version
+$(UV_STAMP):
 	$(PYTHON) -m venv .tools/uv
 	.tools/uv/bin/pip install --quiet uv==$(UV_VERSION)
+	touch $@
 
 clean:
 	rm -rf $(VENV) $(LATEST) .tools dist build demo-out
