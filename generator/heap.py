@@ -9,7 +9,7 @@ docs/performance.md):
 - a young collection every 700 allocations rescans the objects just built; here every
   10,000 (`YOUNG_THRESHOLD`);
 - a full collection rescans the whole heap each time it has grown by a quarter: 6 of them
-  took 5.4 of 26.8 s at 10,000 x 5 and none at 1,000 x 5, so CPU grew 11.5-fold for 10
+  took 5.4 s of a 26.8 s run at 10,000 x 5 and none at 1,000 x 5, so CPU grew 11.4-fold for 10
   times the input. Here whatever survives a collection is frozen (`gc.freeze`, which moves
   objects to a generation no collection scans), so each collection sees only what was made
   since the one before, and full collections find nothing to do.
