@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import settings
 
 if TYPE_CHECKING:
     from tests.kubeconform_support import Kubeconform
+
+
+# Property tests draw the same examples on every run (derandomized, no example database), so
+# CI and a fresh clone see what the developer saw; `HYPOTHESIS_PROFILE=explore make test`
+# draws new ones to look for failures.
+settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
