@@ -11,6 +11,10 @@ NIM released before NIM LLM 2.0.10, or a private or gated image or model artifac
   model artifacts without a key.
 
 Without details for a model, or with `apiKey.required: true`, a deployment keeps both.
+
+`deployment_needs` adds what the deployment's own objects cannot do without: a `NIMCache`
+(backend nim-operator, weights from NGC) must name a key Secret, so such a deployment keeps its
+key whatever NVIDIA allows. Every template and the secret scaffolds follow that one answer.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from generator.metadata.extended import Details
+from generator.models import DeploymentSpec
 
 KEYLESS_SINCE = (2, 0, 10)
 KEYLESS_BEFORE = (3, 0, 0)
@@ -41,6 +46,23 @@ def key_needs(model: str, tag: str, details: Mapping[str, Details],
     if forced or found is None or not found.anonymous_pull:
         return True, True
     return not keyless_release(tag), False
+
+
+def nim_cache_needs_key(spec: DeploymentSpec) -> bool:
+    """A deployment that renders a NIMCache: the CRD requires `spec.source.ngc.authSecret` (and
+    the operator's webhook refuses it empty), and the operator mounts it into its caching Job
+    as a non-optional `envFrom` Secret (NVIDIA/k8s-nim-operator@f63f74d api/apps/v1alpha1/
+    nimcache_types.go EnvFromSecrets, internal/webhook/apps/v1alpha1/
+    nimcache_webhook_validation_helper.go validateNGCSource), so that Secret must exist."""
+    return spec.backend == "nim-operator" and spec.cache.source is None
+
+
+def deployment_needs(spec: DeploymentSpec, model: str, tag: str,
+                     details: Mapping[str, Details]) -> tuple[bool, bool]:
+    """(needs an API key Secret, needs a pull Secret) for deployment `spec`: what NVIDIA
+    allows (`key_needs`), plus the key a NIMCache cannot do without."""
+    key, pull = key_needs(model, tag, details, spec.key_required)
+    return key or nim_cache_needs_key(spec), pull
 
 
 def anonymous_models(models: Iterable[str], details: Mapping[str, Details]) -> list[str]:

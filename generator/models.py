@@ -220,6 +220,16 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class SecretRefs:
+    """The key and pull Secret names a deployment's objects reference (None: not referenced).
+    Every template of a deployment takes them from `Plan.secret_refs`, so none names a Secret
+    that its scaffolds (or its project's) do not create."""
+
+    key: str | None
+    pull: str | None
+
+
+@dataclass(frozen=True)
 class Plan:
     """The config resolved against its catalog: the input of every renderer."""
 
@@ -242,6 +252,14 @@ class Plan:
     @property
     def target(self) -> str:
         return self.config.platform.target
+
+    def secret_refs(self, d: Deployment) -> SecretRefs:
+        """What `d` references: nothing without a secret provider, else the Secrets it needs
+        (`needs_key`, `needs_pull_secret`: generator/keyless.py deployment_needs)."""
+        if self.secrets_provider == "none":
+            return SecretRefs(None, None)
+        return SecretRefs(d.api_key_secret if d.needs_key else None,
+                          d.pull_secret if d.needs_pull_secret else None)
 
     @property
     def emits_model_list(self) -> bool:

@@ -9,7 +9,7 @@ from generator.catalog import Catalog, ModelEntry, is_floating, version_key
 from generator.config import line_of
 from generator.errors import InvalidInputError
 from generator.hints import did_you_mean
-from generator.keyless import key_needs
+from generator.keyless import deployment_needs
 from generator.metadata.extended import load_details
 from generator.models import Config, Deployment, DeploymentSpec, Plan, ProjectSpec
 
@@ -124,7 +124,7 @@ def resolve(config: Config, cat: Catalog | None = None,
             if short:
                 short_tags.append(short)
             used.setdefault(model.name, set()).add(tag)
-            needs_key, needs_pull = key_needs(model.name, tag, details, spec.key_required)
+            needs_key, needs_pull = deployment_needs(spec, model.name, tag, details)
             image = model.image(tag)
             if digests and image in digests:
                 image = f"{model.repository}@{digests[image]}"

@@ -17,13 +17,13 @@ from generator.render.objects import _render, _resources, cache_objects, own_sca
 
 def nim_operator_objects(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
     """Secret scaffolds (scope deployment), PVC (and its fill Job), NIMCache and NIMService."""
-    connected = plan.secrets_provider != "none"  # the key Secrets are referenced
+    refs = plan.secret_refs(d)
     from_ngc = d.spec.cache.source is None
     cache, _ = cache_objects(plan, d, from_ngc=False)
     return [
         *own_scaffolds(plan, d),
         *cache,
-        *(_render("nim-operator/nimcache.yaml.j2", d=d) if from_ngc else []),
+        *(_render("nim-operator/nimcache.yaml.j2", d=d, refs=refs) if from_ngc else []),
         *_render("nim-operator/nimservice.yaml.j2", d=d, repository=d.model.repository,
-                 connected=connected, from_ngc=from_ngc, resources=_resources(d)),
+                 refs=refs, from_ngc=from_ngc, resources=_resources(d)),
     ]

@@ -199,7 +199,7 @@ def cache_objects(plan: Plan, d: Deployment, *, from_ngc: bool = True
     `from_ngc` False leaves NGC downloads to someone else (the NIM Operator's NIMCache)."""
     fill = None
     if from_ngc or d.spec.cache.source is not None:
-        fill = cache_fill(d, with_key=plan.secrets_provider != "none")
+        fill = cache_fill(d, plan.secret_refs(d))
     objects = _render("deployment/pvc.yaml.j2", d=d, clone=clone_source(d))
     if fill is not None:
         gpus = {"nvidia.com/gpu": str(fill.gpus)} if fill.gpus else {}
@@ -211,12 +211,11 @@ def cache_objects(plan: Plan, d: Deployment, *, from_ngc: bool = True
 def deployment_objects(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
     """Secret scaffolds (scope deployment), PVC (and its fill Job), ServingRuntime and
     InferenceService."""
-    secrets = plan.secrets_provider != "none"
     cache, fill = cache_objects(plan, d)
     return [
         *own_scaffolds(plan, d),
         *cache,
-        *_render("deployment/servingruntime.yaml.j2", d=d, secrets=secrets),
+        *_render("deployment/servingruntime.yaml.j2", d=d, refs=plan.secret_refs(d)),
         *_render("deployment/inferenceservice.yaml.j2", d=d, resources=_resources(d),
                  fill=fill),
     ]

@@ -17,7 +17,7 @@ import json
 import shlex
 from dataclasses import dataclass
 
-from generator.models import Deployment
+from generator.models import Deployment, SecretRefs
 
 CACHE_MOUNT = "/mnt/models/cache"
 MARKER_DIR = f"{CACHE_MOUNT}/.nim-gitops"
@@ -68,9 +68,10 @@ def _done(marker: str) -> str:
     return f"mkdir -p {MARKER_DIR} && touch {shlex.quote(marker)}"
 
 
-def cache_fill(d: Deployment, with_key: bool) -> CacheFill | None:
+def cache_fill(d: Deployment, refs: SecretRefs) -> CacheFill | None:
     """The Job that fills `d`'s cache, or None when nothing fills it before the NIM starts;
-    `with_key` when the deployment's key Secrets are referenced (a secret provider is set).
+    `refs` are the deployment's key and pull Secrets as its other objects reference them
+    (none without a provider; none where a keyless deployment needs neither).
 
     The Job name carries a hash of what it fetches: a new tag, profile list or source makes a
     new Job (Job templates are immutable), and the marker it leaves is per content.
@@ -88,8 +89,7 @@ def cache_fill(d: Deployment, with_key: bool) -> CacheFill | None:
         profiles = " ".join(shlex.quote(p) for p in cache.profiles)
         fetch = f"download-to-cache --profiles {profiles}" if profiles else "download-to-cache"
         return CacheFill(name, marker, d.image, f"set -e; {fetch}; {_done(marker)}",
-                         key_secret=d.api_key_secret if with_key else None,
-                         pull_secret=d.pull_secret if with_key else None,
+                         key_secret=refs.key, pull_secret=refs.pull,
                          gpus=0 if cache.profiles else d.spec.gpus, downloads=True)
     if source.kind == "s3":
         endpoint = f" --endpoint-url {shlex.quote(source.endpoint)}" if source.endpoint else ""

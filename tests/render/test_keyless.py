@@ -15,6 +15,7 @@ from generator.catalog import ModelEntry, configmap_yaml
 from generator.keyless import keyless_release
 from generator.metadata.extended import Details, Variant, details_json
 from tests.helpers import run_cli
+from tests.secret_refs import dangling
 
 MODELS = [
     ModelEntry("open-llm", "Open LLM", "", "nim/meta", ("2.0.11", "1.15.5"), "2.0.11", "2026"),
@@ -29,7 +30,8 @@ DETAILS = [
 
 
 def _write(tmp_path: Path, deployments: list[dict[str, Any]], scope: str = "deployment",
-           provider: str = "external-secrets", extended: bool = True) -> Path:
+           provider: str = "external-secrets", extended: bool = True,
+           target: str = "redesign") -> Path:
     (tmp_path / "catalog.yaml").write_text(configmap_yaml(MODELS), "utf-8")
     (tmp_path / "details.json").write_text(details_json(DETAILS), "utf-8")
     catalog: dict[str, Any] = {"file": "catalog.yaml"}
@@ -39,7 +41,7 @@ def _write(tmp_path: Path, deployments: list[dict[str, Any]], scope: str = "depl
         "apiVersion": "nim-gitops.opendatahub.io/v1alpha1", "kind": "NimGitOps",
         "metadata": {"name": "keyless"},
         "spec": {
-            "platform": {"target": "redesign", "catalog": catalog},
+            "platform": {"target": target, "catalog": catalog},
             "secrets": {"provider": provider, "scope": scope,
                         "externalSecrets": {"storeRef": {"name": "ngc"}}},
             "projects": [{"name": "p", "deployments": deployments}],
@@ -119,3 +121,71 @@ def test_a_bad_details_file_is_one_line_naming_it(tmp_path: Path) -> None:
 ])
 def test_keyless_releases_are_the_documented_range(tag: str, keyless: bool) -> None:
     assert keyless_release(tag) is keyless
+
+
+# keyless (2.0.11), pull secret only dropped (1.15.5), both kept (gated, forced)
+MIXED = [("free", "open-llm", "2.0.11", False), ("old", "open-llm", "1.15.5", False),
+         ("paid", "gated-llm", "2.0.11", False), ("forced", "open-llm", "2.0.11", True)]
+
+
+@pytest.mark.parametrize("provider", ["external-secrets", "vault"])
+@pytest.mark.parametrize("scope", ["deployment", "project"])
+@pytest.mark.parametrize("target", ["current", "redesign"])
+@pytest.mark.parametrize(("backend", "preload"), [
+    ("kserve", False), ("kserve", True), ("nim-operator", False), ("nim-operator", True)])
+def test_keyless_objects_name_only_secrets_the_render_creates(
+        tmp_path: Path, provider: str, scope: str, target: str, backend: str, preload: bool,
+        crd_validate: Callable[..., list[str]]) -> None:
+    deployments: list[dict[str, Any]] = []
+    for name, model, tag, forced in MIXED:
+        d: dict[str, Any] = {"name": name, "model": model, "tag": tag, "backend": backend,
+                             "cache": {"preload": preload}}
+        if forced:
+            d["apiKey"] = {"required": True}
+        deployments.append(d)
+    config = _write(tmp_path, deployments, scope=scope, provider=provider, target=target)
+    objects = list(_objects(config).values())
+    assert dangling(objects) == []
+    assert crd_validate(objects, target) == []
+
+
+def _fill_job(objects: dict[tuple[str, str], dict[str, Any]], name: str) -> dict[str, Any]:
+    jobs = [o for (kind, _), o in objects.items()
+            if kind == "Job" and o["metadata"]["labels"][
+                "nim-gitops.opendatahub.io/deployment"] == name]
+    assert len(jobs) == 1
+    return dict(jobs[0]["spec"]["template"]["spec"])
+
+
+@pytest.mark.parametrize(("tag", "key", "pull"), [
+    ("2.0.11", False, False), ("1.15.5", True, False)])
+def test_the_fill_job_of_a_keyless_deployment_names_what_it_needs(
+        tmp_path: Path, tag: str, key: bool, pull: bool) -> None:
+    objects = _objects(_write(tmp_path, [{"name": "d", "model": "open-llm", "tag": tag,
+                                          "cache": {"preload": True}}]))
+    pod = _fill_job(objects, "d")
+    env = [e["name"] for e in pod["containers"][0]["env"]]
+    assert ("NGC_API_KEY" in env) is key
+    assert ("imagePullSecrets" in pod) is pull
+
+
+def test_a_keyless_nim_operator_deployment_keeps_the_key_its_nimcache_requires(
+        tmp_path: Path) -> None:
+    objects = _objects(_write(tmp_path, [{"name": "d", "model": "open-llm", "tag": "2.0.11",
+                                          "backend": "nim-operator"}]))
+    ngc = objects[("NIMCache", "d")]["spec"]["source"]["ngc"]
+    service = objects[("NIMService", "d")]["spec"]
+    assert ngc["authSecret"] == "nim-api-key-d" == service["authSecret"]
+    assert "pullSecret" not in ngc and "pullSecrets" not in service["image"]
+    assert ("ExternalSecret", "nim-api-key-d") in objects
+    assert ("ExternalSecret", "nim-image-pull-d") not in objects
+
+
+def test_a_keyless_nim_operator_deployment_from_mirrored_weights_names_no_secret(
+        tmp_path: Path) -> None:
+    objects = _objects(_write(tmp_path, [{
+        "name": "d", "model": "open-llm", "tag": "2.0.11", "backend": "nim-operator",
+        "cache": {"source": {"pvc": "weights"}}}]))
+    service = objects[("NIMService", "d")]["spec"]
+    assert "authSecret" not in service and "pullSecrets" not in service["image"]
+    assert not [key for key in objects if key[0] == "ExternalSecret"]
