@@ -26,6 +26,7 @@ from tests.chart.support import (
 )
 from tests.helpers import run_cli
 from tests.kubeconform_support import Kubeconform, failures
+from tests.secret_refs import dangling
 
 TARGETS = ("current", "redesign")
 BASE: dict[str, Any] = {
@@ -361,3 +362,37 @@ def test_keyless_release_parity(keyless_chart: tuple[Path, Path], tmp_path: Path
         assert not {"nim-api-key-free", "nim-image-pull-free", "nim-image-pull-old"} & names
         assert {"nim-api-key-old", "nim-api-key-forced", "nim-image-pull-forced"} <= names
     _passes_kubeconform(kubeconform, tmp_path, charted, target)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("provider", ["external-secrets", "vault"])
+@pytest.mark.parametrize("scope", ["deployment", "project"])
+def test_keyless_preload_and_nim_operator_parity(keyless_chart: tuple[Path, Path],
+                                                 tmp_path: Path, target: str, provider: str,
+                                                 scope: str) -> None:
+    """The fill Job, NIMCache and NIMService of keyless deployments name only Secrets the same
+    release creates, in the chart as in `render`."""
+    chart, catalog = keyless_chart
+    (tmp_path / "catalog.yaml").write_bytes(catalog.read_bytes())
+    _details(tmp_path, *KEYLESS_DETAILS)
+    spec = _keyless_spec(provider, scope)
+    spec["platform"]["catalog"]["file"] = "catalog.yaml"
+    preload = {"preload": True}
+    spec["projects"][0]["deployments"] = [
+        {"name": "free", "model": "open-llm", "cache": preload},
+        {"name": "old", "model": "open-llm", "tag": "1.15.5", "cache": preload},
+        {"name": "gated", "model": "gated-llm", "cache": preload},
+        {"name": "op-free", "model": "open-llm", "backend": "nim-operator"},
+        {"name": "op-old", "model": "open-llm", "tag": "1.15.5", "backend": "nim-operator",
+         "cache": preload},
+        {"name": "op-pvc", "model": "open-llm", "backend": "nim-operator",
+         "cache": {"source": {"pvc": "weights"}}},
+    ]
+    charted = _charted(chart, _write(tmp_path, spec), tmp_path, target, catalog)
+    objects = objects_by_key(charted, strip_helm_labels=True)
+    assert dangling(list(objects.values())) == []
+    [nim_cache] = [o for k, o in objects.items() if k[1] == "NIMCache" and k[3] == "op-free"]
+    assert "pullSecret" not in nim_cache["spec"]["source"]["ngc"]
+    assert nim_cache["spec"]["source"]["ngc"]["authSecret"]  # the CRD requires it
+    [pvc_service] = [o for k, o in objects.items() if k[1] == "NIMService" and k[3] == "op-pvc"]
+    assert "authSecret" not in pvc_service["spec"]
