@@ -36,7 +36,14 @@ ISVC: dict[str, Any] = {
 }
 
 
-def _rules(objects: list[dict[str, Any]], options: ValidateOptions = OPTIONS) -> set[str]:
+def _rules(objects: list[dict[str, Any]], options: ValidateOptions = OPTIONS,
+           scaffolds: bool = True) -> set[str]:
+    """The rules `objects` break, validated with the scaffolds of RUNTIME's own Secrets in each
+    namespace (NIM013 wants them) unless `scaffolds` is False."""
+    if scaffolds:
+        namespaces = {o["metadata"].get("namespace", "") for o in objects}
+        objects = [*objects, *(_vault_static_secret(name, namespace) for namespace in namespaces
+                               for name in ("nim-api-key-llama", "nim-image-pull-llama"))]
     report = validate_objects(objects, options)
     return {f.rule for _, f in report.problems()}
 
@@ -146,7 +153,7 @@ def test_rule_ids_are_stable() -> None:
         ("NIM005", "runtime-matches"), ("NIM006", "own-secrets"), ("NIM007", "kserve-names"),
         ("NIM008", "configmap-size"), ("NIM009", "externalsecret-explicit"),
         ("NIM010", "no-nulls"), ("NIM011", "nim-operator-key-from-secret"),
-        ("NIM012", "nim-operator-shared-secrets")]
+        ("NIM012", "nim-operator-shared-secrets"), ("NIM013", "secrets-created")]
 
 
 # --- NIM006: own secrets, a kept private-mirror pull secret, the project-scope pair ----------
@@ -230,3 +237,65 @@ def test_another_deployments_pull_secret_is_a_finding() -> None:
     runtime = copy.deepcopy(RUNTIME)
     runtime["spec"]["imagePullSecrets"] = [{"name": "nim-image-pull-mistral"}]
     assert _nim006([runtime, ISVC]) == ["$.spec.imagePullSecrets[0].name"]
+
+
+# --- NIM013: every nim-api-key-* / nim-image-pull-* an object names is created ----------------
+
+def _fill_job(key: str = "nim-api-key-llama", pull: str = "nim-image-pull-llama",
+              namespace: str = "team-a") -> dict[str, Any]:
+    return {"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": "llama-fill", "namespace": namespace},
+            "spec": {"template": {"spec": {
+                "restartPolicy": "Never", "imagePullSecrets": [{"name": pull}],
+                "containers": [{"name": "fill", "image": "nvcr.io/nim/meta/llama:2.0.11",
+                                "env": [{"name": "NGC_API_KEY", "valueFrom": {"secretKeyRef": {
+                                    "name": key, "key": "NGC_API_KEY"}}}]}]}}}}
+
+
+def _nim_operator(key: str = "nim-api-key-llama",
+                  pull: str = "nim-image-pull-llama") -> list[dict[str, Any]]:
+    cache = {"apiVersion": "apps.nvidia.com/v1alpha1", "kind": "NIMCache",
+             "metadata": {"name": "llama", "namespace": "team-a"},
+             "spec": {"source": {"ngc": {"modelPuller": "nvcr.io/nim/meta/llama:2.0.11",
+                                         "authSecret": key, "pullSecret": pull}},
+                      "storage": {"pvc": {"name": "llama-cache"}}}}
+    service = {"apiVersion": "apps.nvidia.com/v1alpha1", "kind": "NIMService",
+               "metadata": {"name": "llama", "namespace": "team-a"},
+               "spec": {"image": {"repository": "nvcr.io/nim/meta/llama", "tag": "2.0.11",
+                                  "pullSecrets": [pull]},
+                        "authSecret": key, "storage": {"nimCache": {"name": "llama"}}}}
+    return [cache, service]
+
+
+def _nim013_paths(objects: list[dict[str, Any]]) -> list[str]:
+    report = validate_objects(objects, OPTIONS)
+    return sorted(f.path for _, f in report.problems() if f.rule == "NIM013")
+
+
+def test_secrets_an_object_names_must_be_created() -> None:
+    assert _nim013_paths([_fill_job()]) == [
+        "$.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name",
+        "$.spec.template.spec.imagePullSecrets[0].name"]
+    assert _nim013_paths(_nim_operator()) == [
+        "$.spec.authSecret", "$.spec.image.pullSecrets[0]",
+        "$.spec.source.ngc.authSecret", "$.spec.source.ngc.pullSecret"]
+    assert _rules([_fill_job(), *_nim_operator()], scaffolds=True) == set()
+
+
+def test_created_means_in_the_same_namespace_by_any_scaffold() -> None:
+    key = _external_secret("nim-api-key-llama")
+    key["metadata"]["name"] = "renamed"  # the target name is what counts
+    pull = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+            "metadata": {"name": "nim-image-pull-llama", "namespace": "team-a"}}
+    assert _nim013_paths([_fill_job(), key, pull]) == []
+    elsewhere = _fill_job(namespace="team-b")
+    assert len(_nim013_paths([elsewhere, key, pull])) == 2
+
+
+def test_other_secrets_and_templates_are_not_nim013s_business() -> None:
+    job = _fill_job(key="my-own-key", pull="registry-pull")
+    assert _nim013_paths([job]) == []
+    template = {"apiVersion": "template.openshift.io/v1", "kind": "Template",
+                "metadata": {"name": "t", "namespace": "redhat-ods-applications"},
+                "objects": [copy.deepcopy(RUNTIME)]}
+    assert _nim013_paths([template]) == []

@@ -19,6 +19,8 @@ class Context:
     serving_runtimes: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # (namespace, name) of every Secret an ExternalSecret or VaultStaticSecret creates
     scaffolded: set[tuple[str, str]] = field(default_factory=set)
+    # (namespace, name) of every core Secret among the inputs
+    secrets: set[tuple[str, str]] = field(default_factory=set)
     # (namespace, name) -> NIM Operator NIMCache object, over every input document
     nim_caches: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _last: tuple[Any, str] | None = field(default=None, repr=False)
@@ -43,6 +45,8 @@ class Context:
             destination = spec.get("destination")
             if isinstance(destination, dict) and destination.get("name"):
                 self.scaffolded.add((namespace, str(destination["name"])))
+        elif kind == "Secret" and group == "":
+            self.secrets.add((namespace, name))
         elif kind == "NIMCache" and group == "apps.nvidia.com":
             self.nim_caches.setdefault((namespace, name), obj)
 

@@ -181,6 +181,53 @@ def own_secrets(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
                 f"{pull!r} belongs to another deployment (this one is {name!r})")
 
 
+# fields naming a Secret: NIMCache source.ngc / NIMService spec (plain names), env and envFrom
+# ({name}), volumes (secretName), pod imagePullSecrets ([{name}]), NIMService image.pullSecrets
+NAME_FIELDS = frozenset({"authSecret", "pullSecret", "secretName"})
+REF_FIELDS = frozenset({"secretKeyRef", "secretRef"})
+LIST_FIELDS = frozenset({"imagePullSecrets", "pullSecrets"})
+NOT_REFERENCES = frozenset({"ExternalSecret", "VaultStaticSecret", "Secret", "Template"})
+
+
+def _named_secrets(node: Any, path: tuple[str | int, ...]
+                   ) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(path, name) of every Secret named anywhere below `node`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = (*path, str(key))
+            if key in NAME_FIELDS and isinstance(value, str):
+                yield here, value
+            elif key in REF_FIELDS and isinstance(dig(value, "name"), str):
+                yield (*here, "name"), value["name"]
+            elif key in LIST_FIELDS and isinstance(value, list):
+                for i, entry in enumerate(value):
+                    name = entry.get("name") if isinstance(entry, dict) else entry
+                    if isinstance(name, str):
+                        yield (*here, i, *(("name",) if isinstance(entry, dict) else ())), name
+            else:
+                yield from _named_secrets(value, here)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _named_secrets(value, (*path, index))
+
+
+def secrets_created(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
+    """NIM013: a deployment's `nim-api-key-*` / `nim-image-pull-*` Secret, wherever an object
+    names it, is created among the inputs (ExternalSecret, VaultStaticSecret or Secret)."""
+    if kind_of(obj)[1] in NOT_REFERENCES or (KEY_SECRET not in context.text(obj) \
+            and PULL_SECRET not in context.text(obj)):
+        return
+    namespace = meta(obj, "namespace")
+    for path, ref in _named_secrets(obj.get("spec"), ("spec",)):
+        if not ref.startswith((KEY_SECRET, PULL_SECRET)):
+            continue
+        if (namespace, ref) in context.scaffolded or (namespace, ref) in context.secrets:
+            continue
+        yield jp(*path), (f"names Secret {ref!r}, which nothing among the inputs creates in "
+                          f"{namespace or 'its namespace'}; commit its ExternalSecret or "
+                          "VaultStaticSecret, or drop the reference")
+
+
 RULES = (
     Rule("NIM001", "no-ngc-key", "An NGC key in a manifest is in Git history forever; keys "
          "live in a secret manager.", key_material),
@@ -193,4 +240,8 @@ RULES = (
          "another deployment's (or the shared legacy) secret defeats per-deployment rotation "
          "and revocation; a project-scope pair is fine when its scaffold is in the input.",
          own_secrets),
+    Rule("NIM013", "secrets-created", "A pod waits forever on a key Secret nobody creates (a "
+         "missing pull Secret only warns, then the pull fails); every nim-api-key-* and "
+         "nim-image-pull-* an object names needs its scaffold among the inputs.",
+         secrets_created),
 )
