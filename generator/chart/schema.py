@@ -25,7 +25,8 @@ ANONYMOUS_PULL: dict[str, Any] = {
     "uniqueItems": True,
     "description": "Models NGC lets anyone pull, from the config's extended details (written "
                    "by `nim-gitops values`): their deployments get no pull secret, and keyless "
-                   "NIM LLM releases no API key, unless apiKey.required.",
+                   "NIM LLM releases no API key (a NIMCache keeps it), unless "
+                   "apiKey.required.",
 }
 DIGESTS: dict[str, Any] = {
     "type": "object",
