@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.catalog import Catalog, ModelEntry
+from generator.metadata.extended import Details
 from generator.targets import DEFAULT_TARGET
 
 DEFAULT_NAMESPACE = "redhat-ods-applications"
@@ -239,6 +240,7 @@ class Plan:
     deployments: tuple[Deployment, ...]
     digests: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    details: Mapping[str, Details] = field(default_factory=dict)  # the extended details read
 
     @property
     def platform_namespace(self) -> str:

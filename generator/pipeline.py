@@ -27,7 +27,8 @@ def pinned(plan: Plan, config_path: Path | str) -> Plan:
     from generator.airgap.lock import required_digests
 
     images = sorted({d.image for d in plan.deployments})
-    return resolve(config, plan.catalog, digests=required_digests(config_path, images))
+    return resolve(config, plan.catalog, digests=required_digests(config_path, images),
+                   details=plan.details)
 
 
 def plan_from_file(config_path: Path | str, catalog_path: Path | str | None = None,

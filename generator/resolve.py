@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from generator import catalog as catalog_mod
@@ -10,7 +11,7 @@ from generator.config import line_of
 from generator.errors import InvalidInputError
 from generator.hints import did_you_mean
 from generator.keyless import deployment_needs
-from generator.metadata.extended import load_details
+from generator.metadata.extended import Details, load_details
 from generator.models import Config, Deployment, DeploymentSpec, Plan, ProjectSpec
 
 AIRGAP_CONFIGMAP = "nim-models-data-airgap"
@@ -100,11 +101,14 @@ def _unread_settings(config: Config) -> list[str]:
 
 
 def resolve(config: Config, cat: Catalog | None = None,
-            digests: dict[str, str] | None = None) -> Plan:
-    """Resolve every deployment of `config` against the catalog."""
+            digests: dict[str, str] | None = None,
+            details: Mapping[str, Details] | None = None) -> Plan:
+    """Resolve every deployment of `config` against the catalog (and `details`, else the
+    extended details file the config names, read here)."""
     cat = cat if cat is not None else load_plan_catalog(config)
-    details = load_details(config.platform.catalog.extended) \
-        if config.platform.catalog.extended else {}
+    if details is None:
+        details = load_details(config.platform.catalog.extended) \
+            if config.platform.catalog.extended else {}
     allow_list = config.platform.catalog.models
     for index, name in enumerate(allow_list):
         if name not in cat:
@@ -145,7 +149,7 @@ def resolve(config: Config, cat: Catalog | None = None,
         emitted = cat.subset(allow_list) if allow_list else cat
     plan = Plan(config=config, catalog=cat, emitted_catalog=emitted,
                 deployments=tuple(deployments), digests=dict(digests or {}),
-                warnings=tuple(warnings))
+                warnings=tuple(warnings), details=details)
     _check_configmap_size(plan)
     return plan
 

@@ -24,7 +24,6 @@ from generator.catalog import Catalog
 from generator.config import line_of, parse_config
 from generator.errors import InvalidInputError
 from generator.keyless import anonymous_models
-from generator.metadata.extended import load_details
 from generator.models import Plan
 from generator.pipeline import pinned, with_target
 from generator.resolve import resolve
@@ -35,11 +34,16 @@ HEADER = (
 )
 
 
+def catalog_label(catalog_path: Path | None) -> str:
+    """A short name for the catalog a chart is generated with."""
+    return "the sample catalog" if catalog_path is None else Path(catalog_path).name
+
+
 def chart_catalog(catalog_path: Path | None) -> tuple[Catalog, str]:
     """The catalog a chart is generated with, and a short name for it."""
     if catalog_path is None:
-        return catalog_mod.load_sample_catalog(), "the sample catalog"
-    return catalog_mod.load_catalog(catalog_path), Path(catalog_path).name
+        return catalog_mod.load_sample_catalog(), catalog_label(catalog_path)
+    return catalog_mod.load_catalog(catalog_path), catalog_label(catalog_path)
 
 
 def _side_file_values(spec: dict[str, Any], plan: Plan) -> list[str]:
@@ -52,9 +56,8 @@ def _side_file_values(spec: dict[str, Any], plan: Plan) -> list[str]:
     catalog.pop("file", None)
     if extended is not None:
         catalog.pop("extended")
-        details = load_details(extended)
         catalog["anonymousPull"] = anonymous_models((d.model.name for d in plan.deployments),
-                                                    details)
+                                                    plan.details)
         notes.append(f"platform.catalog.anonymousPull from {extended.name}")
     if config.air_gap and config.air_gap.pin_digests:
         spec["airGap"]["digests"] = dict(sorted(plan.digests.items()))
@@ -93,7 +96,6 @@ def values_text(config_path: Path, catalog_path: Path | None = None,
                 target: str | None = None) -> str:
     """The values file text, with a header saying where it came from."""
     spec, notes = values_for(config_path, catalog_path, target)
-    _, name = chart_catalog(catalog_path)
-    header = HEADER.format(source=config_path.name, catalog=name)
+    header = HEADER.format(source=config_path.name, catalog=catalog_label(catalog_path))
     header += "".join(f"# {note}.\n" for note in notes)
     return header + (yamlio.dump(spec) if spec else "{}\n")
