@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from generator import catalog as catalog_mod
 from generator import yamlio
 from generator.catalog import ModelEntry, configmap, configmap_yaml
 from generator.validate import ValidateOptions, validate_objects
@@ -117,3 +118,32 @@ def test_binary_data_counts_its_decoded_bytes(extra: int, refused: bool) -> None
             "binaryData": {"blob": base64.b64encode(b"\0" * (LIMIT - half)).decode()}}
     report = validate_objects([blob], ValidateOptions(ignore_missing_schemas=True))
     assert [f.rule for _, f in report.problems()] == (["NIM008"] if refused else [])
+
+
+def _cm(data: dict[str, str], annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": "big", "namespace": "ns"}
+    if annotations:
+        metadata["annotations"] = annotations
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
+
+
+# Little data, much YAML: the keys count in the last-applied annotation but not against the
+# API server's 1 MiB, and each line of a literal block is indented in the YAML.
+YAML_HEAVY = {
+    "key-heavy": {f"k{i:04d}-" + "k" * 194: "" for i in range(1500)},
+    "many-newlines": {"k": "x\n" * 60000},
+}
+
+
+@pytest.mark.parametrize("data", list(YAML_HEAVY.values()), ids=list(YAML_HEAVY))
+def test_small_data_with_large_yaml_needs_server_side_apply(data: dict[str, str]) -> None:
+    """The client-side apply threshold measures the object's YAML, however little data it has."""
+    cm = _cm(data)
+    yaml_bytes = len(yamlio.dump(cm).encode())
+    assert catalog_mod.data_size(cm) < catalog_mod.SSA_THRESHOLD // 2 < catalog_mod.SSA_THRESHOLD \
+        < yaml_bytes
+    assert catalog_mod.client_side_apply_size(cm) == yaml_bytes
+    report = validate_objects([cm], ValidateOptions(ignore_missing_schemas=True))
+    assert [f.rule for _, f in report.problems()] == ["NIM008"]
+    marked = validate_objects([_cm(data, SSA)], ValidateOptions(ignore_missing_schemas=True))
+    assert [f.rule for _, f in marked.problems()] == []
