@@ -87,13 +87,21 @@ def data_size(configmap: Any) -> int:
 
 
 def size_problem(configmap: Any) -> str | None:
-    """Why the API server would refuse `configmap` for its size, or None: the one size rule
-    of render, `metadata generate`, `metadata validate` and rule NIM008."""
+    """Why the API server would refuse `configmap` for its size, or None: the one size rule,
+    and its one wording, of render, `metadata generate`, `metadata validate` and rule NIM008.
+
+    The sentence names the ConfigMap when its name is valid; callers add where it is (file,
+    field) and what to do about it.
+    """
     size = data_size(configmap)
     if size <= MAX_DATA_BYTES:
         return None
-    return (f"{size:,} bytes of data, more than the {MAX_DATA_BYTES:,} (1 MiB) the API server "
-            "accepts in a ConfigMap")
+    metadata = configmap.get("metadata") if isinstance(configmap, Mapping) else None
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    subject = f"the ConfigMap {name}" if isinstance(name, str) and valid_name(name) \
+        else "the ConfigMap"
+    return (f"{subject} holds {size:,} bytes of data, more than the {MAX_DATA_BYTES:,} (1 MiB) "
+            "the API server accepts")
 
 
 def client_side_apply_size(configmap: Any) -> int | None:

@@ -107,8 +107,7 @@ def validate_document(doc: Any, source: str, lines: dict[tuple[str | int, ...], 
                 found.extend(_entry_findings(key, value, source, line, entry_validator))
     problem = size_problem(doc)
     if problem:
-        found.append(Finding("error", source, f"the ConfigMap holds {problem}",
-                             "data", lines.get(("data",))))
+        found.append(Finding("error", source, problem, "data", lines.get(("data",))))
         return found, count
     apply_size = client_side_apply_size(doc)
     if apply_size is not None:

@@ -30,7 +30,7 @@ def configmap_size(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
         return
     problem = catalog_mod.size_problem(obj)
     if problem:
-        yield "$.data", f"ConfigMap holds {problem}"
+        yield "$.data", problem
         return
     if _server_side(obj):
         return
