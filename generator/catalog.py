@@ -96,12 +96,16 @@ def size_problem(configmap: Any) -> str | None:
     size = data_size(configmap)
     if size <= MAX_DATA_BYTES:
         return None
+    return (f"{_subject(configmap)} holds {size:,} bytes of data, more than the "
+            f"{MAX_DATA_BYTES:,} (1 MiB) the API server accepts")
+
+
+def _subject(configmap: Any) -> str:
+    """`the ConfigMap NAME`, or `the ConfigMap` when it has no valid name."""
     metadata = configmap.get("metadata") if isinstance(configmap, Mapping) else None
     name = metadata.get("name") if isinstance(metadata, Mapping) else None
-    subject = f"the ConfigMap {name}" if isinstance(name, str) and valid_name(name) \
+    return f"the ConfigMap {name}" if isinstance(name, str) and valid_name(name) \
         else "the ConfigMap"
-    return (f"{subject} holds {size:,} bytes of data, more than the {MAX_DATA_BYTES:,} (1 MiB) "
-            "the API server accepts")
 
 
 def client_side_apply_size(configmap: Any) -> int | None:
@@ -114,6 +118,17 @@ def client_side_apply_size(configmap: Any) -> int | None:
     """
     size = len(yamlio.dump(configmap).encode())
     return size if size > SSA_THRESHOLD else None
+
+
+def client_side_apply_problem(configmap: Any) -> str | None:
+    """Why `configmap` needs Argo CD's server-side apply, or None: the one wording of the
+    warning of `metadata validate` and rule NIM008 (render adds the annotation instead)."""
+    size = client_side_apply_size(configmap)
+    if size is None:
+        return None
+    return (f"{_subject(configmap)} is {size:,} bytes as YAML, over the {SSA_THRESHOLD:,} that "
+            "fit the 262,144-byte annotation of Argo CD's client-side apply; add "
+            "argocd.argoproj.io/sync-options: ServerSideApply=true")
 
 
 def is_pinned(tag: str) -> bool:

@@ -149,3 +149,22 @@ def test_small_data_with_large_yaml_needs_server_side_apply(data: dict[str, str]
     assert [f.rule for _, f in report.problems()] == ["NIM008"]
     marked = validate_objects([_cm(data, SSA)], ValidateOptions(ignore_missing_schemas=True))
     assert [f.rule for _, f in marked.problems()] == []
+
+
+def test_client_side_apply_limit_one_verdict_one_sentence(tmp_path: Path) -> None:
+    """Over 250 KiB of YAML: render asks for server-side apply, and `metadata validate` and
+    NIM008 warn with the same sentence."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(configmap_yaml(_entries(300_000)), "utf-8")
+    rendered = run_cli(["render", str(REDESIGN_CONFIG), "--catalog", str(catalog), "-o", "-"])
+    assert rendered.code == 0, rendered.err
+    [cm] = [d for d in yamlio.load_all(rendered.out, "render")
+            if d["metadata"]["name"] == "nim-models-data"]
+    assert cm["metadata"]["annotations"] == SSA
+    report = validate_objects([configmap(_entries(300_000))],
+                              ValidateOptions(ignore_missing_schemas=True))
+    [finding] = [f for _, f in report.problems()]
+    assert finding.rule == "NIM008" and finding.path == "$.metadata.annotations"
+    validated = run_cli(["metadata", "validate", str(catalog)])
+    assert validated.code == 0, validated.err
+    assert validated.err == f"warning: {catalog}: {finding.message}\n"

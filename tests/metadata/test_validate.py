@@ -122,8 +122,8 @@ def test_above_250_kb_is_a_warning(tmp_path: Path) -> None:
     path = _big(tmp_path, 60, 5000)  # about 310 KB
     result = run_cli(["metadata", "validate", str(path)])
     assert result.code == 0, result.err
-    assert result.err.startswith(f"warning: {path}: the ConfigMap is ")
-    assert "server-side apply" in result.err
+    assert result.err.startswith(f"warning: {path}: ")
+    assert "ServerSideApply=true" in result.err  # what to set
     assert result.out == f"ok {path} (60 models)\n"
 
 
