@@ -9,6 +9,7 @@ are sized so that their JSON values add up to exactly that, or one byte more.
 
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,10 @@ import pytest
 
 from generator import catalog as catalog_mod
 from generator import yamlio
-from generator.catalog import ModelEntry, configmap, configmap_yaml
+from generator.catalog import Catalog, ModelEntry, configmap, configmap_yaml
+from generator.config import load_config
+from generator.render import render_objects
+from generator.resolve import resolve
 from generator.validate import ValidateOptions, validate_objects
 from tests.helpers import FAKE_KEY, run_cli
 from tests.metadata.conftest import entry
@@ -168,3 +172,18 @@ def test_client_side_apply_limit_one_verdict_one_sentence(tmp_path: Path) -> Non
     validated = run_cli(["metadata", "validate", str(catalog)])
     assert validated.code == 0, validated.err
     assert validated.err == f"warning: {catalog}: {finding.message}\n"
+
+
+def test_render_writes_the_configmap_resolve_checked() -> None:
+    """One object for the size check and the output: render copies `Plan.model_list` (adding
+    the server-side apply annotation to the copy), so rendering a plan twice gives the same."""
+    config = load_config(REDESIGN_CONFIG)
+    plan = resolve(config, Catalog({e.name: e for e in _entries(300_000)}, "big"))
+    checked = copy.deepcopy(plan.model_list)
+    first, second = ([o.obj for o in render_objects(plan)] for _ in range(2))
+    assert first == second
+    [cm] = [o for o in first if o["kind"] == "ConfigMap"
+            and o["metadata"]["name"] == "nim-models-data"]
+    assert plan.model_list == checked and checked is not None
+    assert "annotations" not in checked["metadata"]
+    assert cm == {**checked, "metadata": {**checked["metadata"], "annotations": SSA}}
