@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+from generator import catalog as catalog_mod
 from generator.catalog import Catalog, ModelEntry
 from generator.metadata.extended import Details
 from generator.targets import DEFAULT_TARGET
@@ -13,6 +16,8 @@ from generator.targets import DEFAULT_TARGET
 DEFAULT_NAMESPACE = "redhat-ods-applications"
 # Names today's OpenShift AI reads (see docs/targets.md for the upstream files).
 ACCOUNT_NAME = "odh-nim-account"
+ACCOUNT_CONFIGMAP = f"{ACCOUNT_NAME}-cm"  # the model list of a disconnected Account
+AIRGAP_CONFIGMAP = "nim-models-data-airgap"  # redesign's metadata ConfigMap when air-gapped
 ACCOUNT_KEY_SECRET = "nvidia-nim-access"
 PROJECT_KEY_SECRET = "nvidia-nim-secrets"
 PROJECT_PULL_SECRET = "ngc-secret"
@@ -275,3 +280,22 @@ class Plan:
     def disconnected(self) -> bool:
         """No key collection and no NGC at run time: air-gapped, or declared disconnected."""
         return self.config.air_gap is not None or self.config.platform.disconnected
+
+    @property
+    def configmap_name(self) -> str:
+        """redesign's metadata ConfigMap name: air-gapped configs get their own custom one."""
+        name = self.config.platform.catalog.config_map_name
+        if self.config.air_gap and name == catalog_mod.DEFAULT_CONFIGMAP_NAME:
+            return AIRGAP_CONFIGMAP
+        return name
+
+    @cached_property
+    def model_list(self) -> dict[str, Any] | None:
+        """The emitted catalog as the ConfigMap the render writes (see emits_model_list), or
+        None: built once, for resolve's size check and for the render (which copies it into
+        each namespace that gets one)."""
+        if not self.emits_model_list:
+            return None
+        name = self.configmap_name if self.target == "redesign" else ACCOUNT_CONFIGMAP
+        return catalog_mod.configmap(self.emitted_catalog.models.values(), name=name,
+                                     namespace=self.platform_namespace)

@@ -14,8 +14,6 @@ from generator.keyless import deployment_needs
 from generator.metadata.extended import Details, load_details
 from generator.models import Config, Deployment, DeploymentSpec, Plan, ProjectSpec
 
-AIRGAP_CONFIGMAP = "nim-models-data-airgap"
-
 
 def load_plan_catalog(config: Config) -> Catalog:
     """The catalog a config names, or the embedded sample catalog."""
@@ -159,24 +157,12 @@ def _check_configmap_size(plan: Plan) -> None:
 
     Checked here, before anything renders, so that `config check` refuses it too.
     """
-    config = plan.config
-    problem = catalog_mod.size_problem(
-        catalog_mod.configmap(plan.emitted_catalog.models.values())) \
-        if plan.emits_model_list else None
+    problem = catalog_mod.size_problem(plan.model_list)
     if problem:
-        raise _error(config, "spec.platform.catalog",
-                     f"the metadata ConfigMap would hold {problem}; list the models to ship in "
-                     "spec.platform.catalog.models")
+        raise _error(plan.config, "spec.platform.catalog",
+                     f"{problem}; list the models to ship in spec.platform.catalog.models")
 
 
 def _key_revision(config: Config, project: ProjectSpec, spec: DeploymentSpec) -> int | None:
     """The revision of the key `spec` reads: the project's with scope project, else its own."""
     return project.key_revision if config.secrets.scope == "project" else spec.key_revision
-
-
-def configmap_name(plan: Plan) -> str:
-    """The metadata ConfigMap's name: air-gapped configs get their own custom one."""
-    name = plan.config.platform.catalog.config_map_name
-    if plan.config.air_gap and name == catalog_mod.DEFAULT_CONFIGMAP_NAME:
-        return AIRGAP_CONFIGMAP
-    return name

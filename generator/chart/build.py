@@ -14,8 +14,10 @@ from generator.chart.env import CHART_SOURCES, chart_environment
 from generator.chart.schema import values_schema_json
 from generator.config import _DASHBOARD_PVC, _SYSTEM_NAMESPACE
 from generator.models import (
+    ACCOUNT_CONFIGMAP,
     ACCOUNT_KEY_SECRET,
     ACCOUNT_NAME,
+    AIRGAP_CONFIGMAP,
     DEFAULT_NAMESPACE,
     KEY_REVISION_ANNOTATION,
     PROJECT_KEY_SECRET,
@@ -27,7 +29,6 @@ from generator.models import (
 from generator.render import account, objects, weights
 from generator.render.env import templates_dir
 from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
-from generator.resolve import AIRGAP_CONFIGMAP
 from generator.targets import DEFAULT_TARGET
 from generator.yamlemit import _AMBIGUOUS
 
@@ -78,7 +79,7 @@ def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
         "default_dsc": PlatformSpec.data_science_cluster,
         "account_name": ACCOUNT_NAME,
         "account_key_secret": ACCOUNT_KEY_SECRET,
-        "account_configmap": account.ACCOUNT_CONFIGMAP,
+        "account_configmap": ACCOUNT_CONFIGMAP,
         "model_list": account.MODEL_LIST,
         "project_key_secret": PROJECT_KEY_SECRET,
         "key_revision_annotation": KEY_REVISION_ANNOTATION,

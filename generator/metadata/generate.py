@@ -129,8 +129,7 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
     cm = configmap(entries, name=request.name, namespace=request.namespace)
     problem = size_problem(cm)
     if problem:
-        raise RemoteServiceError(f"{request.output}: the metadata ConfigMap would hold {problem}; "
-                                 "leave models out with --exclude")
+        raise RemoteServiceError(f"{request.output}: {problem}; leave models out with --exclude")
     text = yamlio.dump(cm)
     report_text = (diff.render(report, fmt, str(request.previous or "(none)"), request.output)
                    if request.report and fmt else None)

@@ -12,8 +12,7 @@ from typing import Any
 from generator import yamlio
 from generator.catalog import (
     KEY_RULE,
-    SSA_THRESHOLD,
-    client_side_apply_size,
+    client_side_apply_problem,
     size_problem,
     valid_key,
 )
@@ -107,14 +106,11 @@ def validate_document(doc: Any, source: str, lines: dict[tuple[str | int, ...], 
                 found.extend(_entry_findings(key, value, source, line, entry_validator))
     problem = size_problem(doc)
     if problem:
-        found.append(Finding("error", source, f"the ConfigMap holds {problem}",
-                             "data", lines.get(("data",))))
+        found.append(Finding("error", source, problem, "data", lines.get(("data",))))
         return found, count
-    apply_size = client_side_apply_size(doc)
-    if apply_size is not None:
-        found.append(Finding("warning", source, f"the ConfigMap is {apply_size:,} bytes as YAML, "
-                             f"above {SSA_THRESHOLD:,}: Argo CD needs server-side apply for it "
-                             "(client-side apply keeps a copy in a 262,144-byte annotation)"))
+    apply_problem = client_side_apply_problem(doc)
+    if apply_problem:
+        found.append(Finding("warning", source, apply_problem))
     return found, count
 
 

@@ -19,7 +19,6 @@ from generator.models import ACCOUNT_NAME, Plan
 from generator.render.objects import _render, catalog_configmap
 
 MODEL_LIST = "nim-selected-models"
-ACCOUNT_CONFIGMAP = f"{ACCOUNT_NAME}-cm"
 
 
 def account_objects(plan: Plan, namespace: str, api_key_secret: str) -> list[dict[str, Any]]:
@@ -39,6 +38,4 @@ def account_objects(plan: Plan, namespace: str, api_key_secret: str) -> list[dic
 def disconnected_model_list(plan: Plan, namespace: str) -> list[dict[str, Any]]:
     """`odh-nim-account-cm` in `namespace` when nobody else writes it: only in disconnected
     mode (connected, the controller force-applies that name, so Git must never own it)."""
-    if not plan.emits_model_list:
-        return []
-    return [catalog_configmap(plan, ACCOUNT_CONFIGMAP, namespace)]
+    return catalog_configmap(plan, namespace)

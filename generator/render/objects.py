@@ -7,6 +7,7 @@ live in `platform.py`, the objects today's controller reads in `account.py`, a p
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,15 +99,17 @@ def _render(template: str, **context: Any) -> list[dict[str, Any]]:
     return docs
 
 
-def catalog_configmap(plan: Plan, name: str, namespace: str) -> dict[str, Any]:
-    """The plan's emitted catalog as a model-list ConfigMap; over the client-side apply limit it
-    asks Argo CD for server-side apply."""
-    cm = catalog_mod.configmap(plan.emitted_catalog.models.values(), name=name,
-                               namespace=namespace)
+def catalog_configmap(plan: Plan, namespace: str) -> list[dict[str, Any]]:
+    """The plan's model-list ConfigMap (`Plan.model_list`) in `namespace`, if it has one; over
+    the client-side apply limit it asks Argo CD for server-side apply."""
+    if plan.model_list is None:
+        return []
+    cm = copy.deepcopy(plan.model_list)  # the plan's stays as resolve checked it
+    cm["metadata"]["namespace"] = namespace
     if catalog_mod.client_side_apply_size(cm) is not None:
         cm["metadata"]["annotations"] = {
             "argocd.argoproj.io/sync-options": "ServerSideApply=true"}
-    return cm
+    return [cm]
 
 
 @dataclass(frozen=True)

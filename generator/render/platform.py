@@ -23,18 +23,16 @@ from generator.render.objects import (
     catalog_configmap,
     scaffolds,
 )
-from generator.resolve import configmap_name
 
 
 def _redesign(plan: Plan) -> Iterator[dict[str, Any]]:
     config = plan.config
     namespace = plan.platform_namespace
-    if plan.emits_model_list:
-        yield catalog_configmap(plan, configmap_name(plan), namespace)
+    yield from catalog_configmap(plan, namespace)  # the metadata ConfigMap
     for protocol in config.platform.templates:
         yield from _render("platform/template.yaml.j2", protocol=protocol, namespace=namespace)
     if config.platform.manage_dashboard:
-        name = configmap_name(plan)
+        name = plan.configmap_name
         custom = name if name != catalog_mod.DEFAULT_CONFIGMAP_NAME else None
         yield from _render("platform/dashboard-config.yaml.j2", namespace=namespace,
                            custom_configmap=custom, disconnected=plan.disconnected)

@@ -9,14 +9,19 @@ are sized so that their JSON values add up to exactly that, or one byte more.
 
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from generator import catalog as catalog_mod
 from generator import yamlio
-from generator.catalog import ModelEntry, configmap, configmap_yaml
+from generator.catalog import Catalog, ModelEntry, configmap, configmap_yaml
+from generator.config import load_config
+from generator.render import render_objects
+from generator.resolve import resolve
 from generator.validate import ValidateOptions, validate_objects
 from tests.helpers import FAKE_KEY, run_cli
 from tests.metadata.conftest import entry
@@ -91,18 +96,20 @@ def test_render_generate_validate_and_nim008_agree(tmp_path: Path, total: int,
         assert validated.out == f"ok {catalog} ({len(_docs(total))} models)\n"
         assert nim008 == []
     else:
+        # one sentence for the one rule, each command adding where (file, field) and what to do
+        [finding] = nim008
+        sentence = finding.message
+        assert finding.path == "$.data" and "1,048,577 bytes" in sentence
         assert rendered.code == 1 and rendered.out == ""
         line = _one_error(rendered.err)
-        assert "spec.platform.catalog" in line and "1,048,577 bytes" in line
+        assert "spec.platform.catalog" in line and sentence in line
         assert generate.code == 3
         line = _one_error(generate.err)
-        assert str(generated) in line and "1,048,577 bytes" in line
+        assert str(generated) in line and sentence in line
         assert not generated.exists()
         assert validated.code == 1 and validated.out == ""
         data_line = catalog.read_text("utf-8").splitlines().index("data:") + 1
-        assert f"error: {catalog}:{data_line} data: the ConfigMap holds 1,048,577 bytes" \
-            in validated.err
-        assert len(nim008) == 1
+        assert f"error: {catalog}:{data_line} data: {sentence}" in validated.err
 
 
 @pytest.mark.parametrize(("extra", "refused"), [(0, False), (1, True)], ids=["at", "over"])
@@ -117,3 +124,66 @@ def test_binary_data_counts_its_decoded_bytes(extra: int, refused: bool) -> None
             "binaryData": {"blob": base64.b64encode(b"\0" * (LIMIT - half)).decode()}}
     report = validate_objects([blob], ValidateOptions(ignore_missing_schemas=True))
     assert [f.rule for _, f in report.problems()] == (["NIM008"] if refused else [])
+
+
+def _cm(data: dict[str, str], annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": "big", "namespace": "ns"}
+    if annotations:
+        metadata["annotations"] = annotations
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
+
+
+# Little data, much YAML: the keys count in the last-applied annotation but not against the
+# API server's 1 MiB, and each line of a literal block is indented in the YAML.
+YAML_HEAVY = {
+    "key-heavy": {f"k{i:04d}-" + "k" * 194: "" for i in range(1500)},
+    "many-newlines": {"k": "x\n" * 60000},
+}
+
+
+@pytest.mark.parametrize("data", list(YAML_HEAVY.values()), ids=list(YAML_HEAVY))
+def test_small_data_with_large_yaml_needs_server_side_apply(data: dict[str, str]) -> None:
+    """The client-side apply threshold measures the object's YAML, however little data it has."""
+    cm = _cm(data)
+    yaml_bytes = len(yamlio.dump(cm).encode())
+    assert catalog_mod.data_size(cm) < catalog_mod.SSA_THRESHOLD // 2 < catalog_mod.SSA_THRESHOLD \
+        < yaml_bytes
+    assert catalog_mod.client_side_apply_size(cm) == yaml_bytes
+    report = validate_objects([cm], ValidateOptions(ignore_missing_schemas=True))
+    assert [f.rule for _, f in report.problems()] == ["NIM008"]
+    marked = validate_objects([_cm(data, SSA)], ValidateOptions(ignore_missing_schemas=True))
+    assert [f.rule for _, f in marked.problems()] == []
+
+
+def test_client_side_apply_limit_one_verdict_one_sentence(tmp_path: Path) -> None:
+    """Over 250 KiB of YAML: render asks for server-side apply, and `metadata validate` and
+    NIM008 warn with the same sentence."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(configmap_yaml(_entries(300_000)), "utf-8")
+    rendered = run_cli(["render", str(REDESIGN_CONFIG), "--catalog", str(catalog), "-o", "-"])
+    assert rendered.code == 0, rendered.err
+    [cm] = [d for d in yamlio.load_all(rendered.out, "render")
+            if d["metadata"]["name"] == "nim-models-data"]
+    assert cm["metadata"]["annotations"] == SSA
+    report = validate_objects([configmap(_entries(300_000))],
+                              ValidateOptions(ignore_missing_schemas=True))
+    [finding] = [f for _, f in report.problems()]
+    assert finding.rule == "NIM008" and finding.path == "$.metadata.annotations"
+    validated = run_cli(["metadata", "validate", str(catalog)])
+    assert validated.code == 0, validated.err
+    assert validated.err == f"warning: {catalog}: {finding.message}\n"
+
+
+def test_render_writes_the_configmap_resolve_checked() -> None:
+    """One object for the size check and the output: render copies `Plan.model_list` (adding
+    the server-side apply annotation to the copy), so rendering a plan twice gives the same."""
+    config = load_config(REDESIGN_CONFIG)
+    plan = resolve(config, Catalog({e.name: e for e in _entries(300_000)}, "big"))
+    checked = copy.deepcopy(plan.model_list)
+    first, second = ([o.obj for o in render_objects(plan)] for _ in range(2))
+    assert first == second
+    [cm] = [o for o in first if o["kind"] == "ConfigMap"
+            and o["metadata"]["name"] == "nim-models-data"]
+    assert plan.model_list == checked and checked is not None
+    assert "annotations" not in checked["metadata"]
+    assert cm == {**checked, "metadata": {**checked["metadata"], "annotations": SSA}}

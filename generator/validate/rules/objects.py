@@ -30,16 +30,13 @@ def configmap_size(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
         return
     problem = catalog_mod.size_problem(obj)
     if problem:
-        yield "$.data", f"ConfigMap holds {problem}"
+        yield "$.data", problem
         return
     if _server_side(obj):
         return
-    size = catalog_mod.client_side_apply_size(obj)
-    if size is not None:
-        yield jp("metadata", "annotations"), (
-            f"ConfigMap is {size:,} bytes (over {catalog_mod.SSA_THRESHOLD:,}): client-side "
-            "apply stores it in a 256 KiB annotation; add argocd.argoproj.io/sync-options: "
-            "ServerSideApply=true")
+    apply_problem = catalog_mod.client_side_apply_problem(obj)
+    if apply_problem:
+        yield jp("metadata", "annotations"), apply_problem
 
 
 def externalsecret_explicit(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
