@@ -2,9 +2,9 @@
 
 Every request goes through `transport.retry.send` (429, 5xx, malformed bodies and transport
 errors retried with backoff and jitter, `Retry-After` honoured up to `MAX_RETRY_AFTER`, each
-attempt bounded as a whole). 401/403 abort with `AuthenticationError`; 451 raises
-`Restricted`. The key only ever travels in the Authorization header (and, for key
-validation, the form body NGC asks for).
+attempt bounded as a whole); answers are read by `transport.answer.Statuses`: 401/403 abort
+with `AuthenticationError`, 451 raises `Restricted`. The key only ever travels in the
+Authorization header (and, for key validation, the form body NGC asks for).
 """
 
 from __future__ import annotations
