@@ -110,10 +110,9 @@ class NgcClient:
         self._auth = {"Authorization": f"Bearer {key}"} if key else {}
         self._key = key
 
-    async def _request(self, what: str, method: str, path: str, *, key_check: bool = False,
-                       **kwargs: Any) -> Any:
+    async def _request(self, what: str, method: str, path: str, *,
+                       answers: Statuses = ANSWERS, **kwargs: Any) -> Any:
         url = self.settings.base + path
-        answers = KEY_CHECK if key_check else ANSWERS
         return await send(self.settings, what, self.settings.base,
                           lambda: self.http.request(method, url, **kwargs),
                           lambda response: answers.json(response, what))
@@ -123,7 +122,7 @@ class NgcClient:
         if not self._key:
             raise AuthenticationError("no API key to validate")
         data = await self._request(
-            "key validation", "POST", CALLER_INFO_PATH, key_check=True,
+            "key validation", "POST", CALLER_INFO_PATH, answers=KEY_CHECK,
             headers={**self._auth, "Content-Type": "application/x-www-form-urlencoded"},
             content=f"credentials={self._key}".encode(),
         )
