@@ -2,9 +2,11 @@
 
 Data comes from model documents (the contract's fields plus NGC's extra fields), built from
 the recorded 186-model snapshot or from any list of entries. Faults are scripted per path:
-status codes (with or without Retry-After), slow answers, connection resets mid-body,
-malformed or truncated JSON, replacement bodies; each with `after` (let N through first)
-and `times` (then fault N requests). New endpoints can be added with `route()`.
+status codes (with or without Retry-After), slow or trickling answers, connection resets
+mid-body, malformed or truncated JSON, replacement bodies; each with `after` (let N through
+first) and `times` (then fault N requests). New endpoints can be added with `route()`.
+`write_fault` answers a fault; the registry double (tests/airgap/registry_server.py) uses it
+too.
 """
 
 from __future__ import annotations
@@ -30,16 +32,21 @@ CONTRACT = ("name", "displayName", "shortDescription", "namespace", "tags", "lat
             "updatedDate")
 
 
+FAULT_KINDS = ("status", "slow", "reset", "malformed", "truncated", "body", "trickle", "action")
+
+
 @dataclass
 class Fault:
     """One scripted misbehaviour for requests whose path (with query) matches a pattern.
 
     kind: `status` (answer `status`, optional Retry-After), `slow` (sleep `delay` first),
     `reset` (cut the connection mid-body), `malformed` (200 with non-JSON), `truncated`
-    (200 with the real JSON cut in half), `body` (200 with `body` as JSON), `action` (call
-    `action(server)` first, then answer normally: the catalog changes under the client).
-    With `per_path`, `after` and `times` count each distinct path on its own (every model
-    gets the same burst), otherwise all matching requests together.
+    (200 with the real JSON cut in half), `body` (200 with `body` as JSON), `trickle` (a 200
+    whose 1,000-byte body comes one byte every `delay` seconds, so no single read times out,
+    only a deadline on the whole request ends it), `action` (call `action(server)` first,
+    then answer normally: the catalog changes under the client; NgcServer only). Any other
+    kind is a ValueError. With `per_path`, `after` and `times` count each distinct path on its
+    own (every model gets the same burst), otherwise all matching requests together.
     """
 
     kind: str = "status"
@@ -54,6 +61,10 @@ class Fault:
     seen: int = 0
     fired: int = 0
     _by_path: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r} (one of {', '.join(FAULT_KINDS)})")
 
     def take(self, path: str = "") -> bool:
         """Count a matching request; True when this one gets the fault."""
@@ -80,6 +91,76 @@ class Answer:
     @classmethod
     def json(cls, data: Any, status: int = 200) -> Answer:
         return cls(status, json.dumps(data).encode(), {"Content-Type": "application/json"})
+
+
+def write_answer(handler: BaseHTTPRequestHandler, status: int, body: bytes = b"",
+                 headers: Mapping[str, str] | None = None) -> None:
+    """Send one whole answer with its Content-Length."""
+    handler.send_response(status)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def write_fault(handler: BaseHTTPRequestHandler, fault: Fault,
+                real: Callable[[], bytes]) -> bool:
+    """Answer with `fault` and say True, or (kinds `slow`, after its sleep, and `action`)
+    say False: the caller answers normally. `real()` is the normal answer's body, which
+    `truncated` and `reset` cut."""
+    kind = fault.kind
+    if kind == "slow":
+        time.sleep(fault.delay)
+        return False
+    if kind == "action":
+        return False
+    if kind == "status":
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+        body = b"" if fault.status == 451 else b'{"error": "injected"}'
+        write_answer(handler, fault.status, body, headers)
+    elif kind == "body":
+        write_answer(handler, 200, json.dumps(fault.body).encode(), JSON)
+    elif kind == "malformed":
+        write_answer(handler, 200, b"<html>Gateway error</html>", JSON)
+    elif kind == "truncated":
+        body = real()
+        write_answer(handler, 200, body[: len(body) // 2], JSON)
+    elif kind == "reset":
+        _cut(handler, real())
+    else:
+        _trickle(handler, fault.delay)
+    return True
+
+
+def _cut(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+    """Half of `body` under a Content-Length promising more, then a TCP reset."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body) + 100))
+    handler.end_headers()
+    handler.wfile.write(body[: len(body) // 2])
+    handler.wfile.flush()
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.close_connection = True
+
+
+def _trickle(handler: BaseHTTPRequestHandler, delay: float) -> None:
+    """A 200 of 1,000 spaces, one every `delay` seconds, until the client hangs up."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", "1000")
+    handler.end_headers()
+    try:
+        for _ in range(1000):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(delay)
+    except OSError:  # the client gave up: what the fault is for
+        handler.close_connection = True
 
 
 @dataclass(frozen=True)
@@ -346,22 +427,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _send(self, answer: Answer) -> None:
-        self.send_response(answer.status)
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        self.wfile.write(answer.body)
-
-    def _reset(self, answer: Answer) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer.body) + 100))
-        self.end_headers()
-        self.wfile.write(answer.body[: len(answer.body) // 2])
-        self.wfile.flush()
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.close_connection = True
+        write_answer(self, answer.status, answer.body, answer.headers)
 
     def _handle(self) -> None:
         ngc: NgcServer = self.server.ngc  # type: ignore[attr-defined]
@@ -376,28 +442,12 @@ class _Handler(BaseHTTPRequestHandler):
             if ngc.latency:
                 time.sleep(ngc.latency)
             fault = ngc._fault_for(seen.path)
-            if fault is not None and fault.kind == "status":
-                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                body = b"" if fault.status == 451 else b'{"error": "injected"}'
-                self._send(Answer(fault.status, body, headers))
-                return
-            if fault is not None and fault.kind == "slow":
-                time.sleep(fault.delay)
-            if fault is not None and fault.kind == "action" and fault.action is not None:
-                fault.action(ngc)
-            if fault is not None and fault.kind == "body":
-                self._send(Answer.json(fault.body))
-                return
-            answer = ngc.answer(seen)
-            if fault is not None and fault.kind == "malformed":
-                answer = Answer(200, b"<html>Gateway error</html>",
-                                {"Content-Type": "application/json"})
-            elif fault is not None and fault.kind == "truncated":
-                answer = Answer(200, answer.body[: len(answer.body) // 2], answer.headers)
-            elif fault is not None and fault.kind == "reset":
-                self._reset(answer)
-                return
-            self._send(answer)
+            if fault is not None:
+                if write_fault(self, fault, lambda: ngc.answer(seen).body):
+                    return
+                if fault.kind == "action" and fault.action is not None:
+                    fault.action(ngc)
+            self._send(ngc.answer(seen))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:

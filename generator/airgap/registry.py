@@ -18,10 +18,11 @@ import httpx
 
 from generator.airgap.images import Image
 from generator.airgap.lock import DIGEST
-from generator.errors import AuthenticationError, RemoteServiceError
+from generator.errors import RemoteServiceError
+from generator.transport.answer import Statuses
 from generator.transport.bounded import map_bounded
-from generator.transport.guard import environment_errors
-from generator.transport.retry import Retryable, retryable, send
+from generator.transport.clients import build_clients
+from generator.transport.retry import send
 
 DEFAULT_REGISTRY = "https://nvcr.io"
 ACCEPT = ", ".join((
@@ -47,25 +48,20 @@ class RegistrySettings:
     jobs: int = 4
 
 
-def _check(response: httpx.Response, what: str) -> httpx.Response:
-    code = response.status_code
-    if code == 200:
-        return response
-    if code in (401, 403):
-        raise AuthenticationError(f"{what}: the registry rejected the NGC API key (HTTP {code})")
-    if code == 429 or code >= 500:
-        raise retryable(response, what, "the registry")
-    if code == 404:
-        raise RemoteServiceError(f"{what}: not found in the registry (HTTP 404)")
-    raise RemoteServiceError(f"{what}: unexpected HTTP {code}")
+def _not_found(what: str, code: int) -> Exception:
+    return RemoteServiceError(f"{what}: not found in the registry (HTTP {code})")
+
+
+# a token request sends the key; a manifest request sends only the pull token for its image
+TOKEN = Statuses("the registry", lambda what, code: (
+    f"{what}: the registry rejected the NGC API key (HTTP {code})"), _not_found)
+MANIFEST = Statuses("the registry", lambda what, code: (
+    f"{what}: the registry refused the pull token it issued for this image (HTTP {code}); "
+    "the key may lack access to it"), _not_found)
 
 
 def _token_of(response: httpx.Response, what: str) -> str:
-    _check(response, what)
-    try:
-        data = response.json()
-    except ValueError:  # a proxy's error page, or a body cut short: worth another attempt
-        raise Retryable(f"{what}: the response is not valid JSON") from None
+    data = TOKEN.json(response, what)
     token = data.get("token") if isinstance(data, dict) else None
     if not isinstance(token, str) or not token:
         raise RemoteServiceError(f"{what}: the answer has no token")
@@ -90,7 +86,7 @@ async def _digest(client: httpx.AsyncClient, settings: RegistrySettings, key: st
     headers = {"Authorization": f"Bearer {token}", "Accept": ACCEPT}
     response = await send(settings, image.ref, settings.url,
                           lambda: client.get(url, headers=headers),
-                          lambda answer: _check(answer, image.ref))
+                          lambda answer: MANIFEST.check(answer, image.ref))
     media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
     if media_type not in ACCEPTED:
         raise RemoteServiceError(f"{image.ref}: unexpected manifest type {media_type!r}")
@@ -103,17 +99,15 @@ async def _digest(client: httpx.AsyncClient, settings: RegistrySettings, key: st
 
 async def _resolve_all(images: Sequence[Image], key: str,
                        settings: RegistrySettings) -> dict[str, str]:
-    timeout = httpx.Timeout(settings.timeout,
-                            connect=min(settings.connect_timeout, settings.timeout))
-    with environment_errors():  # a bad proxy or certificate setting is exit 2, not a crash
-        client = httpx.AsyncClient(timeout=timeout, follow_redirects=True, trust_env=True,
-                                   headers={"User-Agent": "nim-gitops"})
+    jobs = max(1, settings.jobs)
+    client, = build_clients(settings.url, settings.timeout, settings.connect_timeout, [jobs],
+                            follow_redirects=True)
     async with client:
         async def one(image: Image) -> tuple[str, str]:
             return image.ref, await _digest(client, settings, key, image)
 
         # one failure cancels the requests still running: the run fails as a whole
-        pairs = await map_bounded(images, one, max(1, settings.jobs))
+        pairs = await map_bounded(images, one, jobs)
     return dict(pairs)
 
 

@@ -2,15 +2,14 @@
 
 Every request goes through `transport.retry.send` (429, 5xx, malformed bodies and transport
 errors retried with backoff and jitter, `Retry-After` honoured up to `MAX_RETRY_AFTER`, each
-attempt bounded as a whole). 401/403 abort with `AuthenticationError`; 451 raises
-`Restricted`. The key only ever travels in the Authorization header (and, for key
-validation, the form body NGC asks for).
+attempt bounded as a whole); answers are read by `transport.answer.Statuses`: 401/403 abort
+with `AuthenticationError`, 451 raises `Restricted`. The key only ever travels in the
+Authorization header (and, for key validation, the form body NGC asks for).
 """
 
 from __future__ import annotations
 
 import json
-import ssl
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,10 +17,9 @@ import httpx
 
 from generator.errors import AuthenticationError, RemoteServiceError
 from generator.ngc import NgcSettings
-from generator.transport.bounded import map_bounded as map_bounded
-from generator.transport.guard import environment_errors
-from generator.transport.retry import Retryable, retryable, send
-from generator.transport.retry import parse_retry_after as parse_retry_after
+from generator.transport.answer import Statuses
+from generator.transport.clients import build_clients
+from generator.transport.retry import send
 
 CATALOG_PATH = "/v2/search/catalog/resources/CONTAINER"
 CALLER_INFO_PATH = "/v3/keys/get-caller-info"
@@ -67,33 +65,39 @@ class HttpPool:
 
 
 def make_http_client(settings: NgcSettings) -> HttpPool:
-    """The HTTP clients of a run: explicit timeouts, connections for the concurrency.
-
-    Plain-HTTP URLs (a local mirror, the test double) never use TLS, so no certificate store
-    is loaded for them (about 0.1 s at start-up); HTTPS URLs verify against one shared one.
-    """
-    with environment_errors():  # a bad proxy or certificate setting is exit 2, not a crash
-        return HttpPool(_clients(settings))
-
-
-def _clients(settings: NgcSettings) -> list[httpx.AsyncClient]:
+    """The HTTP clients of a run: explicit timeouts, connections for the concurrency (in
+    pools of `POOL_CONNECTIONS`), built by `transport.clients.build_clients`."""
     wanted = max(1, settings.concurrency)
-    verify: ssl.SSLContext | bool = False
-    if not settings.base.startswith("http://"):
-        verify = httpx.create_ssl_context(trust_env=True)  # httpx's default, made once
-    clients = []
-    for start in range(0, wanted, POOL_CONNECTIONS):
-        size = min(POOL_CONNECTIONS, wanted - start)
-        clients.append(httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout, connect=min(settings.connect_timeout,
-                                                                settings.timeout)),
-            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-            headers={"Accept": "application/json", "User-Agent": "nim-gitops"},
-            follow_redirects=False,
-            trust_env=True,
-            verify=verify,
-        ))
-    return clients
+    sizes = [min(POOL_CONNECTIONS, wanted - start)
+             for start in range(0, wanted, POOL_CONNECTIONS)]
+    return HttpPool(build_clients(settings.base, settings.timeout, settings.connect_timeout,
+                                  sizes, headers={"Accept": "application/json"}))
+
+
+def _refused(what: str, code: int) -> str:
+    return f"NGC rejected the API key (HTTP {code} from {what})"
+
+
+def _restricted(what: str, code: int) -> Exception:
+    return Restricted(what)
+
+
+def _not_found(what: str, code: int) -> Exception:
+    return NotFound(f"{what}: not found (HTTP {code})")
+
+
+def _key_not_found(what: str, code: int) -> Exception:
+    return NotFound(f"{what}: not found (HTTP {code}); check --ngc-url")
+
+
+def _key_refused(what: str, code: int) -> Exception:
+    return AuthenticationError(_refused(what, code))
+
+
+# NGC's answers: 451 is a model restricted where the run is; the key check also reads a 400
+# as a refused key, and its 404 most likely a wrong --ngc-url
+ANSWERS = Statuses("NGC", _refused, _not_found, {451: _restricted})
+KEY_CHECK = Statuses("NGC", _refused, _key_not_found, {451: _restricted, 400: _key_refused})
 
 
 class NgcClient:
@@ -106,37 +110,19 @@ class NgcClient:
         self._auth = {"Authorization": f"Bearer {key}"} if key else {}
         self._key = key
 
-    def _check(self, response: httpx.Response, what: str, key_check: bool) -> Any:
-        code = response.status_code
-        if code == 200:
-            try:
-                return response.json()
-            except ValueError:  # not JSON, not UTF-8, or an integer of over 4,300 digits
-                raise Retryable(f"{what}: the response is not valid JSON") from None
-        if code in (401, 403) or (key_check and code == 400):
-            raise AuthenticationError(f"NGC rejected the API key (HTTP {code} from {what})")
-        if code == 451:
-            raise Restricted(what)
-        if code == 429 or code >= 500:
-            raise retryable(response, what, "NGC")
-        if code == 404:
-            hint = "; check --ngc-url" if key_check else ""
-            raise NotFound(f"{what}: not found (HTTP 404){hint}")
-        raise RemoteServiceError(f"{what}: unexpected HTTP {code}")
-
-    async def _request(self, what: str, method: str, path: str, *, key_check: bool = False,
-                       **kwargs: Any) -> Any:
+    async def _request(self, what: str, method: str, path: str, *,
+                       answers: Statuses = ANSWERS, **kwargs: Any) -> Any:
         url = self.settings.base + path
         return await send(self.settings, what, self.settings.base,
                           lambda: self.http.request(method, url, **kwargs),
-                          lambda response: self._check(response, what, key_check))
+                          lambda response: answers.json(response, what))
 
     async def caller_info(self) -> dict[str, Any]:
         """Validate the key: `POST /v3/keys/get-caller-info`; the JSON answer on success."""
         if not self._key:
             raise AuthenticationError("no API key to validate")
         data = await self._request(
-            "key validation", "POST", CALLER_INFO_PATH, key_check=True,
+            "key validation", "POST", CALLER_INFO_PATH, answers=KEY_CHECK,
             headers={**self._auth, "Content-Type": "application/x-www-form-urlencoded"},
             content=f"credentials={self._key}".encode(),
         )

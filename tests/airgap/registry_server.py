@@ -2,10 +2,10 @@
 
 Real HTTP on 127.0.0.1 (port 0), one thread. It checks what nvcr.io checks: basic auth
 `$oauthtoken:<key>` for a token scoped to one repository, then that bearer token and an
-`Accept` header for the manifest. Faults: `fail_next[path] = n` answers 503 n times;
-`faults[path]` is a scripted `tests.ngc_server.Fault` of kind `status` (with Retry-After),
-`reset` (the connection cut mid-body), `malformed` (200 with an HTML body) or `trickle` (a
-200 whose body comes one byte every `delay` seconds, so no single read ever times out).
+`Accept` header for the manifest; a repository in `denied` gets a token that its manifests
+refuse, as nvcr.io treats a key without access. Faults: `faults[path]` is a scripted
+`tests.ngc_server.Fault`, answered by `tests.ngc_server.write_fault` like NGC's double
+(`action` faults are refused).
 """
 
 from __future__ import annotations
@@ -14,17 +14,14 @@ import base64
 import hashlib
 import json
 import secrets
-import socket
-import struct
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from tests.ngc_server import Fault
+from tests.ngc_server import Fault, write_answer, write_fault
 
 INDEX = "application/vnd.oci.image.index.v1+json"
 LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -32,12 +29,13 @@ LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 
 @dataclass
 class Registry:
-    """The registry's state: the valid key, manifests by (repo, tag), faults, a request log."""
+    """The registry's state: the valid key, manifests by (repo, tag), repositories the key
+    may not pull, faults, a request log."""
 
     key: str
     manifests: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
-    fail_next: dict[str, int] = field(default_factory=dict)
+    denied: set[str] = field(default_factory=set)
     faults: dict[str, Fault] = field(default_factory=dict)
     log: list[tuple[str, str]] = field(default_factory=list)
     send_digest_header: bool = True
@@ -63,59 +61,20 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def _send(self, code: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
-        self.send_response(code)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _fault(self, fault: Fault) -> None:
-        if fault.kind == "status":
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            self._send(fault.status, b'{"errors":[{"code":"INJECTED"}]}', headers)
-        elif fault.kind == "malformed":
-            self._send(200, b"<html>Gateway error</html>", {"Content-Type": "application/json"})
-        elif fault.kind == "reset":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "200")
-            self.end_headers()
-            self.wfile.write(b'{"token": "cut sh')
-            self.wfile.flush()
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-            self.close_connection = True
-        elif fault.kind == "trickle":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "1000")
-            self.end_headers()
-            try:
-                for _ in range(1000):
-                    self.wfile.write(b" ")
-                    self.wfile.flush()
-                    time.sleep(fault.delay)
-            except OSError:  # the client gave up: what the fault is for
-                self.close_connection = True
-        else:
-            raise ValueError(f"unknown fault kind {fault.kind!r}")
+        write_answer(self, code, body, headers)
 
     def do_GET(self) -> None:
         reg = self.server.registry
         url = urlsplit(self.path)
         with reg.lock:
             reg.log.append((url.path, self.headers.get("Authorization", "")))
-            left = reg.fail_next.get(url.path, 0)
-            if left:
-                reg.fail_next[url.path] = left - 1
             fault = reg.faults.get(url.path)
             faulty = fault is not None and fault.take(url.path)
-        if left:
-            self._send(503)
-        elif fault is not None and faulty:
-            self._fault(fault)
-        elif url.path == "/proxy_auth":
+        if fault is not None and faulty:
+            _no_action(fault)
+            if write_fault(self, fault, lambda: b'{"token": "cut short before its end"}'):
+                return
+        if url.path == "/proxy_auth":
             self._token(parse_qs(url.query))
         elif url.path.startswith("/v2/") and "/manifests/" in url.path:
             repo, _, tag = url.path[len("/v2/"):].rpartition("/manifests/")
@@ -143,8 +102,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _manifest(self, repo: str, tag: str) -> None:
         reg = self.server.registry
         auth = self.headers.get("Authorization", "")
-        if not auth.startswith("Bearer ") or reg.tokens.get(auth[len("Bearer "):]) != repo:
-            self._send(401)
+        if not auth.startswith("Bearer ") or reg.tokens.get(auth[len("Bearer "):]) != repo \
+                or repo in reg.denied:
+            self._send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}')
             return
         found = reg.manifests.get((repo, tag))
         if found is None:
@@ -158,6 +118,11 @@ class _Handler(BaseHTTPRequestHandler):
         if reg.send_digest_header:
             headers["Docker-Content-Digest"] = "sha256:" + hashlib.sha256(body).hexdigest()
         self._send(200, body, headers)
+
+
+def _no_action(fault: Fault) -> None:
+    if fault.kind == "action":  # raised in the server's thread: the request fails
+        raise ValueError("the registry double runs no `action` faults")
 
 
 class _Server(ThreadingHTTPServer):

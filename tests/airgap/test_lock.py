@@ -15,6 +15,7 @@ from generator.errors import AuthenticationError, RemoteServiceError
 from tests.airgap.conftest import EXPECTED_IMAGES
 from tests.airgap.registry_server import LIST, Registry
 from tests.helpers import FAKE_KEY, run_cli
+from tests.ngc_server import Fault
 
 Write = Callable[[Any], Path]
 
@@ -143,11 +144,12 @@ def test_no_key_and_key_on_argv_are_usage_errors(airgap_config: dict[str, Any],
 def test_transient_failures_are_retried(airgap_config: dict[str, Any], write_config: Write,
                                         registry: Registry, registry_url: str) -> None:
     config = write_config(_pinned(airgap_config))
-    registry.fail_next["/proxy_auth"] = 2
-    registry.fail_next["/v2/nim/mistralai/mistral-7b-instruct-v0.3/manifests/1.12.0"] = 1
+    token = registry.faults["/proxy_auth"] = Fault(status=503, times=2)
+    manifest = registry.faults["/v2/nim/mistralai/mistral-7b-instruct-v0.3/manifests/1.12.0"] = \
+        Fault(status=503, times=1)
     result = _lock(config, registry_url, "--jobs", "1")
     assert result.code == 0, result.err
-    assert registry.fail_next == {k: 0 for k in registry.fail_next}
+    assert (token.fired, manifest.fired) == (2, 1)
 
 
 def _settings(url: str) -> RegistrySettings:
@@ -155,11 +157,11 @@ def _settings(url: str) -> RegistrySettings:
 
 
 def test_persistent_failure_gives_up(registry: Registry, registry_url: str) -> None:
-    registry.fail_next["/proxy_auth"] = 100
+    registry.faults["/proxy_auth"] = Fault(status=503)
     with pytest.raises(RemoteServiceError, match=r"HTTP 503 \(gave up after 3 attempts\)"):
         resolve_digests([Image("nim/meta/llama-3.1-8b-instruct", "1.15.5")], FAKE_KEY,
                         _settings(registry_url))
-    assert registry.fail_next["/proxy_auth"] == 97
+    assert registry.count("/proxy_auth") == 3
 
 
 def test_unknown_tag_and_wrong_key(registry: Registry, registry_url: str) -> None:

@@ -137,6 +137,24 @@ def test_lock_cut_off_at_the_deadline_writes_nothing(
     assert not config.with_name("nim-gitops.lock.yaml").exists()
 
 
+def test_a_refused_pull_token_is_not_reported_as_a_rejected_key(
+        airgap_config: dict[str, Any], write_config: Write, registry: Registry,
+        registry_url: str) -> None:
+    """The key got a token (it is valid); the manifest request, which carries only that
+    token, is refused: the line names the image and the token, not the key."""
+    config = _config(airgap_config, write_config)
+    registry.denied.add(LLAMA.repository)
+    result = _lock(config, registry_url, "--jobs", "1")
+    assert result.code == 3, result
+    line = _one_line(result.err)
+    assert f"nvcr.io/{LLAMA.repository}:" in line  # the image (either llama tag) is named
+    assert "pull token" in line and "HTTP 401" in line
+    assert "rejected the NGC API key" not in line
+    refused = [path for path, _ in registry.log if path.startswith(f"/v2/{LLAMA.repository}/")]
+    assert len(refused) == 1  # a refusal is not retried
+    assert not config.with_name("nim-gitops.lock.yaml").exists()
+
+
 @pytest.mark.parametrize(("url", "message"), [
     ("http://registry.example.com", "clear text"),
     ("http://10.0.0.5:5000", "clear text"),

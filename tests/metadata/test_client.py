@@ -13,7 +13,9 @@ import pytest
 from generator.errors import RemoteServiceError
 from generator.metadata.discover import CatalogChanged, discover
 from generator.ngc import NgcSettings
-from generator.ngc.client import NgcClient, map_bounded, parse_retry_after
+from generator.ngc.client import NgcClient
+from generator.transport.bounded import map_bounded
+from generator.transport.retry import parse_retry_after
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -1,0 +1,38 @@
+"""Building the `httpx.AsyncClient`s of a run, the same way for every service."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping, Sequence
+
+import httpx
+
+from generator.transport.guard import environment_errors
+
+USER_AGENT = "nim-gitops"
+
+
+def build_clients(base: str, timeout: float, connect_timeout: float, sizes: Sequence[int], *,
+                  headers: Mapping[str, str] | None = None,
+                  follow_redirects: bool = False) -> list[httpx.AsyncClient]:
+    """One client per entry of `sizes` (its connection limit) for the service at `base`.
+
+    Each attempt may take `timeout` seconds, connecting at most `connect_timeout` of them;
+    proxies and certificates come from the environment, and a bad setting there is a
+    `UsageError` (exit 2), not a crash. Plain-HTTP URLs (a local mirror, a test double) never
+    use TLS, so no certificate store is loaded for them (about 0.1 s at start-up); HTTPS URLs
+    verify against one store shared by the clients.
+    """
+    with environment_errors():
+        verify: ssl.SSLContext | bool = False
+        if not base.startswith("http://"):
+            verify = httpx.create_ssl_context(trust_env=True)  # httpx's default, made once
+        per_attempt = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
+        return [httpx.AsyncClient(
+            timeout=per_attempt,
+            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+            headers={**(headers or {}), "User-Agent": USER_AGENT},
+            follow_redirects=follow_redirects,
+            trust_env=True,
+            verify=verify,
+        ) for size in sizes]
