@@ -28,7 +28,10 @@ MAX_KEY_LENGTH = 253
 KEY_RULE = f"at most {MAX_KEY_LENGTH} of [-._a-zA-Z0-9]"
 NAME_PATTERN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 MAX_DATA_BYTES = 1024 * 1024  # values of data + binaryData (the API server's limit, see data_size)
-SSA_THRESHOLD = 250 * 1024  # larger YAML overflows the 262,144-byte last-applied annotation
+# client-side apply's annotation (its value: the object as compact JSON), and the threshold over
+# which it may overflow the API server's 262,144 bytes for all annotations of an object
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+SSA_THRESHOLD = 250 * 1024
 FIELDS = (
     "name",
     "displayName",
@@ -45,6 +48,9 @@ REGISTRY = "nvcr.io"
 # DEL, C1 controls, non-characters and lone surrogates, which YAML tools refuse even escaped,
 # and NEL, LS and PS, which a YAML 1.1 reader (kustomize, Helm) folds into a space
 _UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+# what Go's encoding/json escapes beyond Python's json.dumps(ensure_ascii=False)
+_GO_ESCAPED = re.compile("[<>&\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def json_text(value: Any, indent: int | None = None) -> str:
@@ -108,15 +114,61 @@ def _subject(configmap: Any) -> str:
         else "the ConfigMap"
 
 
+def go_json(value: Any) -> str:
+    """`value` as Go's `json.Marshal` writes it: compact, map keys sorted, UTF-8 kept, and
+    `<`, `>`, `&`, U+2028 and U+2029 escaped as `\\u003c` etc.
+
+    Go's `appendString` (golang/go src/encoding/json/encode.go, Go 1.22 and later) escapes
+    `"` and backslash, writes `\\b`, `\\f`, `\\n`, `\\r`, `\\t` and `\\u00XX` for the other
+    control characters, as Python's json.dumps does, but also the HTML characters and the two
+    line separators. Keys that are not strings become their JSON text (as sigs.k8s.io/yaml
+    makes them), lone surrogates U+FFFD (Go's decoders never keep them). Floats are written as
+    Python writes them: a ConfigMap, the one object measured, has only strings.
+    """
+    text = json.dumps(_string_keys(value), ensure_ascii=False, separators=(",", ":"),
+                      sort_keys=True, default=str)  # !!binary, !!set: counted as their text
+    text = _GO_ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _string_keys(value: Any) -> Any:
+    """`value` with every mapping key a string, as Kubernetes objects have them."""
+    if isinstance(value, Mapping):
+        return {k if isinstance(k, str) else json.dumps(k, default=str): _string_keys(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+def last_applied_size(obj: Any) -> int:
+    """Bytes of the value client-side apply stores for `obj` in its last-applied annotation.
+
+    The value is the object, without that annotation, as `json.NewEncoder(w).Encode` writes it:
+    `GetModifiedConfiguration` in kubernetes' staging/src/k8s.io/kubectl/pkg/util/apply.go
+    encodes it with apimachinery's unstructured JSON scheme (pkg/apis/meta/v1/unstructured/
+    helpers.go), so `go_json` plus the newline Encode ends with.
+    """
+    metadata = obj.get("metadata") if isinstance(obj, Mapping) else None
+    if isinstance(metadata, Mapping) and isinstance(metadata.get("annotations"), Mapping) \
+            and LAST_APPLIED in metadata["annotations"]:  # apply drops it before encoding
+        kept = {k: v for k, v in metadata["annotations"].items() if k != LAST_APPLIED}
+        obj = {**obj, "metadata": {**metadata, "annotations": kept}}
+    return len(go_json(obj).encode()) + 1
+
+
 def client_side_apply_size(configmap: Any) -> int | None:
-    """The size of `configmap` as YAML when it is over SSA_THRESHOLD, so too big for Argo CD's
+    """`last_applied_size(configmap)` when over SSA_THRESHOLD, so too big for Argo CD's
     client-side apply (it needs server-side apply); None when it fits.
 
-    Always dumped and measured: `data_size` leaves out the keys and the YAML indents every line
-    of a value, so no multiple of it bounds the YAML (1,500 long keys with empty values are
-    0 bytes of data and 300 KB of YAML). One dump per ConfigMap is cheap.
+    The API server refuses an object whose annotations (keys and values) add up to more than
+    262,144 bytes (`ValidateAnnotationsSize` in kubernetes' staging/src/k8s.io/apimachinery/
+    pkg/api/validation/objectmeta.go); the 6,144 bytes SSA_THRESHOLD leaves cover the
+    annotation's key (48 bytes), the object's other annotations and the labels Argo CD or
+    Helm add. Measured on the data as well as the keys: `data_size` bounds neither (1,500
+    long keys with empty values are 0 bytes of data, `<` is 6 bytes as JSON).
     """
-    size = len(yamlio.dump(configmap).encode())
+    size = last_applied_size(configmap)
     return size if size > SSA_THRESHOLD else None
 
 
@@ -126,9 +178,9 @@ def client_side_apply_problem(configmap: Any) -> str | None:
     size = client_side_apply_size(configmap)
     if size is None:
         return None
-    return (f"{_subject(configmap)} is {size:,} bytes as YAML, over the {SSA_THRESHOLD:,} that "
-            "fit the 262,144-byte annotation of Argo CD's client-side apply; add "
-            "argocd.argoproj.io/sync-options: ServerSideApply=true")
+    return (f"{_subject(configmap)} is {size:,} bytes as JSON (what client-side apply stores), "
+            f"over the {SSA_THRESHOLD:,} that fit the 262,144 bytes the API server allows for "
+            "annotations; add argocd.argoproj.io/sync-options: ServerSideApply=true")
 
 
 def is_pinned(tag: str) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from generator import __version__
@@ -30,7 +29,6 @@ from generator.render import account, objects, weights
 from generator.render.env import templates_dir
 from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
 from generator.targets import DEFAULT_TARGET
-from generator.yamlemit import _AMBIGUOUS
 
 CHART_NAME = "nim-gitops"
 CATALOG_FILE = "files/catalog.json"
@@ -54,12 +52,6 @@ def catalog_digest(cat: Catalog) -> str:
     """A short content hash of a catalog, recorded in Chart.yaml."""
     text = catalog_mod.configmap_yaml(cat.models.values())
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _ambiguous_pattern() -> str:
-    """yamlemit's "would be read as a non-string" regex, in RE2 syntax for the chart."""
-    body = re.sub(r"\s+", "", _AMBIGUOUS.pattern.replace("(?ix)", ""))
-    return f"^(?i:{body})$"
 
 
 def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
@@ -105,7 +97,6 @@ def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
         "eso_templates": ESO_TEMPLATES,
         "vso_templates": vso_templates(VSO_KEY_MARK),
         "vso_key_mark": mark,
-        "ambiguous": _ambiguous_pattern(),
         "system_namespace": f"^(?:{_SYSTEM_NAMESPACE.pattern})$",
         "dashboard_pvc": _DASHBOARD_PVC,
     }

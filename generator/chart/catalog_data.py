@@ -13,35 +13,11 @@ import json
 from typing import Any
 
 from generator import catalog as catalog_mod
-from generator import yamlio
 from generator.catalog import Catalog, ModelEntry, is_floating, version_key
 from generator.keyless import keyless_release
-from generator.yamlemit import scalar
 
 _TAGS = '\n  "tags": '
 _UPDATED = ',\n  "updatedDate": '
-# `yamlio.dump` writes a literal block: "  <key>: |" then each line indented by four spaces.
-_LITERAL_OVERHEAD = len("  ") + len(": |\n")
-
-
-def _literal_size(key: str, text: str) -> int:
-    """Bytes of `  key: |` plus the indented block, as the chart computes it."""
-    encoded = text.encode()
-    return _LITERAL_OVERHEAD + len(scalar(key).encode()) + len(encoded) + 4 * text.count("\n")
-
-
-def entry_size(entry: ModelEntry) -> int:
-    """Bytes the entry adds to the dumped ConfigMap (exactly as `yamlio.dump` writes it)."""
-    empty = yamlio.dump({"data": {"x": "y"}})
-    full = yamlio.dump({"data": {entry.name: entry.to_json(), "x": "y"}})
-    return len(full.encode()) - len(empty.encode())
-
-
-def configmap_base_size() -> int:
-    """Bytes of the dumped ConfigMap without data entries and with empty name/namespace."""
-    entry = ModelEntry("m", "", "", "n/t", ("1.0.0",), "1.0.0", "")
-    doc = catalog_mod.configmap([entry], name="x", namespace="y")
-    return len(yamlio.dump(doc).encode()) - entry_size(entry) - 2
 
 
 def _pieces(entry: ModelEntry) -> tuple[str, str]:
@@ -88,16 +64,12 @@ def model_data(entry: ModelEntry) -> dict[str, Any]:
         "tail": tail,
         "tagJson": {t: catalog_mod.json_text(t) for t in entry.tags},
         "byVersion": _by_version(entry),
-        "size": entry_size(entry),
-        "sizeFix": entry_size(entry) - _literal_size(entry.name, text),
-        "keySize": len(scalar(entry.name).encode()),
     }
 
 
 def catalog_json(cat: Catalog) -> str:
     """The deterministic text of `files/catalog.json`."""
     data = {
-        "configMapBaseSize": configmap_base_size(),
         "models": {name: model_data(cat.models[name]) for name in sorted(cat.models)},
     }
     return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
