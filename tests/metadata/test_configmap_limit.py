@@ -1,6 +1,7 @@
 """One size rule for the metadata ConfigMap: render, `metadata generate`, `metadata validate`
 and policy rule NIM008 give the same verdict right at the API server's 1 MiB limit and one
-byte over it.
+byte over it; render, the chart, `metadata validate` and NIM008 at Argo CD's client-side apply
+threshold (SSA_THRESHOLD bytes of last-applied JSON) and one byte over it.
 
 The API server sums the values of `data` (not the keys) and refuses more than 1,048,576 bytes
 (`ValidateConfigMap` in kubernetes' pkg/apis/core/validation/validation.go); the entries here
@@ -23,6 +24,7 @@ from generator.config import load_config
 from generator.render import render_objects
 from generator.resolve import resolve
 from generator.validate import ValidateOptions, validate_objects
+from tests.chart.support import helm_template, write_values
 from tests.helpers import FAKE_KEY, run_cli
 from tests.metadata.conftest import entry
 from tests.ngc_server import NgcServer
@@ -133,44 +135,83 @@ def _cm(data: dict[str, str], annotations: dict[str, str] | None = None) -> dict
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": data}
 
 
-# Little data, much YAML: the keys count in the last-applied annotation but not against the
-# API server's 1 MiB, and each line of a literal block is indented in the YAML.
-YAML_HEAVY = {
+# Little data, much JSON: the keys count in the last-applied annotation but not against the
+# API server's 1 MiB, and Go's encoding/json writes `<` and control characters as 6 bytes.
+JSON_HEAVY = {
     "key-heavy": {f"k{i:04d}-" + "k" * 194: "" for i in range(1500)},
-    "many-newlines": {"k": "x\n" * 60000},
+    "html-escaped": {"k": "<" * 50000},
+    "control-characters": {"k": "\x01" * 50000},
 }
 
 
-@pytest.mark.parametrize("data", list(YAML_HEAVY.values()), ids=list(YAML_HEAVY))
-def test_small_data_with_large_yaml_needs_server_side_apply(data: dict[str, str]) -> None:
-    """The client-side apply threshold measures the object's YAML, however little data it has."""
+@pytest.mark.parametrize("data", list(JSON_HEAVY.values()), ids=list(JSON_HEAVY))
+def test_small_data_with_large_json_needs_server_side_apply(data: dict[str, str]) -> None:
+    """The client-side apply threshold measures the object's JSON, however little data it has."""
     cm = _cm(data)
-    yaml_bytes = len(yamlio.dump(cm).encode())
-    assert catalog_mod.data_size(cm) < catalog_mod.SSA_THRESHOLD // 2 < catalog_mod.SSA_THRESHOLD \
-        < yaml_bytes
-    assert catalog_mod.client_side_apply_size(cm) == yaml_bytes
+    assert catalog_mod.data_size(cm) < catalog_mod.SSA_THRESHOLD // 2
+    assert catalog_mod.client_side_apply_size(cm) is not None
     report = validate_objects([cm], ValidateOptions(ignore_missing_schemas=True))
     assert [f.rule for _, f in report.problems()] == ["NIM008"]
     marked = validate_objects([_cm(data, SSA)], ValidateOptions(ignore_missing_schemas=True))
     assert [f.rule for _, f in marked.problems()] == []
 
 
-def test_client_side_apply_limit_one_verdict_one_sentence(tmp_path: Path) -> None:
-    """Over 250 KiB of YAML: render asks for server-side apply, and `metadata validate` and
-    NIM008 warn with the same sentence."""
+NAMESPACE = "redhat-ods-applications"  # where render puts nim-models-data for REDESIGN_CONFIG
+
+
+@functools.cache
+def _ssa_entries(total: int) -> tuple[ModelEntry, ...]:
+    """Entries whose ConfigMap (in NAMESPACE) is exactly `total` bytes of last-applied JSON:
+    each `d` of a description is one byte of it."""
+    def size(entries: list[ModelEntry]) -> int:
+        return catalog_mod.last_applied_size(configmap(entries, namespace=NAMESPACE))
+
+    entries = [ModelEntry.from_json_dict(entry("llama-3.1-8b-instruct", tags=("1.15.5",),
+                                               latest="1.15.5"))]
+    while size(entries) < total - 20000:
+        entries.append(ModelEntry.from_json_dict(
+            entry(f"model-{len(entries):03d}", shortDescription="d" * 8000)))
+    last = entry(f"model-{len(entries):03d}", shortDescription="")
+    last["shortDescription"] = "d" * (total - size([*entries, ModelEntry.from_json_dict(last)]))
+    entries.append(ModelEntry.from_json_dict(last))
+    assert size(entries) == total
+    return tuple(entries)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("extra", [0, 1], ids=["at-the-threshold", "one-byte-over"])
+def test_client_side_apply_limit_one_verdict_one_sentence(tmp_path: Path, extra: int) -> None:
+    """At SSA_THRESHOLD bytes of last-applied JSON and one byte over, render, the chart (real
+    helm), `metadata validate` and NIM008 agree, the last two with the same sentence."""
+    total = catalog_mod.SSA_THRESHOLD + extra
+    entries = _ssa_entries(total)
     catalog = tmp_path / "catalog.yaml"
-    catalog.write_text(configmap_yaml(_entries(300_000)), "utf-8")
+    catalog.write_text(configmap_yaml(entries, namespace=NAMESPACE), "utf-8")
     rendered = run_cli(["render", str(REDESIGN_CONFIG), "--catalog", str(catalog), "-o", "-"])
     assert rendered.code == 0, rendered.err
     [cm] = [d for d in yamlio.load_all(rendered.out, "render")
             if d["metadata"]["name"] == "nim-models-data"]
-    assert cm["metadata"]["annotations"] == SSA
-    report = validate_objects([configmap(_entries(300_000))],
+    assert catalog_mod.last_applied_size({**cm, "metadata": {
+        k: v for k, v in cm["metadata"].items() if k != "annotations"}}) == total
+    chart = tmp_path / "chart"
+    assert run_cli(["chart", "--catalog", str(catalog), "-o", str(chart)]).code == 0
+    values = write_values(REDESIGN_CONFIG, tmp_path / "values.yaml", catalog)
+    [charted] = [d for d in yamlio.load_all(helm_template(chart, values), "helm")
+                 if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "nim-models-data"]
+    report = validate_objects([configmap(entries, namespace=NAMESPACE)],
                               ValidateOptions(ignore_missing_schemas=True))
-    [finding] = [f for _, f in report.problems()]
-    assert finding.rule == "NIM008" and finding.path == "$.metadata.annotations"
     validated = run_cli(["metadata", "validate", str(catalog)])
     assert validated.code == 0, validated.err
+    if not extra:
+        assert "annotations" not in cm["metadata"]
+        assert "annotations" not in charted["metadata"]
+        assert list(report.problems()) == []
+        assert validated.err == ""
+        return
+    assert cm["metadata"]["annotations"] == SSA == charted["metadata"]["annotations"]
+    [finding] = [f for _, f in report.problems()]
+    assert finding.rule == "NIM008" and finding.path == "$.metadata.annotations"
+    assert f"{total:,} bytes as JSON (what client-side apply stores)" in finding.message
     assert validated.err == f"warning: {catalog}: {finding.message}\n"
 
 
@@ -178,7 +219,7 @@ def test_render_writes_the_configmap_resolve_checked() -> None:
     """One object for the size check and the output: render copies `Plan.model_list` (adding
     the server-side apply annotation to the copy), so rendering a plan twice gives the same."""
     config = load_config(REDESIGN_CONFIG)
-    plan = resolve(config, Catalog({e.name: e for e in _entries(300_000)}, "big"))
+    plan = resolve(config, Catalog({e.name: e for e in _ssa_entries(catalog_mod.SSA_THRESHOLD + 1)}, "big"))
     checked = copy.deepcopy(plan.model_list)
     first, second = ([o.obj for o in render_objects(plan)] for _ in range(2))
     assert first == second

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from generator import yamlio
 from generator.catalog import SSA_THRESHOLD
 from generator.validate import ValidateOptions, validate_objects
 from generator.validate.rules import RULES
@@ -86,13 +85,13 @@ def test_configmap_over_250_kib_needs_server_side_apply() -> None:
 
 
 def test_configmap_threshold_is_renders() -> None:
-    """Exactly what render annotates: the dump of the object over SSA_THRESHOLD bytes."""
-    small = _configmap(0)
-    overhead = len(yamlio.dump(small).encode()) - len(yamlio.dump(small["data"]).encode())
-    for size in range(SSA_THRESHOLD - overhead - 40, SSA_THRESHOLD - overhead + 40):
-        cm = _configmap(size)
-        needs = len(yamlio.dump(cm).encode()) > SSA_THRESHOLD
-        assert (_rules([cm]) == {"NIM008"}) is needs, size
+    """Exactly what render annotates: over SSA_THRESHOLD bytes of last-applied JSON, the
+    compact object plus a newline, each `x` of the data one byte of it."""
+    base = len('{"apiVersion":"v1","data":{"catalog":""},"kind":"ConfigMap","metadata":'
+               '{"name":"nim-models-data","namespace":"redhat-ods-applications"}}\n')
+    for size in range(SSA_THRESHOLD - base - 40, SSA_THRESHOLD - base + 40):
+        needs = base + size > SSA_THRESHOLD
+        assert (_rules([_configmap(size)]) == {"NIM008"}) is needs, size
 
 
 @pytest.mark.parametrize(("image", "ok"), [
