@@ -219,7 +219,7 @@ def test_render_writes_the_configmap_resolve_checked() -> None:
     """One object for the size check and the output: render copies `Plan.model_list` (adding
     the server-side apply annotation to the copy), so rendering a plan twice gives the same."""
     config = load_config(REDESIGN_CONFIG)
-    plan = resolve(config, Catalog({e.name: e for e in _ssa_entries(catalog_mod.SSA_THRESHOLD + 1)}, "big"))
+    plan = resolve(config, Catalog({e.name: e for e in _entries(300_000)}, "big"))
     checked = copy.deepcopy(plan.model_list)
     first, second = ([o.obj for o in render_objects(plan)] for _ in range(2))
     assert first == second

@@ -24,8 +24,8 @@ def _server_side(obj: dict[str, Any]) -> bool:
 
 
 def configmap_size(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
-    """NIM008: under 1 MiB, and over 250 KiB only with Argo CD server-side apply (the size
-    rules of render and `metadata`, from `generator.catalog`)."""
+    """NIM008: under 1 MiB, and over 250 KiB as JSON only with Argo CD server-side apply (the
+    size rules of render and `metadata`, from `generator.catalog`)."""
     if kind_of(obj) != ("", "ConfigMap"):
         return
     problem = catalog_mod.size_problem(obj)
@@ -88,8 +88,8 @@ def no_nulls(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
 
 
 RULES = (
-    Rule("NIM008", "configmap-size", "ConfigMaps over 1 MiB are refused; over 250 KiB Argo "
-         "CD's client-side apply overflows the 256 KiB last-applied annotation, so server-side "
+    Rule("NIM008", "configmap-size", "ConfigMaps over 1 MiB are refused; over 250 KiB as JSON "
+         "Argo CD's client-side apply overflows the 256 KiB of annotations, so server-side "
          "apply is required.", configmap_size),
     Rule("NIM009", "externalsecret-explicit", "Fields the ExternalSecret CRD defaults "
          "(refreshInterval, target.creationPolicy, deletionPolicy, template engineVersion and "
