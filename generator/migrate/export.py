@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import yamlio
+from generator.catalog import LAST_APPLIED
 from generator.errors import InvalidInputError
 
 NIM_ANNOTATION = "runtimes.opendatahub.io/nvidia-nim"
@@ -19,7 +20,6 @@ NIM_IMAGE_PREFIX = "nvcr.io/nim/"
 KEY_ENV = "NGC_API_KEY"
 _VOLATILE = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields",
              "selfLink")
-_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # Kubernetes' own rules (RFC 1123): names become file and directory names of the migration.
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -100,7 +100,7 @@ def clean(obj: Mapping[str, Any]) -> dict[str, Any]:
     """An exported object without status and server-set metadata: ready to be a resource."""
     out = {k: v for k, v in obj.items() if k != "status"}
     meta = {k: v for k, v in obj["metadata"].items() if k not in _VOLATILE}
-    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != _LAST_APPLIED}
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
     if annotations:
         meta["annotations"] = annotations
     else:
