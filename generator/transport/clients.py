@@ -20,12 +20,13 @@ def build_clients(base: str, timeout: float, connect_timeout: float, sizes: Sequ
     Each attempt may take `timeout` seconds, connecting at most `connect_timeout` of them;
     proxies and certificates come from the environment, and a bad setting there is a
     `UsageError` (exit 2), not a crash. Plain-HTTP URLs (a local mirror, a test double) never
-    use TLS, so no certificate store is loaded for them (about 0.1 s at start-up); HTTPS URLs
-    verify against one store shared by the clients.
+    use TLS, so no certificate store is loaded for them (about 0.1 s at start-up), unless the
+    clients follow redirects (one may lead to HTTPS, whose certificate must then be checked);
+    HTTPS URLs verify against one store shared by the clients.
     """
     with environment_errors():
         verify: ssl.SSLContext | bool = False
-        if not base.startswith("http://"):
+        if follow_redirects or not base.startswith("http://"):
             verify = httpx.create_ssl_context(trust_env=True)  # httpx's default, made once
         per_attempt = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
         return [httpx.AsyncClient(

@@ -3,10 +3,15 @@ and `--registry-url` held to `--ngc-url`'s rules, against the loopback registry.
 
 from __future__ import annotations
 
+import shutil
+import ssl
+import subprocess
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -211,3 +216,69 @@ def test_a_bad_proxy_setting_is_a_usage_error_before_any_request(
     assert names in line and "proxy-pw" not in line
     assert registry.log == []
     assert not config.with_name("nim-gitops.lock.yaml").exists()
+
+
+class _Redirect(BaseHTTPRequestHandler):
+    """Sends every request on to the same path at `target`."""
+
+    target = ""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", self.target + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+class _Counting(BaseHTTPRequestHandler):
+    """Answers 404 to everything and counts the requests it got."""
+
+    seen: ClassVar[list[str]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        type(self).seen.append(self.path)
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def _serve(server: ThreadingHTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_redirect_to_https_checks_the_certificate(tmp_path: Path) -> None:
+    """A plain-HTTP --registry-url may redirect to HTTPS: the key (sent with the token request)
+    must not go to a TLS peer whose certificate nobody trusts."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    tls = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    tls.socket = context.wrap_socket(tls.socket, server_side=True)
+    _Counting.seen = []
+    _Redirect.target = f"https://127.0.0.1:{tls.server_address[1]}"
+    plain = ThreadingHTTPServer(("127.0.0.1", 0), _Redirect)
+    threads = [_serve(tls), _serve(plain)]
+    try:
+        with pytest.raises(RemoteServiceError):
+            _resolve(f"http://127.0.0.1:{plain.server_address[1]}", retries=0)
+    finally:
+        for server in (tls, plain):
+            server.shutdown()
+            server.server_close()
+        for thread in threads:
+            thread.join(timeout=5)
+    assert _Counting.seen == []  # no request reached the untrusted TLS peer
