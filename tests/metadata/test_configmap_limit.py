@@ -156,6 +156,16 @@ def test_small_data_with_large_json_needs_server_side_apply(data: dict[str, str]
     assert [f.rule for _, f in marked.problems()] == []
 
 
+def test_the_warning_keeps_its_fix_with_the_longest_name() -> None:
+    """A finding is cut at 240 characters; a ConfigMap name may take 253 of them, and what to
+    add must survive the cut."""
+    cm = _cm(JSON_HEAVY["key-heavy"])
+    cm["metadata"]["name"] = "n" * 253
+    report = validate_objects([cm], ValidateOptions(ignore_missing_schemas=True))
+    [finding] = [f for _, f in report.problems()]
+    assert "argocd.argoproj.io/sync-options: ServerSideApply=true" in finding.message
+
+
 NAMESPACE = "redhat-ods-applications"  # where render puts nim-models-data for REDESIGN_CONFIG
 
 
