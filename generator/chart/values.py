@@ -41,9 +41,9 @@ def catalog_label(catalog_path: Path | None) -> str:
 
 def chart_catalog(catalog_path: Path | None) -> tuple[Catalog, str]:
     """The catalog a chart is generated with, and a short name for it."""
-    if catalog_path is None:
-        return catalog_mod.load_sample_catalog(), catalog_label(catalog_path)
-    return catalog_mod.load_catalog(catalog_path), catalog_label(catalog_path)
+    cat = catalog_mod.load_sample_catalog() if catalog_path is None \
+        else catalog_mod.load_catalog(catalog_path)
+    return cat, catalog_label(catalog_path)
 
 
 def _side_file_values(spec: dict[str, Any], plan: Plan) -> list[str]:
