@@ -299,3 +299,8 @@ class Plan:
         name = self.configmap_name if self.target == "redesign" else ACCOUNT_CONFIGMAP
         return catalog_mod.configmap(self.emitted_catalog.models.values(), name=name,
                                      namespace=self.platform_namespace)
+
+    @cached_property
+    def model_list_json_size(self) -> int:
+        """`catalog.last_applied_size` of `model_list` (0 without one), measured once."""
+        return catalog_mod.last_applied_size(self.model_list) if self.model_list else 0

@@ -7,7 +7,6 @@ live in `platform.py`, the objects today's controller reads in `account.py`, a p
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,11 +101,14 @@ def _render(template: str, **context: Any) -> list[dict[str, Any]]:
 def catalog_configmap(plan: Plan, namespace: str) -> list[dict[str, Any]]:
     """The plan's model-list ConfigMap (`Plan.model_list`) in `namespace`, if it has one; over
     the client-side apply limit it asks Argo CD for server-side apply."""
-    if plan.model_list is None:
+    base = plan.model_list
+    if base is None:
         return []
-    cm = copy.deepcopy(plan.model_list)  # the plan's stays as resolve checked it
-    cm["metadata"]["namespace"] = namespace
-    if catalog_mod.client_side_apply_size(cm) is not None:
+    # a new metadata map (the plan's stays as resolve checked it); data is shared, never changed
+    cm = {**base, "metadata": {**base["metadata"], "namespace": namespace}}
+    # namespaces are DNS labels, written as they are in JSON: only their length changes the size
+    size = plan.model_list_json_size + len(namespace) - len(base["metadata"]["namespace"])
+    if size > catalog_mod.SSA_THRESHOLD:
         cm["metadata"]["annotations"] = {
             "argocd.argoproj.io/sync-options": "ServerSideApply=true"}
     return [cm]

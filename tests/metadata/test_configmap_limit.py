@@ -22,6 +22,7 @@ from generator import yamlio
 from generator.catalog import Catalog, ModelEntry, configmap, configmap_yaml
 from generator.config import load_config
 from generator.render import render_objects
+from generator.render.objects import catalog_configmap
 from generator.resolve import resolve
 from generator.validate import ValidateOptions, validate_objects
 from tests.chart.support import helm_template, write_values
@@ -238,3 +239,22 @@ def test_render_writes_the_configmap_resolve_checked() -> None:
     assert plan.model_list == checked and checked is not None
     assert "annotations" not in checked["metadata"]
     assert cm == {**checked, "metadata": {**checked["metadata"], "annotations": SSA}}
+
+
+@pytest.mark.parametrize("namespace", ["a", "n" * 63])
+def test_each_namespace_copy_is_judged_by_its_own_size(monkeypatch: pytest.MonkeyPatch,
+                                                        namespace: str) -> None:
+    """render measures the model list once and adjusts for each namespace it copies it into:
+    the verdict at the threshold is the one a direct measure of the copy gives."""
+    plan = resolve(load_config(REDESIGN_CONFIG), Catalog({e.name: e for e in _entries(5_000)},
+                                                         "small"))
+    base = copy.deepcopy(plan.model_list)
+    assert base is not None
+    exact = catalog_mod.last_applied_size(
+        {**base, "metadata": {**base["metadata"], "namespace": namespace}})
+    for threshold, annotated in ((exact - 1, True), (exact, False)):
+        monkeypatch.setattr(catalog_mod, "SSA_THRESHOLD", threshold)
+        [cm] = catalog_configmap(plan, namespace)
+        assert cm["metadata"]["namespace"] == namespace
+        assert ("annotations" in cm["metadata"]) is annotated
+    assert plan.model_list == base  # the plan's own object is never changed
