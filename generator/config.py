@@ -333,10 +333,11 @@ def _check_identity(data: dict[Any, Any], source: str, lines: Lines) -> None:
                 source=source, line=lines.get((field,)), path=field)
 
 
-def _check_weights(projects: list[ProjectSpec], air: dict[str, Any] | None, provider: str,
+def _check_weights(projects: list[ProjectSpec], air: dict[str, Any] | None,
                    source: str, lines: Lines) -> None:
-    """Refuse what cannot fill a cache: NGC downloads without NGC or without a key Secret,
-    and NIMService digests."""
+    """Refuse what cannot fill a cache: NGC downloads air-gapped, and NIMService digests.
+    (An NGC download without a key Secret is refused by generator/resolve.py, which knows
+    whether the deployment needs a key.)"""
     for i, project in enumerate(projects):
         for j, d in enumerate(project.deployments):
             base: tuple[str | int, ...] = ("spec", "projects", i, "deployments", j)
@@ -351,11 +352,6 @@ def _check_weights(projects: list[ProjectSpec], air: dict[str, Any] | None, prov
                 problem = ("an air-gapped cluster cannot download weights from NGC; name "
                            "where the mirrored weights live in cache.source")
                 where = (*base, "cache")
-            elif from_ngc and provider == "none":
-                problem = ("downloading the weights from NGC needs the deployment's key "
-                           "Secret, which secrets.provider none never references; set a "
-                           "provider, or name mirrored weights in cache.source")
-                where = (*base, "backend" if operator and not d.cache.preload else "cache")
             if problem:
                 raise InvalidInputError(problem, source=source, line=_line_of(lines, where),
                                         path=yamlio.format_path(where))
@@ -433,8 +429,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
     _check_ownership(projects, platform, source, lines)
     _check_revisions(projects, spec.get("secrets", {}).get("scope", "deployment"), source, lines)
     air = spec.get("airGap")
-    _check_weights(projects, air, spec.get("secrets", {}).get("provider", "none"), source,
-                   lines)
+    _check_weights(projects, air, source, lines)
     return Config(
         name=data["metadata"]["name"],
         source=source,

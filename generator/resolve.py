@@ -127,6 +127,7 @@ def resolve(config: Config, cat: Catalog | None = None,
                 short_tags.append(short)
             used.setdefault(model.name, set()).add(tag)
             needs_key, needs_pull = deployment_needs(spec, model.name, tag, details)
+            _check_key_source(config, spec, needs_key or needs_pull)
             image = model.image(tag)
             if digests and image in digests:
                 image = f"{model.repository}@{digests[image]}"
@@ -150,6 +151,22 @@ def resolve(config: Config, cat: Catalog | None = None,
                 warnings=tuple(warnings), details=details)
     _check_configmap_size(plan)
     return plan
+
+
+NO_KEY_SECRET = ("downloading the weights from NGC needs the deployment's key Secret, which "
+                 "secrets.provider none never references; set a provider, or name mirrored "
+                 "weights in cache.source")
+
+
+def _check_key_source(config: Config, spec: DeploymentSpec, needs_secret: bool) -> None:
+    """Refuse an NGC download (a NIMCache, or a kserve preload Job) that needs a key or pull
+    Secret with secrets.provider none, which references none. A keyless deployment's fill Job
+    needs neither (generator/keyless.py), so it passes; a NIMCache always needs its key."""
+    operator = spec.backend == "nim-operator"
+    from_ngc = spec.cache.source is None and (operator or spec.cache.preload)
+    if from_ngc and needs_secret and config.secrets.provider == "none":
+        field = "backend" if operator and not spec.cache.preload else "cache"
+        raise _error(config, f"{spec.path}.{field}", NO_KEY_SECRET)
 
 
 def _check_configmap_size(plan: Plan) -> None:

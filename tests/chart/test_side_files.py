@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -396,3 +397,73 @@ def test_keyless_preload_and_nim_operator_parity(keyless_chart: tuple[Path, Path
     assert nim_cache["spec"]["source"]["ngc"]["authSecret"]  # the CRD requires it
     [pvc_service] = [o for k, o in objects.items() if k[1] == "NIMService" and k[3] == "op-pvc"]
     assert "authSecret" not in pvc_service["spec"]
+
+
+# --- keyless preload with secrets.provider none -----------------------------------------------
+
+def _provider_none_spec(*deployments: dict[str, Any]) -> dict[str, Any]:
+    return {"platform": {"catalog": {"file": "catalog.yaml", "extended": "details.json"}},
+            "secrets": {"provider": "none"},
+            "projects": [{"name": "p1", "deployments": list(deployments)}]}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_provider_none_renders_a_keyless_preload(keyless_chart: tuple[Path, Path],
+                                                 tmp_path: Path, target: str,
+                                                 kubeconform: Kubeconform,
+                                                 crd_schemas: str) -> None:
+    """A keyless release's fill Job needs no key and no pull secret, so provider none (which
+    references none) can preload it; the chart agrees with `render` and kubeconform passes."""
+    chart, catalog = keyless_chart
+    (tmp_path / "catalog.yaml").write_bytes(catalog.read_bytes())
+    _details(tmp_path, *KEYLESS_DETAILS)
+    config = _write(tmp_path, _provider_none_spec(
+        {"name": "free", "model": "open-llm", "cache": {"preload": True}}))
+    charted = _charted(chart, config, tmp_path, target, catalog)
+    objects = objects_by_key(charted, strip_helm_labels=True)
+    [job] = [o for k, o in objects.items() if k[1] == "Job"]
+    pod = job["spec"]["template"]["spec"]
+    assert "imagePullSecrets" not in pod
+    assert all("NGC_API_KEY" not in {e["name"] for e in c.get("env", [])}
+               for c in [*pod.get("initContainers", []), *pod["containers"]])
+    assert "secret" not in json.dumps(pod).lower()  # no secretKeyRef, secretRef or volume
+    assert not [k for k in objects if "Secret" in k[1]]
+    _passes_kubeconform(kubeconform, tmp_path, charted, target)
+    checked = run_cli(["validate", "--strict", "--target", target,
+                       "--schema-location", crd_schemas, str(tmp_path / "render")])
+    assert checked.code == 0, checked.out + checked.err
+
+
+NO_KEY = "downloading the weights from NGC needs the deployment's key Secret"
+
+
+@pytest.mark.parametrize(("deployment", "field"), [
+    ({"name": "old", "model": "open-llm", "tag": "1.15.5", "cache": {"preload": True}},
+     "cache"),                                                 # public image, needs a key
+    ({"name": "gated", "model": "gated-llm", "cache": {"preload": True}}, "cache"),
+    ({"name": "forced", "model": "open-llm", "apiKey": {"required": True},
+      "cache": {"preload": True}}, "cache"),
+    ({"name": "op", "model": "open-llm", "backend": "nim-operator"}, "backend"),  # NIMCache
+])
+def test_provider_none_still_refuses_a_download_that_needs_a_key(
+        keyless_chart: tuple[Path, Path], tmp_path: Path, deployment: dict[str, Any],
+        field: str) -> None:
+    chart, catalog = keyless_chart
+    (tmp_path / "catalog.yaml").write_bytes(catalog.read_bytes())
+    _details(tmp_path, *KEYLESS_DETAILS)
+    config = _write(tmp_path, _provider_none_spec(
+        {"name": "fine", "model": "open-llm"}, deployment))
+    where = f"projects[0].deployments[1].{field}: {NO_KEY}"
+    values_out = tmp_path / "values.yaml"
+    refused = run_cli(["values", "--catalog", str(catalog), str(config), "-o", str(values_out)])
+    assert refused.code == 1 and refused.err.count("\n") == 1 and not values_out.exists()
+    assert str(config) in refused.err and f"spec.{where}" in refused.err
+    rendered = run_cli(["render", str(config), "-o", str(tmp_path / "out")])
+    assert rendered.code == 1 and f"spec.{where}" in rendered.err
+    assert not (tmp_path / "out").exists()
+    # the values `nim-gitops values` would have written (it refuses to): the chart refuses too
+    values = {"platform": {"catalog": {"anonymousPull": ["open-llm"]}},
+              "secrets": {"provider": "none"},
+              "projects": [{"name": "p1", "deployments": [{"name": "fine", "model": "open-llm"},
+                                                          deployment]}]}
+    assert where in _template_fails(chart, tmp_path, values)

@@ -185,8 +185,9 @@ def deployments(draw: st.DrawFn, name: str) -> dict[str, Any]:
 
 
 def _downloads_from_ngc(dep: dict[str, Any], platform: dict[str, Any]) -> bool:
-    """A NIMCache, or a preload Job, fetches the weights from NGC (generator/config.py
-    _check_weights): that needs a key, which provider none never references."""
+    """A NIMCache, or a preload Job, fetches the weights from NGC (generator/resolve.py
+    _check_key_source): without extended details that needs a key, which provider none never
+    references."""
     cache = dep.get("cache", {})
     operator = dep.get("backend", platform.get("backend", "kserve")) == "nim-operator"
     return "source" not in cache and (operator or bool(cache.get("preload")))

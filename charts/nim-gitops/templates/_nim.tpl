@@ -204,11 +204,11 @@ values path), cat (the catalog), platform, allowFloating (the global setting).
 {{- end }}
 
 {{/* What cannot fill a cache, as `nim-gitops render` refuses it (generator/config.py
-_check_weights): NIMService digests, and NGC downloads air-gapped or without a key Secret. */}}
+_check_weights): NIMService digests, and NGC downloads air-gapped. An NGC download without a
+key Secret is refused in deployments.yaml, where the deployment's needs are known. */}}
 {{- define "nim-gitops.checkWeights" -}}
 {{- $air := hasKey . "airGap" -}}
 {{- $pin := and $air (dig "pinDigests" false (.airGap | default dict)) -}}
-{{- $provider := dig "provider" "none" .secrets -}}
 {{- $platformBackend := dig "backend" "kserve" .platform -}}
 {{- range $i, $p := .projects -}}
 {{- range $j, $d := dig "deployments" list $p -}}
@@ -221,8 +221,6 @@ _check_weights): NIMService digests, and NGC downloads air-gapped or without a k
 {{- fail (printf "%s.backend: a NIMService names its image by tag, so airGap.pinDigests cannot pin it; use backend kserve or turn pinDigests off" $where) -}}
 {{- else if and $air $fromNgc -}}
 {{- fail (printf "%s.cache: an air-gapped cluster cannot download weights from NGC; name where the mirrored weights live in cache.source" $where) -}}
-{{- else if and $fromNgc (eq $provider "none") -}}
-{{- fail (printf "%s.%s: downloading the weights from NGC needs the deployment's key Secret, which secrets.provider none never references; set a provider, or name mirrored weights in cache.source" $where (ternary "backend" "cache" (and $operator (not $preload)))) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
