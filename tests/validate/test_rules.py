@@ -291,6 +291,20 @@ def test_created_means_in_the_same_namespace_by_any_scaffold() -> None:
     assert len(_nim013_paths([elsewhere, key, pull])) == 2
 
 
+@pytest.mark.parametrize("policy", ["Merge", "None"])
+def test_a_scaffold_that_does_not_create_its_secret_does_not_count(policy: str) -> None:
+    """ESO's Merge and None fill a Secret that must already exist; VSO writes its destination
+    only with `create: true`: neither makes the Secret a fill Job names."""
+    key = _external_secret("nim-api-key-llama")
+    key["spec"]["target"]["creationPolicy"] = policy
+    pull = _vault_static_secret("nim-image-pull-llama")
+    pull["spec"]["destination"]["create"] = False
+    assert len(_nim013_paths([_fill_job(), key, pull])) == 2
+    key["spec"]["target"]["creationPolicy"] = "Orphan"  # creates it, just not owned
+    pull["spec"]["destination"]["create"] = True
+    assert _nim013_paths([_fill_job(), key, pull]) == []
+
+
 def test_other_secrets_and_templates_are_not_nim013s_business() -> None:
     job = _fill_job(key="my-own-key", pull="registry-pull")
     assert _nim013_paths([job]) == []

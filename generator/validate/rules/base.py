@@ -17,7 +17,8 @@ class Context:
     mirrors: tuple[str, ...] = ()
     # (namespace, name) -> ServingRuntime object, over every input document
     serving_runtimes: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    # (namespace, name) of every Secret an ExternalSecret or VaultStaticSecret creates
+    # (namespace, name) of every Secret an ExternalSecret (creationPolicy Owner or Orphan; Merge
+    # and None only fill a Secret that exists) or a VaultStaticSecret (destination.create) makes
     scaffolded: set[tuple[str, str]] = field(default_factory=set)
     # (namespace, name) of every core Secret among the inputs
     secrets: set[tuple[str, str]] = field(default_factory=set)
@@ -39,11 +40,13 @@ class Context:
             self.serving_runtimes.setdefault((namespace, name), obj)
         elif kind == "ExternalSecret" and group == "external-secrets.io":
             target = spec.get("target")
-            target_name = target.get("name") if isinstance(target, dict) else None
-            self.scaffolded.add((namespace, str(target_name or name)))
+            target = target if isinstance(target, dict) else {}
+            if target.get("creationPolicy", "Owner") in ("Owner", "Orphan"):
+                self.scaffolded.add((namespace, str(target.get("name") or name)))
         elif kind == "VaultStaticSecret" and group == "secrets.hashicorp.com":
             destination = spec.get("destination")
-            if isinstance(destination, dict) and destination.get("name"):
+            if isinstance(destination, dict) and destination.get("name") \
+                    and destination.get("create") is True:
                 self.scaffolded.add((namespace, str(destination["name"])))
         elif kind == "Secret" and group == "":
             self.secrets.add((namespace, name))
