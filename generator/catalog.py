@@ -11,11 +11,9 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from generator import yamlio
 from generator.errors import InvalidInputError
 
 DEFAULT_CONFIGMAP_NAME = "nim-models-data"
@@ -354,6 +352,8 @@ def catalog_from_configmap(doc: Any, source: str) -> Catalog:
 
 def load_catalog(path: Path | str) -> Catalog:
     """Load a catalog ConfigMap file."""
+    from generator import yamlio
+
     source = str(path)
     return catalog_from_configmap(yamlio.load_one(yamlio.read_text(path), source), source)
 
@@ -363,11 +363,15 @@ SAMPLE_CATALOG = "sample-catalog.yaml"
 
 def sample_catalog_text() -> str:
     """The embedded sample catalog, as shipped in the package."""
+    from importlib import resources
+
     return resources.files("generator.data").joinpath(SAMPLE_CATALOG).read_text("utf-8")
 
 
 def load_sample_catalog() -> Catalog:
     """The small catalog embedded in the package (used when a config names none)."""
+    from generator import yamlio
+
     source = "<embedded sample catalog>"
     return catalog_from_configmap(yamlio.load_one(sample_catalog_text(), source), source)
 
@@ -397,4 +401,6 @@ def configmap(
 
 def configmap_yaml(entries: Iterable[ModelEntry], **kwargs: Any) -> str:
     """The metadata ConfigMap as canonical YAML text."""
+    from generator import yamlio
+
     return yamlio.dump(configmap(entries, **kwargs))

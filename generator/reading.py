@@ -67,3 +67,22 @@ def read_bounded(path: Path | str, max_bytes: int, *, what: str = "input",
         raise InvalidInputError(f"file is more than the {max_bytes:,} bytes allowed",
                                 source=source)
     return data
+
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
+def read_text(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """Read a UTF-8 text file (a leading BOM is dropped) or raise an InvalidInputError."""
+    return decode(read_bounded(path, max_bytes), str(path))
+
+
+def decode(raw: bytes, source: str) -> str:
+    """Decode UTF-8 bytes, dropping a BOM; non-UTF-8 input is an InvalidInputError."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})", source=source
+        ) from None
+    return text.removeprefix("\ufeff")

@@ -11,21 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
 
 from generator.errors import InvalidInputError
-from generator.reading import read_bounded
+from generator.reading import MAX_INPUT_BYTES, decode, read_text
 from generator.yamlemit import emit, is_ambiguous
 
-__all__ = ["dump", "dump_all", "is_ambiguous", "load_all", "load_one", "read_text"]
+__all__ = ["MAX_INPUT_BYTES", "decode", "dump", "dump_all", "is_ambiguous", "load_all",
+           "load_one", "read_text"]
 
 MAX_EXPANDED_NODES = 2_000_000
 MAX_KEY_CHARS = 1024  # YAML's limit for implicit keys; no Kubernetes key comes near it
 MAX_ALIAS_GROWTH = 16 * 1024 * 1024  # bytes of text that aliases may add to a document
-MAX_INPUT_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 200  # libyaml composes recursively in C: ~50,000 levels crash the process
 _MERGE = "tag:yaml.org,2002:merge"
 MAX_REMEMBERED_TAGS = 100_000
@@ -316,22 +315,6 @@ def load_one(text: str, source: str) -> Any:
     if len(docs) != 1:
         raise InvalidInputError(f"expected one YAML document, found {len(docs)}", source=source)
     return docs[0]
-
-
-def read_text(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
-    """Read a UTF-8 text file (a leading BOM is dropped) or raise an InvalidInputError."""
-    return decode(read_bounded(path, max_bytes), str(path))
-
-
-def decode(raw: bytes, source: str) -> str:
-    """Decode UTF-8 bytes, dropping a BOM; non-UTF-8 input is an InvalidInputError."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(
-            f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})", source=source
-        ) from None
-    return text.removeprefix("\ufeff")
 
 
 def load_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator import yamlio
 from generator.catalog import ModelEntry
 from generator.errors import InvalidInputError
+from generator.reading import read_text
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def load_eu_list(path: Path) -> list[EuItem]:
     """Read an EU list written by `metadata detect-eu` (or by hand)."""
     source = str(path)
     try:
-        data = json.loads(yamlio.read_text(path))
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"not JSON ({exc.msg})", source=source, line=exc.lineno) from None
     except ValueError:  # an integer of over 4,300 digits

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import yamlio
 from generator.errors import InvalidInputError
 
 API_VERSION = "nim-gitops.opendatahub.io/v1alpha1"
@@ -163,6 +162,8 @@ def parse_details(data: Any, source: str) -> dict[str, Details]:
 
 def load_details(path: Path | str) -> dict[str, Details]:
     """Read and check a side file (JSON, which is also YAML)."""
+    from generator import yamlio
+
     source = str(path)
     return parse_details(yamlio.load_one(yamlio.read_text(Path(path)), source), source)
 

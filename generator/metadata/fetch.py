@@ -92,8 +92,13 @@ def check_collisions(resources: Iterable[Resource]) -> None:
 
 
 async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
-                exclude: Iterable[str] = ()) -> Probe:
-    """Validate the key, discover and fetch every model (451s and failures recorded)."""
+                exclude: Iterable[str] = (),
+                on_key_accepted: Callable[[], None] | None = None) -> Probe:
+    """Validate the key, discover and fetch every model (451s and failures recorded).
+
+    `on_key_accepted` is called once NGC has accepted the key, just before the catalog is
+    requested: work worth doing only for a run that goes on, done while the run waits.
+    """
     from generator.ngc.client import NgcClient, NotFound, Restricted, make_http_client
     from generator.transport.bounded import map_bounded
 
@@ -102,6 +107,8 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
     async with make_http_client(settings) as http:
         client = NgcClient(http, key, settings)
         result.caller = await client.caller_info()
+        if on_key_accepted is not None:
+            on_key_accepted()
         skip = set(exclude)
         resources = [r for r in await discover(client) if r.resource_id not in skip]
         check_collisions(resources)
@@ -141,9 +148,11 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
 
 
 def run_probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
-              exclude: Iterable[str] = ()) -> Probe:
+              exclude: Iterable[str] = (),
+              on_key_accepted: Callable[[], None] | None = None) -> Probe:
     """`probe` from synchronous code."""
-    return asyncio.run(probe(settings, key, progress=progress, exclude=exclude))
+    return asyncio.run(probe(settings, key, progress=progress, exclude=exclude,
+                             on_key_accepted=on_key_accepted))
 
 
 def refuse_failures(result: Probe, allow_partial: bool, what: str) -> None:

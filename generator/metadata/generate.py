@@ -1,7 +1,9 @@
 """`metadata generate` and `metadata detect-eu`: from a probe of NGC to files on disk.
 
 Every input is read and checked before NVIDIA is called, and nothing is written until every
-check has passed, so a failed run leaves the previous files untouched.
+check has passed, so a failed run leaves the previous files untouched. The YAML emitter and the
+writers are imported while the catalog request is in flight (`generator.preload`), not before
+the first request.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from generator import console, redact, yamlio
+from generator import console, redact
 from generator.catalog import (
     KEY_RULE,
     Catalog,
@@ -28,7 +30,21 @@ from generator.metadata.extended import details_json
 from generator.metadata.fetch import Failure, Probe, ProgressFactory, refuse_failures, run_probe
 from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
-from generator.writer import atomic_write
+from generator.preload import Preload
+
+# Needed once every answer is in; imported while the catalog request is in flight
+AFTER_PROBE = ("generator.yamlio", "generator.writer")
+
+
+def _probe(settings: NgcSettings, key: str, progress: ProgressFactory,
+           exclude: tuple[str, ...]) -> Probe:
+    """`run_probe`, importing `AFTER_PROBE` while it waits for NGC."""
+    preload = Preload(AFTER_PROBE)
+    try:
+        return run_probe(settings, key, progress=progress, exclude=exclude,
+                         on_key_accepted=preload.start)
+    finally:
+        preload.wait()
 
 
 @dataclass(frozen=True)
@@ -109,8 +125,8 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
     if fmt and previous is None:
         console.warn("--report without --previous: every model is reported as added")
 
-    probe = run_probe(settings, key, progress=_progress(request.quiet, request.progress_interval),
-                      exclude=request.exclude)
+    probe = _probe(settings, key, _progress(request.quiet, request.progress_interval),
+                   request.exclude)
     set_aside_bad_names(probe)
     refuse_failures(probe, request.allow_partial, request.output)
     entries = mark_eu(probe.entries, matcher)
@@ -130,6 +146,9 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
     problem = size_problem(cm)
     if problem:
         raise RemoteServiceError(f"{request.output}: {problem}; leave models out with --exclude")
+    from generator import yamlio
+    from generator.writer import atomic_write
+
     text = yamlio.dump(cm)
     report_text = (diff.render(report, fmt, str(request.previous or "(none)"), request.output)
                    if request.report and fmt else None)
@@ -151,9 +170,10 @@ def detect_eu(settings: NgcSettings, key: str, output: str, *, allow_partial: bo
               quiet: bool, exclude: tuple[str, ...] = (),
               progress_interval: float = 5.0) -> Summary:
     """Probe every model from this location and write the 451s as an EU list."""
-    probe = run_probe(settings, key, progress=_progress(quiet, progress_interval),
-                      exclude=exclude)
+    probe = _probe(settings, key, _progress(quiet, progress_interval), exclude)
     refuse_failures(probe, allow_partial, output)
+    from generator.writer import atomic_write
+
     text = eu_list_json((r.name, r.resource_id) for r in probe.restricted)
     refuse_key_material({output: text})
     atomic_write(output, text)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from generator.keys import DEFAULT_NGC_URL
 
-# 64 requests in flight: the 186-model catalog in three round trips after the key check and
-# the catalog page (32 took six, and five rounds of 100 ms decided the 20x target of the
-# benchmark, see docs/metadata.md); NGC's 429s, if any, are honoured
-DEFAULT_CONCURRENCY = 64
+# 96 requests in flight: the 186-model catalog in two rounds after the key check and the
+# catalog page (64 took three, 32 six); measured against 64 and 128 in docs/performance.md.
+# NGC's 429s, if any, are honoured, and `--jobs` lowers it
+DEFAULT_CONCURRENCY = 96
 
 
 @dataclass(frozen=True)

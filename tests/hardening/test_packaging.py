@@ -82,7 +82,7 @@ def test_the_wheel_holds_templates_schemas_and_the_sample_catalog(dist: Path) ->
     with zipfile.ZipFile(_one(dist, "nim_gitops-*.whl")) as wheel:
         names = set(wheel.namelist())
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-        assert "nim-gitops = generator.cli:main" in wheel.read(entry_points).decode()
+        assert "nim-gitops = generator.__main__:run" in wheel.read(entry_points).decode()
     missing = [name for name in WHEEL_MUST_HOLD if name not in names]
     assert not missing, missing
     assert not any(n.startswith("tests/") for n in names)

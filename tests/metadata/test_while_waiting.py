@@ -1,0 +1,96 @@
+"""Work done while NGC answers: the `on_key_accepted` hook, background imports, and requests
+that cost no import-path searches."""
+
+from __future__ import annotations
+
+import importlib.abc
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from generator.errors import AuthenticationError
+from generator.metadata.fetch import run_probe
+from generator.metadata.progress import Progress
+from generator.ngc import NgcSettings
+from generator.preload import Preload
+from tests.helpers import FAKE_KEY, REPO
+from tests.ngc_server import NgcServer
+
+
+def _quiet(total: int) -> Progress:
+    return Progress(total, quiet=True)
+
+
+def test_the_hook_runs_once_after_the_key_check_and_before_the_catalog(small: NgcServer) -> None:
+    seen: list[tuple[int, int]] = []
+    probe = run_probe(NgcSettings(url=small.base_url), FAKE_KEY, progress=_quiet,
+                      on_key_accepted=lambda: seen.append(
+                          (small.count("get-caller-info"), small.count(""))))
+    assert seen == [(1, 1)]  # the key check, and nothing else, had been answered
+    assert len(probe.entries) == 4
+
+
+def test_a_refused_key_never_runs_the_hook(small: NgcServer) -> None:
+    seen: list[int] = []
+    with pytest.raises(AuthenticationError):
+        run_probe(NgcSettings(url=small.base_url, retries=0), "nvapi-not-the-right-key",
+                  progress=_quiet, on_key_accepted=lambda: seen.append(1))
+    assert seen == []
+
+
+def test_preload_imports_what_it_names_and_skips_what_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "preload_probe_module.py").write_text("VALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "preload_probe_module", raising=False)
+    preload = Preload(["no_such_module_for_preload", "preload_probe_module"])
+    preload.wait()  # not started yet: returns at once
+    assert "preload_probe_module" not in sys.modules
+    preload.start()
+    preload.start()  # starts once only
+    preload.wait()
+    module = sys.modules["preload_probe_module"]
+    assert isinstance(module, ModuleType) and module.VALUE == 42
+    assert "no_such_module_for_preload" not in sys.modules
+
+
+class _Searches(importlib.abc.MetaPathFinder):
+    """Records every module name the import system searches the path for."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> None:
+        self.names.append(fullname)
+
+
+def test_requests_search_the_import_path_for_nothing(ngc: NgcServer) -> None:
+    """httpcore 1.0.9 imports sniffio for every lock it sets up; without sniffio installed
+    (anyio no longer brings it) each import failed again and searched the whole path."""
+    settings = NgcSettings(url=ngc.base_url)
+    run_probe(settings, FAKE_KEY, progress=_quiet)  # the first run imports what it needs
+    searches = _Searches()
+    sys.meta_path.insert(0, searches)
+    try:
+        probe = run_probe(settings, FAKE_KEY, progress=_quiet)
+    finally:
+        sys.meta_path.remove(searches)
+    assert len(probe.entries) > 100
+    assert searches.names == []
+
+
+def test_the_first_request_waits_for_no_yaml_import() -> None:
+    """`metadata generate` imports the YAML emitter and writers while the catalog is
+    requested (AFTER_PROBE), so the command module itself must not pull them in."""
+    from generator.metadata.generate import AFTER_PROBE
+
+    script = ("import sys, generator.metadata.generate\n"
+              f"print([m for m in {[*AFTER_PROBE, 'yaml']!r} if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=REPO, check=True)
+    assert proc.stdout.strip() == "[]"
