@@ -1,12 +1,13 @@
 """The `nim-gitops` process: `python -m generator` and the installed script both run `run()`.
 
-Once the CLI has returned, every exit handler has run and the standard streams are flushed,
-the process ends with `os._exit`, skipping the interpreter's teardown of its modules and
-objects. That teardown writes nothing, and it took 40 to 100 ms of a one-second
-`metadata generate` (docs/performance.md). The handler doing this is registered before the
-CLI is imported, so handlers registered later (by the CLI or a library) run before it.
-`generator.cli.main` returns normally, so the tests and the plugins that call it in-process
-keep their interpreter.
+Once the CLI has returned, the process flushes stdout and stderr and ends with `os._exit`,
+skipping the interpreter's teardown of its modules and objects: that teardown writes nothing,
+and it took 40 to 100 ms of a one-second `metadata generate` (docs/performance.md). It is
+done by an exit handler registered before the CLI is imported, so every handler registered
+during the run (by the CLI or a library) runs before it. When some handler was already
+registered before `run()` (a sitecustomize, coverage's subprocess hook), it would run after
+ours and be lost, so then the process ends the usual way. `run()` is only for starting the
+process; in-process callers (the tests) call `generator.cli.main`, which returns normally.
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ def _end_without_teardown() -> None:
     os._exit(code)
 
 
+def _no_handler_registered() -> bool:
+    """True when no exit handler is registered yet (unknown counts as registered)."""
+    count = getattr(atexit, "_ncallbacks", None)  # CPython's; absent elsewhere
+    return count is not None and count() == 0
+
+
 def run() -> None:
     """Run the CLI and end the process with its exit code."""
-    atexit.register(_end_without_teardown)
+    if _no_handler_registered():
+        atexit.register(_end_without_teardown)
     from generator.cli import main
 
     code = main()

@@ -2,11 +2,12 @@
 
 `metadata generate` spends most of its run waiting for NGC. The YAML emitter and the file
 writers (about 30 ms of imports) are needed only once every answer is in, so the command
-imports them in a thread started once the key is accepted, while the catalog request is in
-flight: the main thread is blocked on the socket then, so the imports cost no wall time.
-The command waits for the thread before it goes on (`Preload.wait`), so the main thread
-never imports a module that the thread is still importing. An import that fails in the
-thread is skipped, left for the main thread to repeat and report.
+imports them in a thread started once the key is accepted, just before the catalog request
+goes out: the main thread sends it (about a millisecond, shared with the thread) and then
+waits on the socket, so the imports cost next to no wall time. The command waits for the
+thread before it uses those modules (`Preload.wait`). An import that fails in the thread is
+skipped, left for the main thread to repeat and report; a thread that cannot be started
+(a process limit) leaves every import to the main thread.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ class Preload:
 
     def start(self) -> None:
         """Start importing (once); returns at once."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="preload")
-            self._thread.start()
+        if self._thread is not None:
+            return
+        thread = threading.Thread(target=self._run, name="preload")
+        try:
+            thread.start()
+        except RuntimeError:  # "can't start new thread": the imports happen when needed
+            return
+        self._thread = thread
 
     def wait(self) -> None:
         """Block until the thread, if started, has finished."""

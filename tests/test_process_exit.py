@@ -62,4 +62,25 @@ def test_exit_handlers_registered_during_the_run_still_run() -> None:
     """)
     process = _process(script=script)
     assert process.returncode == 3, process.stderr
-    assert process.stdout == "main ran\nhandler ran\n"
+    assert process.stdout == "main ran\nhandler ran\n"  # "main ran" left in the buffer
+
+
+def test_a_handler_registered_before_the_run_is_not_skipped() -> None:
+    """A sitecustomize or coverage's subprocess hook registers before the CLI starts: it
+    would run after a fast exit and be lost, so the process ends the usual way then."""
+    script = textwrap.dedent("""
+        import atexit
+        atexit.register(lambda: print("early handler ran"))
+        import generator.cli
+
+        def main():
+            print("main ran")
+            return 4
+
+        generator.cli.main = main
+        from generator.__main__ import run
+        run()
+    """)
+    process = _process(script=script)
+    assert process.returncode == 4, process.stderr
+    assert process.stdout == "main ran\nearly handler ran\n"

@@ -32,7 +32,8 @@ from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
 from generator.preload import Preload
 
-# Needed once every answer is in; imported while the catalog request is in flight
+# Needed once every answer is in; imported while the catalog request is in flight (detect-eu
+# needs only the writer, which imports yamlio too, through treediff)
 AFTER_PROBE = ("generator.yamlio", "generator.writer")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.abc
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -58,6 +59,18 @@ def test_preload_imports_what_it_names_and_skips_what_fails(
     assert "no_such_module_for_preload" not in sys.modules
 
 
+def test_a_thread_that_cannot_start_leaves_the_imports_to_the_main_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    preload = Preload(["preload_never_imported"])
+    preload.start()  # no error: the run goes on without the background imports
+    preload.wait()
+    assert "preload_never_imported" not in sys.modules
+
+
 class _Searches(importlib.abc.MetaPathFinder):
     """Records every module name the import system searches the path for."""
 
@@ -86,10 +99,13 @@ def test_requests_search_the_import_path_for_nothing(ngc: NgcServer) -> None:
 
 def test_the_first_request_waits_for_no_yaml_import() -> None:
     """`metadata generate` imports the YAML emitter and writers while the catalog is
-    requested (AFTER_PROBE), so the command module itself must not pull them in."""
+    requested (AFTER_PROBE), so nothing on the command's way to its first request may
+    pull them in."""
     from generator.metadata.generate import AFTER_PROBE
 
-    script = ("import sys, generator.metadata.generate\n"
+    script = ("import sys, generator.cli, generator.commands.metadata, generator.keys\n"
+              "import generator.metadata.generate, generator.metadata.fetch\n"
+              "import generator.ngc.client, generator.transport.retry\n"
               f"print([m for m in {[*AFTER_PROBE, 'yaml']!r} if m in sys.modules])")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=REPO, check=True)
