@@ -46,21 +46,29 @@ def test_long_output_through_a_pipe_is_complete(tmp_path: Path) -> None:
     assert process.stdout == in_process.out
 
 
-def test_exit_handlers_registered_during_the_run_still_run() -> None:
-    script = textwrap.dedent("""
+def _run_with_handler(when: str, code: int) -> subprocess.CompletedProcess[str]:
+    """`run()` with a stand-in CLI that prints, returns `code`, and has an exit handler
+    registered `before` the run starts or `during` it."""
+    register = 'atexit.register(lambda: print("handler ran"))'
+    script = textwrap.dedent(f"""
         import atexit
         import generator.cli
+        {register if when == "before" else ""}
 
         def main():
-            atexit.register(lambda: print("handler ran"))
+            {register if when == "during" else ""}
             print("main ran")
-            return 3
+            return {code}
 
         generator.cli.main = main
         from generator.__main__ import run
         run()
     """)
-    process = _process(script=script)
+    return _process(script=script)
+
+
+def test_exit_handlers_registered_during_the_run_still_run() -> None:
+    process = _run_with_handler("during", 3)
     assert process.returncode == 3, process.stderr
     assert process.stdout == "main ran\nhandler ran\n"  # "main ran" left in the buffer
 
@@ -68,19 +76,6 @@ def test_exit_handlers_registered_during_the_run_still_run() -> None:
 def test_a_handler_registered_before_the_run_is_not_skipped() -> None:
     """A sitecustomize or coverage's subprocess hook registers before the CLI starts: it
     would run after a fast exit and be lost, so the process ends the usual way then."""
-    script = textwrap.dedent("""
-        import atexit
-        atexit.register(lambda: print("early handler ran"))
-        import generator.cli
-
-        def main():
-            print("main ran")
-            return 4
-
-        generator.cli.main = main
-        from generator.__main__ import run
-        run()
-    """)
-    process = _process(script=script)
+    process = _run_with_handler("before", 4)
     assert process.returncode == 4, process.stderr
-    assert process.stdout == "main ran\nearly handler ran\n"
+    assert process.stdout == "main ran\nhandler ran\n"
