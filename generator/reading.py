@@ -14,6 +14,8 @@ from pathlib import Path
 
 from generator.errors import InvalidInputError
 
+MAX_INPUT_BYTES = 64 * 1024 * 1024  # the default bound of `read_text`
+
 _REASONS = {"ENOENT": "file not found", "EISDIR": "is a directory, expected a file",
             "EACCES": "permission denied", "EPERM": "permission denied"}
 
@@ -67,9 +69,6 @@ def read_bounded(path: Path | str, max_bytes: int, *, what: str = "input",
         raise InvalidInputError(f"file is more than the {max_bytes:,} bytes allowed",
                                 source=source)
     return data
-
-
-MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 def read_text(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
