@@ -32,9 +32,17 @@ tools: $(STAMP)
 demo: $(STAMP)
 	scripts/demo
 
+# The last line says what ran of the kubeconform checks (tests/conftest.py writes it): the
+# version and count where kubeconform is found ($$KUBECONFORM, else PATH), else how many were
+# skipped, every one of them also checked by nim-gitops validate.
+KUBECONFORM_SUMMARY := $(VENV)/kubeconform-summary.txt
+
 test: $(STAMP) tools
-	PATH="$(CURDIR)/.tools/bin:$$PATH" $(BIN)/pytest
+	rm -f $(KUBECONFORM_SUMMARY)
+	PATH="$(CURDIR)/.tools/bin:$$PATH" KUBECONFORM_SUMMARY="$(CURDIR)/$(KUBECONFORM_SUMMARY)" \
+	  $(BIN)/pytest
 	$(MAKE) --no-print-directory lint
+	@cat $(KUBECONFORM_SUMMARY)
 
 # The newest allowed versions: a breaking upstream release fails here, by name, not in CI.
 test-latest: tools

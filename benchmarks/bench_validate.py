@@ -1,6 +1,6 @@
 """Validate the N x 5 render (render -o DIR, then `nim-gitops validate --strict DIR`), beside
-kubeconform (../shared/tools/kubeconform/kubeconform, when present) on the same tree and the
-same schemas, in the same run.
+kubeconform (the one `nim-gitops validate --kubeconform` finds: `$KUBECONFORM`, else on PATH,
+v0.6.x or v0.7.x; when there is one) on the same tree and the same schemas, in the same run.
 
 The target is the 1,000 x 5 render (about 27,000 documents) in at most 8 s. BENCH_VALIDATE_SIZES
 shrinks or grows the sizes (projects, comma-separated). kubeconform runs offline here: kinds
@@ -22,17 +22,28 @@ from benchmarks.scale import write_scale_config
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_VALIDATE_SIZES", "100,1000").split(","))
 REPO = Path(__file__).resolve().parent.parent
 CRDS = REPO.parent / "shared" / "crds"
-KUBECONFORM = REPO.parent / "shared" / "tools" / "kubeconform" / "kubeconform"
 CLI = [sys.executable, "-m", "generator"]
 TARGET_SECONDS = 8.0
 
 
-def _kubeconform(schemas: Path, out: Path) -> list[str]:
+def _kubeconform() -> tuple[str | None, str]:
+    """The kubeconform to compare with, or None and why there is none."""
+    from generator.errors import UsageError
+    from generator.validate.tools import find_kubeconform
+
+    try:
+        found = find_kubeconform()
+    except UsageError as error:
+        return None, str(error).removeprefix("--kubeconform: ")
+    return found.path, found.version
+
+
+def _kubeconform_args(binary: str, schemas: Path, out: Path) -> list[str]:
     from generator.validate.kubeconform import SKIP, kubeconform_locations
 
     locations = [arg for loc in kubeconform_locations(str(schemas))
                  for arg in ("-schema-location", loc)]
-    return [str(KUBECONFORM), "-strict", "-summary", "-ignore-missing-schemas", "-skip", SKIP,
+    return [binary, "-strict", "-summary", "-ignore-missing-schemas", "-skip", SKIP,
             *locations, str(out)]
 
 
@@ -40,6 +51,7 @@ def run() -> None:
     """Print validation time, CPU, peak RSS and objects per second per size."""
     rows = []
     seconds: dict[int, float] = {}
+    binary, about = _kubeconform()
     with tempfile.TemporaryDirectory() as tmp:
         schemas = Path(tmp) / "schemas"
         built = measure([*CLI, "schemas", "build", str(CRDS), "-o", str(schemas)])
@@ -58,16 +70,16 @@ def run() -> None:
             rows.append(("nim-gitops validate --strict", f"{projects} x 5", summary["resources"],
                          checked, f"{check.seconds:.1f}", f"{check.cpu:.1f}",
                          f"{check.peak_mb:.0f}", f"{checked / check.seconds:,.0f}"))
-            if KUBECONFORM.is_file():
-                peer = measure(_kubeconform(schemas, out))
-                rows.append(("kubeconform -strict", f"{projects} x 5", "-", "-",
+            if binary is not None:
+                peer = measure(_kubeconform_args(binary, schemas, out))
+                rows.append((f"kubeconform {about} -strict", f"{projects} x 5", "-", "-",
                              f"{peer.seconds:.1f}", f"{peer.cpu:.1f}", f"{peer.peak_mb:.0f}",
                              "-"))
     print(f"schemas build of {len(list(CRDS.glob('*.yaml')))} CRDs: {built.seconds:.1f} s\n")
     print(table(["tool", "projects x deployments", "documents", "objects validated",
                  "wall s", "CPU s", "peak RSS MB", "objects per s"], rows))
-    if not KUBECONFORM.is_file():
-        print(f"\nkubeconform is missing ({KUBECONFORM}): no comparison")
+    if binary is None:
+        print(f"\nno comparison with kubeconform: {about}")
     big = max(SIZES)
     print(f"\ntarget: {big:,} x 5 in at most {TARGET_SECONDS:.0f} s ({seconds[big]:.1f} s: "
           f"{'met' if seconds[big] <= TARGET_SECONDS else 'missed'}); documents include the "

@@ -1,41 +1,53 @@
-"""The real kubeconform (../shared/tools/kubeconform), checked by sha256, run offline.
+"""Strict schema checks of project output: the real kubeconform where a user has it, and always
+the project's own validator, both with the same schemas in kubeconform's layout.
 
-`Kubeconform.check(paths, target)` runs `kubeconform -strict` on files or directories with
+The schemas (`StrictSchemas`) are
 
-- the core schemas that `kubernetes-validate` bundles, laid out as kubeconform's standalone
-  folders (`v1.33.0-standalone-strict/{kind}{-group}-{version}.json`), for the kinds in the input;
+- the Kubernetes 1.33 core schemas that `kubernetes-validate` bundles, laid out as
+  kubeconform's standalone folders (`v1.33.0-standalone-strict/{kind}{-group}-{version}.json`),
+  for the kinds in the input;
 - the CRD schemas of `nim-gitops schemas build ../shared/crds` (`--target redesign` adds the
-  redesign's proposed fields), built once per session and target;
+  redesign's proposed fields), built once per session and target, from the CRDs as they are.
 
-and returns one `Verdict` per resource, in kubeconform's order. Nothing reaches the network.
+Two checkers read them and give one `Verdict` per resource, in kubeconform's terms:
+`RealKubeconform` runs `kubeconform -strict` (found by `generator.validate.tools
+.find_kubeconform`: `$KUBECONFORM`, else PATH; v0.6.x or v0.7.x), and `OwnValidator` runs
+`nim-gitops validate --strict` on the same files with the same locations and the NIM policy
+rules off, so both judge the schemas alone. Tests take the `strict_checker` fixture, which runs
+each test once per checker; the kubeconform run carries `@pytest.mark.kubeconform` and is
+skipped, with one reason line, where no kubeconform is found. Nothing reaches the network.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import pytest
 import yaml
 
+from generator.errors import UsageError
 from generator.targets import DEFAULT_TARGET
-from generator.validate import Report, Status
+from generator.validate import Report, Result, Status, ValidateOptions, validate_paths
 from generator.validate.core import CoreSchemas, core_filename
 from generator.validate.documents import expand_paths
-from tests.helpers import CRDS, EXAMPLES, SHARED, run_cli
+from generator.validate.rules import RULES
+from generator.validate.tools import (
+    KUBECONFORM_RELEASES,
+    Kubeconform,
+    find_kubeconform,
+    locate_kubeconform,
+)
+from tests.helpers import CRDS, EXAMPLES, run_cli
 
-KUBECONFORM = SHARED / "tools" / "kubeconform" / "kubeconform"
-# the sha256 /work/shared/tools/kubeconform/README.md gives for its v0.7.0 build
-KUBECONFORM_SHA256 = "2e1bccc4de9ed76ab6fb72634693a3202bfe4f36fb4b550296cdf5f02d641a97"
 KUBERNETES_VERSION = "1.33"
 CRD_LAYOUT = "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 SKIP = "kustomize.config.k8s.io/v1beta1/Kustomization,kustomize.config.k8s.io/v1alpha1/Component"
-
-
+MARKER = "kubeconform"
+# every NIM policy rule: the own validator then judges the schemas alone, as kubeconform does
+POLICY_RULES = tuple(rule.id for rule in RULES)
 
 # Kinds the project renders whose CRD is not in ../shared/crds, so neither kubeconform nor
 # validate can check them here: tests accept "no schema" for these kinds only, and say why.
@@ -57,21 +69,34 @@ def example_target(name: str) -> str:
     return config_target(EXAMPLES / name / "nim-gitops.yaml")
 
 
-def checked_binary(path: Path = KUBECONFORM, sha256: str = KUBECONFORM_SHA256) -> Path:
-    """The shared kubeconform, after its sha256 matched the pinned one; fails otherwise."""
-    if not path.is_file():
-        pytest.fail(f"{path} is missing: the tests need the real kubeconform v0.7.0 "
-                    "from ../shared/tools/kubeconform (see its README)", pytrace=False)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != sha256:
-        pytest.fail(f"{path} has sha256 {digest}, expected {sha256} (the one its README "
-                    "gives); refusing to run it", pytrace=False)
-    return path
+_FOUND: list[Kubeconform | str] = []
+
+
+def installed() -> Kubeconform | str:
+    """The kubeconform the finder accepts, or the one-line reason there is none (looked up once
+    per session)."""
+    if not _FOUND:
+        try:
+            _FOUND.append(find_kubeconform())
+        except UsageError as error:
+            _FOUND.append(str(error).removeprefix("--kubeconform: "))
+    return _FOUND[0]
+
+
+def kubeconform_summary(ran: int, skipped: int) -> str:
+    """The line `make test` ends with: what ran of the kubeconform-marked tests."""
+    found = installed()
+    if isinstance(found, Kubeconform):
+        extra = f", {skipped} skipped" if skipped else ""
+        return f"kubeconform {found.version}: {ran} checks ran{extra}"
+    what = "not found" if locate_kubeconform() is None else f"not usable ({found})"
+    return (f"kubeconform {what}: {skipped} checks skipped (all also checked by nim-gitops "
+            f"validate); install: {KUBECONFORM_RELEASES}")
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """kubeconform's verdict on one resource."""
+    """One checker's verdict on one resource, in kubeconform's terms."""
 
     filename: str
     kind: str
@@ -86,16 +111,15 @@ class Verdict:
 
 
 @dataclass
-class Kubeconform:
-    """The checked binary plus schema directories, shared by a test session."""
+class StrictSchemas:
+    """Core and CRD schemas in kubeconform's layout, under one directory per test session."""
 
-    binary: Path
     root: Path
     _crds: dict[str, Path] = field(default_factory=dict)
 
     @property
     def core_dir(self) -> Path:
-        """Core schemas in kubeconform's layout (filled per input)."""
+        """Core schemas in kubeconform's standalone layout (filled per input)."""
         return self.root / "core"
 
     def crd_dir(self, target: str) -> Path:
@@ -108,9 +132,11 @@ class Kubeconform:
             self._crds[target] = out
         return self._crds[target]
 
-    def _write_core(self, paths: list[Path]) -> None:
+    def write_core(self, paths: list[Path]) -> str:
+        """Write the core schemas of the kinds in `paths`; the full Kubernetes version."""
         core = CoreSchemas(KUBERNETES_VERSION, strict=True)
         folder = self.core_dir / f"v{core.version}-standalone-strict"
+        folder.mkdir(parents=True, exist_ok=True)
         for path in expand_paths(str(p) for p in paths):
             for doc in yaml.safe_load_all(Path(path).read_text("utf-8")):
                 if not isinstance(doc, dict):
@@ -121,17 +147,33 @@ class Kubeconform:
                     continue
                 schema = core.schema(api_version, kind)
                 if schema is not None:
-                    folder.mkdir(parents=True, exist_ok=True)
                     (folder / name).write_text(json.dumps(schema), "utf-8")
+        return core.version
+
+
+class StrictChecker(Protocol):
+    """A strict schema check of files or directories: every resource's verdict."""
+
+    name: str
+
+    def check(self, paths: list[Path], target: str = "current") -> list[Verdict]: ...
+
+
+@dataclass
+class RealKubeconform:
+    """`kubeconform -strict`, offline, with the session's schemas."""
+
+    binary: Kubeconform
+    schemas: StrictSchemas
+    name: str = "kubeconform"
 
     def check(self, paths: list[Path], target: str = "current") -> list[Verdict]:
         """`kubeconform -strict` on files or directories: every resource's verdict."""
-        self._write_core(paths)
-        version = CoreSchemas(KUBERNETES_VERSION, strict=True).version
-        args = [str(self.binary), "-strict", "-output", "json", "-verbose", "-skip", SKIP,
+        version = self.schemas.write_core(paths)
+        args = [self.binary.path, "-strict", "-output", "json", "-verbose", "-skip", SKIP,
                 "-kubernetes-version", version,
-                "-schema-location", str(self.core_dir),
-                "-schema-location", f"{self.crd_dir(target)}/{CRD_LAYOUT}",
+                "-schema-location", str(self.schemas.core_dir),
+                "-schema-location", f"{self.schemas.crd_dir(target)}/{CRD_LAYOUT}",
                 *map(str, paths)]
         proc = subprocess.run(args, capture_output=True, text=True, check=False, timeout=300)
         try:
@@ -146,6 +188,39 @@ class Kubeconform:
         failed = [v for v in verdicts if v.status in ("statusInvalid", "statusError")]
         assert (proc.returncode != 0) == bool(failed), proc.stderr
         return verdicts
+
+
+_STATUS = {Status.VALID: "statusValid", Status.INVALID: "statusInvalid",
+           Status.ERROR: "statusError", Status.SKIPPED: "statusSkipped"}
+
+
+def _verdict(result: Result) -> Verdict:
+    sig = result.signature
+    msg = result.reason
+    if result.status is Status.ERROR and msg.startswith("no schema"):
+        msg = f"could not find schema for {sig.kind}"  # kubeconform's words for the same
+    errors = tuple(f"{f.path}: {f.message}" for f in result.findings if f.rule != "error")
+    return Verdict(result.source, sig.kind, sig.name, _STATUS[result.status], msg, errors)
+
+
+@dataclass
+class OwnValidator:
+    """`nim-gitops validate --strict` with the same schema directories, policy rules off."""
+
+    schemas: StrictSchemas
+    name: str = "validate"
+
+    def report(self, paths: list[Path], target: str = "current") -> Report:
+        """The validator's own report on the files."""
+        version = self.schemas.write_core(paths)
+        options = ValidateOptions(
+            schema_locations=(str(self.schemas.core_dir), str(self.schemas.crd_dir(target))),
+            kubernetes_version=version, strict=True, target=target, skip=POLICY_RULES, jobs=1)
+        return validate_paths([str(p) for p in paths], options)
+
+    def check(self, paths: list[Path], target: str = "current") -> list[Verdict]:
+        """Every resource's verdict, as kubeconform would name it."""
+        return [_verdict(result) for result in self.report(paths, target).results]
 
 
 def _no_crd_here(verdict: Verdict) -> bool:

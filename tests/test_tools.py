@@ -1,4 +1,4 @@
-"""The project-installed real tools are present and are the pinned versions."""
+"""The project-installed real tools are the pinned versions; kubeconform is found, not installed."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from types import ModuleType
 
 import pytest
 
-from tests.helpers import REPO, TOOLS_BIN, tool
-from tests.kubeconform_support import KUBECONFORM_SHA256, Kubeconform, checked_binary
+from generator.errors import UsageError
+from generator.validate.tools import KUBECONFORM_RELEASES, Kubeconform, find_kubeconform
+from tests.helpers import REPO, TOOLS_BIN, run_cli, tool
 
 
 def test_helm_is_v4() -> None:
@@ -112,18 +113,72 @@ def test_a_binary_that_does_not_match_its_pin_is_refused(
     assert sorted(p.name for p in (dest / "bin").iterdir()) == ["helm"]
 
 
-def test_kubeconform_is_the_pinned_build(kubeconform: Kubeconform) -> None:
-    out = subprocess.run([str(kubeconform.binary), "-v"], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "v0.7.0"
-    readme = (kubeconform.binary.parent / "README.md").read_text("utf-8")
-    assert f"sha256: {KUBECONFORM_SHA256}" in readme
+# Stand-in kubeconform builds for the finder: each answers -v with a given version. They test
+# the project's version check, never kubeconform's own behaviour.
+STAND_IN = "#!/bin/sh\necho '{version}'\n"
 
 
-def test_kubeconform_check_fails_on_a_missing_or_different_binary(tmp_path: Path) -> None:
-    missing = tmp_path / "kubeconform"
-    with pytest.raises(pytest.fail.Exception, match="is missing"):
-        checked_binary(missing)
-    missing.write_bytes(b"#!/bin/sh\necho not kubeconform\n")
-    with pytest.raises(pytest.fail.Exception, match="expected 2e1bccc4"):
-        checked_binary(missing)
+def _stand_in(folder: Path, version: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "kubeconform"
+    path.write_text(STAND_IN.format(version=version), "utf-8")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("version", ["v0.6.0", "v0.6.7", "v0.7.0", "v0.7.12"])
+def test_finder_accepts_v06_and_v07(tmp_path: Path, version: str) -> None:
+    path = _stand_in(tmp_path, version)
+    assert find_kubeconform({"PATH": str(tmp_path)}) == Kubeconform(str(path), version)
+
+
+@pytest.mark.parametrize("version", ["v0.5.0", "v0.8.0", "v1.0.0", "development", "0.7.0", ""])
+def test_finder_refuses_other_versions_in_one_line(tmp_path: Path, version: str) -> None:
+    path = _stand_in(tmp_path, version)
+    with pytest.raises(UsageError) as refused:
+        find_kubeconform({"PATH": str(tmp_path)})
+    message = str(refused.value)
+    assert "\n" not in message
+    assert f"{path} reports version {version!r}" in message
+    assert "v0.6.x or v0.7.x" in message and KUBECONFORM_RELEASES in message
+
+
+def test_a_go_install_build_is_told_how_to_name_its_version(tmp_path: Path) -> None:
+    _stand_in(tmp_path, "development")  # what kubeconform's main.go says without -ldflags
+    with pytest.raises(UsageError, match="-X main.version="):
+        find_kubeconform({"PATH": str(tmp_path)})
+
+
+def test_kubeconform_variable_wins_over_path(tmp_path: Path) -> None:
+    _stand_in(tmp_path / "on-path", "v0.6.8")
+    chosen = _stand_in(tmp_path / "chosen", "v0.7.0")
+    env = {"PATH": str(tmp_path / "on-path"), "KUBECONFORM": str(chosen)}
+    assert find_kubeconform(env) == Kubeconform(str(chosen), "v0.7.0")
+
+
+def test_kubeconform_variable_naming_nothing_is_refused(tmp_path: Path) -> None:
+    _stand_in(tmp_path, "v0.7.0")  # on PATH, but the variable is what the user chose
+    env = {"PATH": str(tmp_path), "KUBECONFORM": str(tmp_path / "missing")}
+    with pytest.raises(UsageError, match=r"missing \(from \$KUBECONFORM\) is not an executable"):
+        find_kubeconform(env)
+
+
+def test_no_kubeconform_anywhere_names_the_releases(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="not on PATH and \\$KUBECONFORM is not set"):
+        find_kubeconform({"PATH": str(tmp_path)})
+
+
+def test_validate_refuses_a_wrong_version_before_reading(tmp_path: Path) -> None:
+    path = _stand_in(tmp_path, "v0.5.0")
+    result = run_cli(["validate", "--kubeconform", str(tmp_path / "nothing-here.yaml")],
+                     env={"KUBECONFORM": str(path)})
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "reports version 'v0.5.0'" in result.err
+
+
+@pytest.mark.kubeconform
+def test_installed_kubeconform_is_accepted(kubeconform_binary: Kubeconform) -> None:
+    """The kubeconform found here runs and reports an accepted version."""
+    out = subprocess.run([kubeconform_binary.path, "-v"], capture_output=True, text=True,
+                         check=False)
+    assert out.stdout.strip() == kubeconform_binary.version

@@ -33,7 +33,8 @@ from generator.validate.options import DEFAULT_KUBERNETES_VERSION
 @click.option("-o", "--output", "output_format", default="text", show_default=True,
               type=click.Choice(["text", "json", "junit"]), help="Report format (stdout).")
 @click.option("--kubeconform", "use_kubeconform", is_flag=True,
-              help="Also run kubeconform (on PATH) with the same locations; merge verdicts.")
+              help="Also run kubeconform ($KUBECONFORM, else on PATH; v0.6.x or v0.7.x) with the "
+                   "same locations; merge verdicts.")
 @click.option("-j", "--jobs", default=0, show_default=True, type=click.IntRange(min=0),
               help="Processes that parse large inputs (1000+ files); 0 = one per CPU.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list valid and skipped resources.")

@@ -45,8 +45,8 @@ def validate_paths(paths: Iterable[str], options: ValidateOptions | None = None,
                    kustomize_dirs: Sequence[str] = ()) -> Report:
     """Validate files, directories (recursively), `-` (stdin) and kustomize builds.
 
-    With `options.kubeconform`, kubeconform (on PATH) checks the same inputs with the same
-    schemas and its verdicts are merged into the report.
+    With `options.kubeconform`, kubeconform (`$KUBECONFORM`, else on PATH; v0.6.x or v0.7.x)
+    checks the same inputs with the same schemas and its verdicts are merged into the report.
     """
     from generator.validate import kubeconform
     from generator.validate.engine import Engine
@@ -63,7 +63,7 @@ def validate_paths(paths: Iterable[str], options: ValidateOptions | None = None,
         if binary:
             own = kubeconform.write_own_schemas(engine.registry, inputs.documents,
                                                 options.target, Path(tmp) / "schemas")
-            args = kubeconform.command(binary, inputs.files, options,
+            args = kubeconform.command(binary.path, inputs.files, options,
                                        engine.registry.kubernetes_version, own,
                                        ordered=kubeconform.needs_order(report))
             kubeconform.merge(report, kubeconform.run(args), inputs.names)

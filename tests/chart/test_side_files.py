@@ -1,6 +1,7 @@
 """What the config's side files say reaches the chart through the values: the digest lock
 (`airGap.pinDigests`) and the extended details (keyless). `helm template` with `nim-gitops
-values` gives the same objects as `render`, and they pass the real kubeconform."""
+values` gives the same objects as `render`, and they pass the strict schema checks (kubeconform
+where installed, and the project's own validator)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from tests.chart.support import (
     write_values,
 )
 from tests.helpers import run_cli
-from tests.kubeconform_support import Kubeconform, failures
+from tests.kubeconform_support import StrictChecker, failures
 from tests.secret_refs import dangling
 
 TARGETS = ("current", "redesign")
@@ -65,11 +66,11 @@ def _charted(chart: Path, config: Path, tmp_path: Path, target: str,
     return charted
 
 
-def _passes_kubeconform(kubeconform: Kubeconform, tmp_path: Path, stream: str,
+def _passes_strict_schemas(strict_checker: StrictChecker, tmp_path: Path, stream: str,
                         target: str) -> None:
     path = tmp_path / "charted.yaml"
     path.write_text(stream, "utf-8")
-    assert failures(kubeconform.check([path], target)) == []
+    assert failures(strict_checker.check([path], target)) == []
 
 
 # --- digest pinning -------------------------------------------------------------------------
@@ -95,7 +96,7 @@ PINNED_IMAGES = [f"{LLAMA}:1.13.1", f"{LLAMA}:1.15.5", f"{MISTRAL}:1.12.0"]
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_pinned_digests_parity(chart_dir: Path, tmp_path: Path, target: str,
-                               kubeconform: Kubeconform) -> None:
+                               strict_checker: StrictChecker) -> None:
     config = _write(tmp_path, PINNED)
     # the lock may hold more than the config uses; the values carry only what it uses
     _lock(tmp_path, [*PINNED_IMAGES, f"{LLAMA}:1.12.0"])
@@ -109,7 +110,7 @@ def test_pinned_digests_parity(chart_dir: Path, tmp_path: Path, target: str,
                       f"{LLAMA}@{digest_of(f'{LLAMA}:1.13.1')}",
                       f"{MISTRAL}@{digest_of(f'{MISTRAL}:1.12.0')}"}
     assert "ImageDigestMirrorSet" in {key[1] for key in objects}
-    _passes_kubeconform(kubeconform, tmp_path, charted, target)
+    _passes_strict_schemas(strict_checker, tmp_path, charted, target)
 
 
 def test_values_name_the_lock_they_read(tmp_path: Path) -> None:
@@ -253,7 +254,7 @@ def _runtime_uses(objects: dict[Any, dict[str, Any]], project: str, name: str,
 @pytest.mark.parametrize("provider", ["external-secrets", "vault"])
 def test_keyless_parity_with_the_sample_catalog(chart_dir: Path, tmp_path: Path, target: str,
                                                 provider: str,
-                                                kubeconform: Kubeconform) -> None:
+                                                strict_checker: StrictChecker) -> None:
     """Public images lose their pull secret (no sample tag is a keyless release: keys stay)."""
     _details(tmp_path, *SAMPLE_DETAILS)
     charted = _charted(chart_dir, _write(tmp_path, _keyless_spec(provider, "deployment")),
@@ -267,7 +268,7 @@ def test_keyless_parity_with_the_sample_catalog(chart_dir: Path, tmp_path: Path,
     names = {key[3] for key in objects if key[1] in ("ExternalSecret", "VaultStaticSecret")}
     assert "nim-image-pull-open" not in names and "nim-api-key-open" in names
     assert "nim-image-pull-forced" in names
-    _passes_kubeconform(kubeconform, tmp_path, charted, target)
+    _passes_strict_schemas(strict_checker, tmp_path, charted, target)
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -339,7 +340,7 @@ def keyless_chart(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     ("external-secrets", "deployment"), ("vault", "deployment"), ("external-secrets", "project"),
 ])
 def test_keyless_release_parity(keyless_chart: tuple[Path, Path], tmp_path: Path, target: str,
-                                provider: str, scope: str, kubeconform: Kubeconform) -> None:
+                                provider: str, scope: str, strict_checker: StrictChecker) -> None:
     chart, catalog = keyless_chart
     (tmp_path / "catalog.yaml").write_bytes(catalog.read_bytes())
     _details(tmp_path, *KEYLESS_DETAILS)
@@ -362,7 +363,7 @@ def test_keyless_release_parity(keyless_chart: tuple[Path, Path], tmp_path: Path
         names = {key[3] for key in objects if key[1] in ("ExternalSecret", "VaultStaticSecret")}
         assert not {"nim-api-key-free", "nim-image-pull-free", "nim-image-pull-old"} & names
         assert {"nim-api-key-old", "nim-api-key-forced", "nim-image-pull-forced"} <= names
-    _passes_kubeconform(kubeconform, tmp_path, charted, target)
+    _passes_strict_schemas(strict_checker, tmp_path, charted, target)
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -410,10 +411,11 @@ def _provider_none_spec(*deployments: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("target", TARGETS)
 def test_provider_none_renders_a_keyless_preload(keyless_chart: tuple[Path, Path],
                                                  tmp_path: Path, target: str,
-                                                 kubeconform: Kubeconform,
+                                                 strict_checker: StrictChecker,
                                                  crd_schemas: str) -> None:
     """A keyless release's fill Job needs no key and no pull secret, so provider none (which
-    references none) can preload it; the chart agrees with `render` and kubeconform passes."""
+    references none) can preload it; the chart agrees with `render` and passes the strict
+    schema checks."""
     chart, catalog = keyless_chart
     (tmp_path / "catalog.yaml").write_bytes(catalog.read_bytes())
     _details(tmp_path, *KEYLESS_DETAILS)
@@ -428,7 +430,7 @@ def test_provider_none_renders_a_keyless_preload(keyless_chart: tuple[Path, Path
                for c in [*pod.get("initContainers", []), *pod["containers"]])
     assert "secret" not in json.dumps(pod).lower()  # no secretKeyRef, secretRef or volume
     assert not [k for k in objects if "Secret" in k[1]]
-    _passes_kubeconform(kubeconform, tmp_path, charted, target)
+    _passes_strict_schemas(strict_checker, tmp_path, charted, target)
     checked = run_cli(["validate", "--strict", "--target", target,
                        "--schema-location", crd_schemas, str(tmp_path / "render")])
     assert checked.code == 0, checked.out + checked.err

@@ -1,5 +1,6 @@
-"""Backend nim-operator and cache fills: the objects a user relies on, checked by the real
-kubeconform against the NIM Operator and KServe CRDs."""
+"""Backend nim-operator and cache fills: the objects a user relies on, checked strictly
+against the NIM Operator and KServe CRDs (the real kubeconform where installed, and always the
+project's own validator)."""
 
 from __future__ import annotations
 
@@ -13,19 +14,19 @@ import pytest
 
 from generator import yamlio
 from tests.helpers import EXAMPLES, run_cli
-from tests.kubeconform_support import Kubeconform, failures
+from tests.kubeconform_support import StrictChecker, failures
 
 EXAMPLE = EXAMPLES / "nim-operator" / "nim-gitops.yaml"
 PROFILE = "8835c31752fbc67ef658b20a9f78e056914fdef0660206d82f252d62fd96064d"
 WriteConfig = Callable[..., Path]
 
 
-def statuses(kubeconform: Kubeconform, tmp_path: Path, stream: str,
+def statuses(strict_checker: StrictChecker, tmp_path: Path, stream: str,
              target: str = "current") -> dict[tuple[str, str], str]:
-    """(kind, name) -> the real kubeconform's strict verdict (core and CRD schemas, offline)."""
+    """(kind, name) -> the strict verdict (core and CRD schemas, offline)."""
     path = tmp_path / f"stream-{len(list(tmp_path.iterdir()))}.yaml"
     path.write_text(stream, "utf-8")
-    return {(v.kind, v.name): v.status for v in kubeconform.check([path], target)}
+    return {(v.kind, v.name): v.status for v in strict_checker.check([path], target)}
 
 
 def render(config: Path, *extra: str) -> list[dict[str, Any]]:
@@ -58,13 +59,13 @@ OCI = {"oci": {"ref": "registry.example.com/weights/llama-8b:1.15.5",
 
 
 @pytest.mark.parametrize("target", ["current", "redesign"])
-def test_example_passes_real_kubeconform(kubeconform: Kubeconform, tmp_path: Path,
+def test_example_passes_strict_schemas(strict_checker: StrictChecker, tmp_path: Path,
                                          target: str) -> None:
     result = run_cli(["render", str(EXAMPLE), "-o", "-", "--target", target])
     assert result.code == 0, result.err
     path = tmp_path / "stream.yaml"
     path.write_text(result.out, "utf-8")
-    verdicts = kubeconform.check([path], target)
+    verdicts = strict_checker.check([path], target)
     assert failures(verdicts) == []
     checked = {(v.kind, v.name) for v in verdicts if v.status == "statusValid"}
     assert {("NIMCache", "llama-8b"), ("NIMService", "llama-8b"), ("NIMCache", "mistral-7b"),
@@ -73,7 +74,7 @@ def test_example_passes_real_kubeconform(kubeconform: Kubeconform, tmp_path: Pat
             ("Job", next(v.name for v in verdicts if v.kind == "Job"))} <= checked
 
 
-def test_kubeconform_check_can_fail(kubeconform: Kubeconform, tmp_path: Path) -> None:
+def test_strict_check_can_fail(strict_checker: StrictChecker, tmp_path: Path) -> None:
     """The check is real: a NIMService field the CRD does not have, a Job field Kubernetes
     does not have."""
     objects = render(EXAMPLE)
@@ -81,7 +82,7 @@ def test_kubeconform_check_can_fail(kubeconform: Kubeconform, tmp_path: Path) ->
     service["spec"]["storage"]["nimCache"]["profiles"] = [PROFILE]
     job = next(iter(by_kind(objects, "Job").values()))
     job["spec"]["template"]["spec"]["containers"][0]["commands"] = ["sh"]
-    found = statuses(kubeconform, tmp_path, yamlio.dump_all([service, job]))
+    found = statuses(strict_checker, tmp_path, yamlio.dump_all([service, job]))
     assert found[("NIMService", "llama-8b")] == "statusInvalid"
     assert found[("Job", job["metadata"]["name"])] == "statusInvalid"
 
@@ -218,7 +219,7 @@ def test_airgapped_pvc_source_is_cloned(base_config: dict[str, Any], write_confi
 ])
 @pytest.mark.parametrize("backend", ["kserve", "nim-operator"])
 def test_airgapped_s3_and_oci_sources_fill_without_ngc(
-        base_config: dict[str, Any], write_config: WriteConfig, kubeconform: Kubeconform,
+        base_config: dict[str, Any], write_config: WriteConfig, strict_checker: StrictChecker,
         tmp_path: Path, source: dict[str, Any], tool_image: str, secret: str,
         backend: str) -> None:
     config = _deployment(_airgapped(base_config), backend=backend, cache={"source": source})
@@ -235,7 +236,7 @@ def test_airgapped_s3_and_oci_sources_fill_without_ngc(
     result = run_cli(["render", str(path), "-o", "-"])
     stream = tmp_path / "stream.yaml"
     stream.write_text(result.out, "utf-8")
-    verdicts = kubeconform.check([stream])
+    verdicts = strict_checker.check([stream])
     assert failures(verdicts) == []
     assert ("Job", job["metadata"]["name"], "statusValid") in {
         (v.kind, v.name, v.status) for v in verdicts}

@@ -13,7 +13,7 @@ import pytest
 
 from generator import yamlio
 from tests.helpers import EXAMPLES, run_cli
-from tests.kubeconform_support import Kubeconform, Verdict, failures
+from tests.kubeconform_support import StrictChecker, Verdict, failures
 
 REVISION = "nim-gitops.opendatahub.io/key-revision"
 
@@ -227,22 +227,22 @@ def test_the_revision_reaches_the_nimservice_pod_annotations(
                    and any(n in k[2] for n in ("llama-8b", "nvidia-nim-secrets")))
 
 
-def _kubeconform(kubeconform: Kubeconform, tmp_path: Path, stream: str) -> list[Verdict]:
+def _strict_check(strict_checker: StrictChecker, tmp_path: Path, stream: str) -> list[Verdict]:
     manifest = tmp_path / "rendered.yaml"
     manifest.write_text(stream, "utf-8")
-    return kubeconform.check([manifest], "current")
+    return strict_checker.check([manifest], "current")
 
 
 @pytest.mark.parametrize("backend", ["kserve", "nim-operator"])
 @pytest.mark.parametrize("flavour", ["eso", "eso-pinned", "vault", "vault-pinned", "vault-kv1"])
 @pytest.mark.parametrize("scope", ["deployment", "project"])
-def test_rotated_renders_pass_the_real_kubeconform(tmp_path: Path, flavour: str, scope: str,
+def test_rotated_renders_pass_strict_schemas(tmp_path: Path, flavour: str, scope: str,
                                                    backend: str,
-                                                   kubeconform: Kubeconform) -> None:
+                                                   strict_checker: StrictChecker) -> None:
     config = _config(tmp_path, flavour, scope, "current", backend)
     _rotate(config, "team-a" if scope == "project" else "team-a/llama-8b")
     _rotate(config, "--account")
-    verdicts = _kubeconform(kubeconform, tmp_path, _render(config))
+    verdicts = _strict_check(strict_checker, tmp_path, _render(config))
     assert failures(verdicts) == []
     checked = {v.kind for v in verdicts if v.status == "statusValid"}
     kind = "VaultStaticSecret" if flavour.startswith("vault") else "ExternalSecret"
@@ -251,14 +251,14 @@ def test_rotated_renders_pass_the_real_kubeconform(tmp_path: Path, flavour: str,
     assert {kind, *served} <= checked
 
 
-def test_kubeconform_catches_a_broken_revision(tmp_path: Path,
-                                               kubeconform: Kubeconform) -> None:
+def test_strict_check_catches_a_broken_revision(tmp_path: Path,
+                                               strict_checker: StrictChecker) -> None:
     """The check above can fail: a VSO version that is not an integer is rejected."""
     config = _config(tmp_path, "vault-pinned", "deployment", "current")
     _rotate(config, "team-a/llama-8b")
     stream = _render(config).replace("version: 1", 'version: "one"')
     assert any("VaultStaticSecret" in line for line in
-               failures(_kubeconform(kubeconform, tmp_path, stream)))
+               failures(_strict_check(strict_checker, tmp_path, stream)))
 
 
 def test_no_revision_renders_as_before() -> None:

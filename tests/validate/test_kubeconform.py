@@ -1,4 +1,5 @@
-"""`validate --kubeconform` with the real kubeconform v0.7.0 (../shared/tools/kubeconform).
+"""`validate --kubeconform` with the real kubeconform (v0.6.x or v0.7.x, `$KUBECONFORM` or on
+PATH); these tests carry the `kubeconform` marker and are skipped where there is none.
 
 Each of the three bugs a stand-in script hid has its test here: the Kubernetes version
 kubeconform refused, core schemas in a plain local directory, and findings attached by name
@@ -16,8 +17,8 @@ from typing import Any
 import pytest
 
 from generator import yamlio
+from generator.validate.tools import Kubeconform
 from tests.helpers import run_cli
-from tests.kubeconform_support import Kubeconform
 
 PVC: dict[str, Any] = {
     "apiVersion": "v1", "kind": "PersistentVolumeClaim",
@@ -32,10 +33,9 @@ OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:
 
 
 @pytest.fixture
-def env(kubeconform: Kubeconform) -> dict[str, str]:
-    """PATH with the checked kubeconform first, and no way to the network."""
-    return {"PATH": f"{kubeconform.binary.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            **OFFLINE}
+def env(kubeconform_binary: Kubeconform) -> dict[str, str]:
+    """KUBECONFORM naming the kubeconform found, and no way to the network."""
+    return {"KUBECONFORM": kubeconform_binary.path, **OFFLINE}
 
 
 def _json(args: list[str], env: dict[str, str], objects: list[Any]) -> tuple[int, Any]:
@@ -53,11 +53,12 @@ def _kubeconform_findings(resource: dict[str, Any]) -> list[dict[str, str]]:
 
 def test_not_on_path_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli(["validate", "--kubeconform", "-"], input=yamlio.dump_all([PVC]),
-                     env={"PATH": str(tmp_path)})
+                     env={"PATH": str(tmp_path), "KUBECONFORM": ""})
     assert result.code == 2
     assert "kubeconform is not on PATH" in result.err
 
 
+@pytest.mark.kubeconform
 @pytest.mark.parametrize("version", [None, "1.33", "1.32", "1.33.0"])
 def test_valid_input_passes_with_any_accepted_version(env: dict[str, str],
                                                       version: str | None) -> None:
@@ -69,6 +70,7 @@ def test_valid_input_passes_with_any_accepted_version(env: dict[str, str],
                                "skipped": 0}
 
 
+@pytest.mark.kubeconform
 def test_core_kinds_come_from_a_plain_local_directory(env: dict[str, str],
                                                       tmp_path: Path) -> None:
     """A directory in kubeconform's standalone layout is searched for core kinds; this one's
@@ -84,6 +86,7 @@ def test_core_kinds_come_from_a_plain_local_directory(env: dict[str, str],
     assert finding["rule"] == "kubeconform" and "marker" in finding["message"]
 
 
+@pytest.mark.kubeconform
 def test_findings_land_on_the_resource_with_the_same_namespace(env: dict[str, str]) -> None:
     """Two ConfigMaps share a name in one file; only the second (team-b) is invalid."""
     good = {"apiVersion": "v1", "kind": "ConfigMap",
@@ -99,6 +102,7 @@ def test_findings_land_on_the_resource_with_the_same_namespace(env: dict[str, st
     assert data["summary"]["invalid"] == 1 and data["summary"]["valid"] == 1
 
 
+@pytest.mark.kubeconform
 def test_invalid_verdicts_are_merged(env: dict[str, str]) -> None:
     broken = {**PVC, "spec": {**PVC["spec"], "storageClass": "fast"}}
     result = run_cli(["validate", "--kubeconform", "--strict", "-"],
@@ -108,6 +112,7 @@ def test_invalid_verdicts_are_merged(env: dict[str, str]) -> None:
     assert result.out.splitlines()[-1] == "1 resources, 0 valid, 1 invalid, 0 errors, 0 skipped"
 
 
+@pytest.mark.kubeconform
 def test_missing_schema_is_an_error_from_both(env: dict[str, str]) -> None:
     widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
     code, data = _json([], env, [widget])
@@ -119,6 +124,7 @@ def test_missing_schema_is_an_error_from_both(env: dict[str, str]) -> None:
     assert code == 0, data
 
 
+@pytest.mark.kubeconform
 def test_kustomize_output_is_given_to_kubeconform_as_a_file(env: dict[str, str],
                                                             tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text("resources: [pvc.yaml]\n", "utf-8")
@@ -131,6 +137,7 @@ def test_kustomize_output_is_given_to_kubeconform_as_a_file(env: dict[str, str],
     assert "[kubeconform]" in result.out
 
 
+@pytest.mark.kubeconform
 def test_proposed_field_follows_the_target(env: dict[str, str], crd_schemas: str) -> None:
     """Against the installed CRD both tools reject nimConfig; with the redesign target both
     accept it (kubeconform gets the same amended schema) and the report says so."""
@@ -149,8 +156,12 @@ def test_proposed_field_follows_the_target(env: dict[str, str], crd_schemas: str
 
 
 # Stand-in for the one case the real binary does not produce on demand: output that is not
-# its JSON (a crash). It prints a panic and exits 2.
+# its JSON (a crash). It gives an accepted version to -v, then prints a panic and exits 2.
 GARBAGE = """#!{python}
+import sys
+if sys.argv[1:] == ["-v"]:
+    print("v0.7.0")
+    raise SystemExit(0)
 print("panic: something went wrong")
 raise SystemExit(2)
 """
@@ -161,6 +172,7 @@ def test_unreadable_output_fails(tmp_path: Path) -> None:
     script.write_text(GARBAGE.format(python=sys.executable), "utf-8")
     script.chmod(0o755)
     result = run_cli(["validate", "--kubeconform", "-"], input=yamlio.dump_all([PVC]),
-                     env={"PATH": f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}"})
+                     env={"PATH": f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}",
+                          "KUBECONFORM": ""})
     assert result.code == 1
     assert "did not print its JSON output: panic: something went wrong" in result.err
