@@ -145,7 +145,7 @@ def test_finder_refuses_other_versions_in_one_line(tmp_path: Path, version: str)
 
 def test_a_go_install_build_is_told_how_to_name_its_version(tmp_path: Path) -> None:
     _stand_in(tmp_path, "development")  # what kubeconform's main.go says without -ldflags
-    with pytest.raises(UsageError, match="-X main.version="):
+    with pytest.raises(UsageError, match=r"-X main\.version="):
         find_kubeconform({"PATH": str(tmp_path)})
 
 
