@@ -25,6 +25,7 @@ from generator.models import (
     RemoteRef,
     SecretsSpec,
     VaultSpec,
+    default_scope,
 )
 
 API_VERSION = "nim-gitops.opendatahub.io/v1alpha1"
@@ -132,7 +133,7 @@ def _remote_ref(raw: dict[str, Any] | None) -> RemoteRef | None:
     return RemoteRef(raw["key"], raw.get("property")) if raw else None
 
 
-def _secrets(raw: dict[str, Any], source: str, lines: Lines) -> SecretsSpec:
+def _secrets(raw: dict[str, Any], source: str, lines: Lines, target: str) -> SecretsSpec:
     eso_raw = raw.get("externalSecrets", {})
     store = eso_raw.get("storeRef", {})
     eso = ExternalSecretsSpec(
@@ -183,8 +184,8 @@ def _secrets(raw: dict[str, Any], source: str, lines: Lines) -> SecretsSpec:
         path = (*base, *where)
         _placeholders_ok(template, source, _line_of(lines, path), yamlio.format_path(path),
                          allowed)
-    return SecretsSpec(provider=provider, scope=raw.get("scope", "deployment"),
-                       external_secrets=eso, vault=vault)
+    return SecretsSpec(provider=provider, scope=raw.get("scope", default_scope(target)),
+                       scope_given="scope" in raw, external_secrets=eso, vault=vault)
 
 
 def _cache(raw: dict[str, Any]) -> CacheSpec:
@@ -204,7 +205,8 @@ def _cache(raw: dict[str, Any]) -> CacheSpec:
 
 
 def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
-                lines: Lines, backend: str = "kserve") -> DeploymentSpec:
+                lines: Lines, backend: str = "kserve",
+                platform_namespace: str = PlatformSpec.namespace) -> DeploymentSpec:
     storage = raw.get("storage", {})
     resources_ = raw.get("resources", {})
     profile = raw.get("hardwareProfile")
@@ -228,7 +230,10 @@ def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
         storage_class=storage.get("storageClassName"),
         requests={k: str(v) for k, v in resources_.get("requests", {}).items()},
         limits={k: str(v) for k, v in resources_.get("limits", {}).items()},
-        hardware_profile=(profile["name"], profile.get("namespace")) if profile else None,
+        # the dashboard looks a profile up in its own namespace when the annotation names none,
+        # and its edit drops the name without the namespace (docs/backend-kserve.md)
+        hardware_profile=((profile["name"], profile.get("namespace") or platform_namespace)
+                          if profile else None),
         api_key_remote_ref=ref,
         api_key_vault=(vault.get("path"), vault.get("key")) if vault else None,
         backend=raw.get("backend", backend),
@@ -408,6 +413,8 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
                                               PlatformSpec.data_science_cluster),
         backend=platform_raw.get("backend", PlatformSpec.backend),
         account_key_revision=platform_raw.get("account", {}).get("keyRevision"),
+        nim_operator_version=platform_raw.get("nimOperator", {}).get(
+            "version", PlatformSpec.nim_operator_version),
     )
     projects = []
     raw_projects = spec.get("projects", [])
@@ -419,7 +426,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         _unique([(d["name"], (*base, "deployments", j, "name")) for j, d in enumerate(raw_deps)],
                 "deployment name in this project", source, lines)
         deployments = tuple(_deployment(d, (*base, "deployments", j), source, lines,
-                                        platform.backend)
+                                        platform.backend, platform.namespace)
                             for j, d in enumerate(raw_deps))
         projects.append(ProjectSpec(
             name=p["name"], path=yamlio.format_path(base),
@@ -427,7 +434,8 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
             key_revision=p.get("keyRevision"),
         ))
     _check_ownership(projects, platform, source, lines)
-    _check_revisions(projects, spec.get("secrets", {}).get("scope", "deployment"), source, lines)
+    _check_revisions(projects, spec.get("secrets", {}).get("scope", default_scope(platform.target)),
+                     source, lines)
     air = spec.get("airGap")
     _check_weights(projects, air, source, lines)
     return Config(
@@ -435,7 +443,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         source=source,
         base_dir=base_dir,
         platform=platform,
-        secrets=_secrets(spec.get("secrets", {}), source, lines),
+        secrets=_secrets(spec.get("secrets", {}), source, lines, platform.target),
         projects=tuple(projects),
         air_gap=AirGapSpec(air["mirror"].rstrip("/"), air.get("pinDigests", False))
         if air else None,

@@ -13,8 +13,9 @@ NIM released before NIM LLM 2.0.10, or a private or gated image or model artifac
 Without details for a model, or with `apiKey.required: true`, a deployment keeps both.
 
 `deployment_needs` adds what the deployment's own objects cannot do without: a `NIMCache`
-(backend nim-operator, weights from NGC) must name a key Secret, so such a deployment keeps its
-key whatever NVIDIA allows. Every template and the secret scaffolds follow that one answer.
+(backend nim-operator, weights from NGC) must name a key Secret, and so must a `NIMService` on
+NIM Operator v3.1.2, so such a deployment keeps its key whatever NVIDIA allows. Every template
+and the secret scaffolds follow that one answer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from generator.metadata.extended import Details
-from generator.models import DeploymentSpec
+from generator.models import NIM_OPERATOR_MAIN, DeploymentSpec, nim_service_needs_auth_secret
 
 KEYLESS_SINCE = (2, 0, 10)
 KEYLESS_BEFORE = (3, 0, 0)
@@ -57,12 +58,20 @@ def nim_cache_needs_key(spec: DeploymentSpec) -> bool:
     return spec.backend == "nim-operator" and spec.cache.source is None
 
 
+def nim_service_needs_key(spec: DeploymentSpec, operator_version: str) -> bool:
+    """A NIMService on an operator that requires `spec.authSecret` and reads NGC_API_KEY from
+    it (models.nim_service_needs_auth_secret): its Secret must exist."""
+    return spec.backend == "nim-operator" and nim_service_needs_auth_secret(operator_version)
+
+
 def deployment_needs(spec: DeploymentSpec, model: str, tag: str,
-                     details: Mapping[str, Details]) -> tuple[bool, bool]:
+                     details: Mapping[str, Details],
+                     operator_version: str = NIM_OPERATOR_MAIN) -> tuple[bool, bool]:
     """(needs an API key Secret, needs a pull Secret) for deployment `spec`: what NVIDIA
-    allows (`key_needs`), plus the key a NIMCache cannot do without."""
+    allows (`key_needs`), plus the key a NIMCache, or a NIMService on an operator release,
+    cannot do without."""
     key, pull = key_needs(model, tag, details, spec.key_required)
-    return key or nim_cache_needs_key(spec), pull
+    return key or nim_cache_needs_key(spec) or nim_service_needs_key(spec, operator_version), pull
 
 
 def anonymous_models(models: Iterable[str], details: Mapping[str, Details]) -> list[str]:

@@ -21,6 +21,11 @@ AIRGAP_CONFIGMAP = "nim-models-data-airgap"  # redesign's metadata ConfigMap whe
 ACCOUNT_KEY_SECRET = "nvidia-nim-access"
 PROJECT_KEY_SECRET = "nvidia-nim-secrets"
 PROJECT_PULL_SECRET = "ngc-secret"
+# odh-model-controller writes `<account>-pull` from the Account's key in the Account's namespace
+# (internal/controller/nim/handlers/pull_secret_handler.go); the wizard's runtimes pull with it
+ACCOUNT_PULL_SECRET = f"{ACCOUNT_NAME}-pull"
+# The value of an air-gapped Account's key Secret: plainly not a key (docs/airgap.md)
+PLACEHOLDER_KEY = "air-gapped-no-ngc-key"
 # Set to a holder's key revision on what must change when its key rotates (docs/secrets.md).
 KEY_REVISION_ANNOTATION = "nim-gitops.opendatahub.io/key-revision"
 
@@ -62,8 +67,28 @@ class VaultSpec:
 class SecretsSpec:
     provider: str = "none"
     scope: str = "deployment"
+    scope_given: bool = True
+    """False when the config leaves `scope` out: it then follows the target
+    (`default_scope`)."""
     external_secrets: ExternalSecretsSpec = ExternalSecretsSpec()
     vault: VaultSpec = VaultSpec()
+
+
+def project_pull_secret(target: str) -> str:
+    """The pull Secret a project's deployments share (secrets.scope project) on `target`."""
+    return ACCOUNT_PULL_SECRET if target == "current" else PROJECT_PULL_SECRET
+
+
+def project_pull_scaffold(target: str) -> str | None:
+    """The shared pull Secret the secret manager fills, None where the controller writes it."""
+    return None if target == "current" else PROJECT_PULL_SECRET
+
+
+def default_scope(target: str) -> str:
+    """`secrets.scope` when the config leaves it out: on current one key per project, the
+    project Account the dashboard's wizard needs (docs/targets.md); on redesign one key per
+    deployment, as the redesign proposes."""
+    return "project" if target == "current" else "deployment"
 
 
 @dataclass(frozen=True)
@@ -93,9 +118,22 @@ class PlatformSpec:
     data_science_cluster: str = "default-dsc"
     backend: str = "kserve"
     account_key_revision: int | None = None
+    nim_operator_version: str = "v3.1.2"
 
 
 BACKENDS = ("kserve", "nim-operator")
+# NIM Operator versions nim-gitops renders for: the newest release, and main (unreleased)
+NIM_OPERATOR_RELEASE = "v3.1.2"
+NIM_OPERATOR_MAIN = "main"
+
+
+def nim_service_needs_auth_secret(version: str) -> bool:
+    """Whether NIMService `spec.authSecret` is required: every release up to v3.1.2 (its CRD's
+    `required: [authSecret, image]` and its webhook's `validateAuthSecret`), and the operator
+    reads `NGC_API_KEY` from that Secret as a non-optional secretKeyRef (NVIDIA/k8s-nim-operator
+    v3.1.2 api/apps/v1alpha1/nimservice_types.go `GetStandardEnv`). main made it optional
+    (PR #910, not released)."""
+    return version != NIM_OPERATOR_MAIN
 
 
 @dataclass(frozen=True)
@@ -201,22 +239,34 @@ class Deployment:
 
     @property
     def pull_secret(self) -> str:
+        """The nvcr.io pull Secret: its own, or its project's. On current a project's is the
+        one odh-model-controller writes for the project Account, as the wizard's runtimes use
+        (`status.nimPullSecret`); on redesign, with no Account, a scaffolded `ngc-secret`."""
         if self.secret_scope == "project":
-            return PROJECT_PULL_SECRET
+            return project_pull_secret(self.target)
         return f"nim-image-pull-{self.spec.name}"
 
     @property
     def template_name(self) -> str:
-        """`opendatahub.io/template-name` as the target's dashboard writes it: the legacy modal
-        records the ServingRuntime of the controller's Template; the redesign its own Template."""
+        """`opendatahub.io/template-name` as the target's dashboard leaves it: today's wizard
+        writes the runtime's own name on every edit (odh-dashboard packages/kserve/src/
+        deployServer.ts `templateName ?? servingRuntime.metadata.name`, its edit PUTs the
+        runtime since #9688); the redesign records its own Template."""
         if self.target == "current":
-            return "nvidia-nim-runtime"
+            return self.spec.name
         return f"nim-{self.spec.protocol}-template"
+
+    @property
+    def template_display_name(self) -> str:
+        """`opendatahub.io/template-display-name`: on current the runtime's display name, as
+        the wizard's edit writes it (deployServer.ts); the redesign's Template's name."""
+        return self.runtime_display_name if self.target == "current" else "NVIDIA NIM"
 
     @property
     def runtime_display_name(self) -> str:
         """The ServingRuntime's display name as the target's dashboard writes it: today's
-        legacy form sets the deployment's name (on create and on every edit)."""
+        legacy form sets the deployment's name (on create and on every edit), and the wizard's
+        edit keeps it."""
         return self.spec.name if self.target == "current" else "NVIDIA NIM"
 
     @property
@@ -260,10 +310,23 @@ class Plan:
     def target(self) -> str:
         return self.config.platform.target
 
+    @property
+    def project_placeholders(self) -> bool:
+        """Whether each project holds the placeholder key Secret `nvidia-nim-secrets`: target
+        current, disconnected, no secret provider, a project Account per project
+        (generator/render/account.py placeholder_key)."""
+        return (self.target == "current" and self.disconnected
+                and self.secrets_provider == "none" and self.config.secrets.scope == "project")
+
     def secret_refs(self, d: Deployment) -> SecretRefs:
         """What `d` references: nothing without a secret provider, else the Secrets it needs
-        (`needs_key`, `needs_pull_secret`: generator/keyless.py deployment_needs)."""
+        (`needs_key`, `needs_pull_secret`: generator/keyless.py deployment_needs). A NIMService
+        on an operator that requires `authSecret` names the project's placeholder Secret when
+        there is no provider."""
         if self.secrets_provider == "none":
+            if d.spec.backend == "nim-operator" and self.project_placeholders and \
+                    nim_service_needs_auth_secret(self.config.platform.nim_operator_version):
+                return SecretRefs(PROJECT_KEY_SECRET, None)
             return SecretRefs(None, None)
         return SecretRefs(d.api_key_secret if d.needs_key else None,
                           d.pull_secret if d.needs_pull_secret else None)

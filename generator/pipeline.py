@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator import catalog as catalog_mod
 from generator.config import load_config
-from generator.models import Config, Plan
+from generator.models import Config, Plan, default_scope
 from generator.resolve import resolve
 
 
@@ -15,7 +15,10 @@ def with_target(config: Config, target: str | None) -> Config:
     """`config` rendering for `target` (a command's `--target`) instead of its own."""
     if target is None or target == config.platform.target:
         return config
-    return replace(config, platform=replace(config.platform, target=target))
+    secrets = config.secrets
+    if not secrets.scope_given:
+        secrets = replace(secrets, scope=default_scope(target))
+    return replace(config, platform=replace(config.platform, target=target), secrets=secrets)
 
 
 def pinned(plan: Plan, config_path: Path | str) -> Plan:

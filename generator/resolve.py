@@ -12,7 +12,15 @@ from generator.errors import InvalidInputError
 from generator.hints import did_you_mean
 from generator.keyless import deployment_needs
 from generator.metadata.extended import Details, load_details
-from generator.models import Config, Deployment, DeploymentSpec, Plan, ProjectSpec
+from generator.models import (
+    NIM_OPERATOR_MAIN,
+    Config,
+    Deployment,
+    DeploymentSpec,
+    Plan,
+    ProjectSpec,
+    nim_service_needs_auth_secret,
+)
 
 
 def load_plan_catalog(config: Config) -> Catalog:
@@ -126,8 +134,10 @@ def resolve(config: Config, cat: Catalog | None = None,
             if short:
                 short_tags.append(short)
             used.setdefault(model.name, set()).add(tag)
-            needs_key, needs_pull = deployment_needs(spec, model.name, tag, details)
+            needs_key, needs_pull = deployment_needs(
+                spec, model.name, tag, details, config.platform.nim_operator_version)
             _check_key_source(config, spec, needs_key or needs_pull)
+            _check_auth_secret(config, spec)
             image = model.image(tag)
             if digests and image in digests:
                 image = f"{model.repository}@{digests[image]}"
@@ -167,6 +177,25 @@ def _check_key_source(config: Config, spec: DeploymentSpec, needs_secret: bool) 
     if from_ngc and needs_secret and config.secrets.provider == "none":
         field = "backend" if operator and not spec.cache.preload else "cache"
         raise _error(config, f"{spec.path}.{field}", NO_KEY_SECRET)
+
+
+def _check_auth_secret(config: Config, spec: DeploymentSpec) -> None:
+    """Refuse a NIMService that the chosen NIM Operator rejects: v3.1.2 requires spec.authSecret
+    (a Secret holding NGC_API_KEY), and with no secret provider the only one there is is the
+    placeholder of an air-gapped project on current (models.Plan.project_placeholders)."""
+    version = config.platform.nim_operator_version
+    if spec.backend != "nim-operator" or not nim_service_needs_auth_secret(version):
+        return
+    provider = "none" if config.air_gap else config.secrets.provider
+    disconnected = config.air_gap is not None or config.platform.disconnected
+    placeholder = (config.platform.target == "current" and disconnected
+                   and config.secrets.scope == "project")
+    if provider == "none" and not placeholder:
+        raise _error(config, f"{spec.path}.backend",
+                     f"NIM Operator {version} requires NIMService spec.authSecret and "
+                     "secrets.provider none gives this deployment no key Secret; use "
+                     f"spec.platform.nimOperator.version: {NIM_OPERATOR_MAIN} (k8s-nim-operator "
+                     "#910, not released) or a secret provider")
 
 
 def _check_configmap_size(plan: Plan) -> None:

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import InvalidInputError, UsageError
-from generator.models import Config, Deployment, Plan
+from generator.models import (
+    ACCOUNT_PULL_SECRET,
+    PROJECT_KEY_SECRET,
+    Config,
+    Deployment,
+    Plan,
+)
 
 FIELD = "keyRevision"
 MAX_REVISION = 1_000_000
@@ -212,15 +218,30 @@ def _restart(d: Deployment) -> Restart:
     return Restart(d, math.ceil(replicas / 4), replicas // 4)
 
 
+def unseen_readers(plan: Plan, selector: Selector) -> str | None:
+    """What a rotation cannot restart, in one line: on current, a project key is also read by
+    the runtimes the dashboard's wizard creates in the project (it points them at the project
+    Account's Secret, odh-dashboard #9515), which Git does not list."""
+    if selector.account or plan.target != "current" or plan.config.secrets.scope != "project":
+        return None
+    return (f"not restarted: deployments created in the dashboard in project "
+            f"{selector.project} also read {PROJECT_KEY_SECRET} and keep the old key until "
+            f"their pods restart (oc rollout restart deployment/<name>-predictor -n "
+            f"{selector.project}); odh-model-controller rewrites {ACCOUNT_PULL_SECRET} from the "
+            "new key itself")
+
+
 def plan_text(plan: Plan, selector: Selector, changes: list[Change]) -> str:
     """What `rotate --plan` prints: the fields that change, then what restarts and the room
     the rollout needs."""
     lines = [f"rotating the key of {selector}:"]
     lines += [f"  {c.path}: {'unset' if c.old is None else c.old} -> {c.new}" for c in changes]
     found = restarts(plan, selector)
+    unseen = unseen_readers(plan, selector)
     if not found:
         lines.append("no predictor restarts" if selector.account else
                      "no predictor restarts (no deployment with replicas)")
+        lines += [unseen] if unseen else []
         return "\n".join(lines) + "\n"
     strategies = ["KServe's default maxSurge 25%, unless inferenceservice-config sets a "
                   "rollout strategy"] if any(r.surge for r in found) else []
@@ -246,6 +267,7 @@ def plan_text(plan: Plan, selector: Selector, changes: list[Change]) -> str:
     if any(r.surge for r in found):
         lines.append("the cache PVC is ReadWriteOnce: each extra pod must fit on the node that "
                      "mounts it")
+    lines += [unseen] if unseen else []
     return "\n".join(lines) + "\n"
 
 

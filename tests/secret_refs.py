@@ -41,8 +41,9 @@ def referenced(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def created(objects: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
-    """(namespace, name) of every Secret the objects create: core Secrets and the targets of
-    ExternalSecrets and VaultStaticSecrets."""
+    """(namespace, name) of every Secret the objects create: core Secrets, the targets of
+    ExternalSecrets and VaultStaticSecrets, and the `<account>-pull` Secret odh-model-
+    controller writes beside each Account (57b43aad, handlers/pull_secret_handler.go)."""
     out = set()
     for obj in objects:
         meta, spec = obj.get("metadata", {}), obj.get("spec") or {}
@@ -53,6 +54,8 @@ def created(objects: Iterable[dict[str, Any]]) -> set[tuple[str, str]]:
             out.add((namespace, str(spec.get("target", {}).get("name") or meta["name"])))
         elif obj.get("kind") == "VaultStaticSecret":
             out.add((namespace, str(spec["destination"]["name"])))
+        elif obj.get("kind") == "Account":
+            out.add((namespace, f"{meta['name']}-pull"))
     return out
 
 

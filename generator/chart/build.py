@@ -16,9 +16,13 @@ from generator.models import (
     ACCOUNT_CONFIGMAP,
     ACCOUNT_KEY_SECRET,
     ACCOUNT_NAME,
+    ACCOUNT_PULL_SECRET,
     AIRGAP_CONFIGMAP,
     DEFAULT_NAMESPACE,
     KEY_REVISION_ANNOTATION,
+    NIM_OPERATOR_MAIN,
+    NIM_OPERATOR_RELEASE,
+    PLACEHOLDER_KEY,
     PROJECT_KEY_SECRET,
     PROJECT_PULL_SECRET,
     ExternalSecretsSpec,
@@ -33,8 +37,6 @@ from generator.targets import DEFAULT_TARGET
 CHART_NAME = "nim-gitops"
 CATALOG_FILE = "files/catalog.json"
 SCHEMA_FILE = "values.schema.json"
-# The ServingRuntime's opendatahub.io/template-name on target current (models.Deployment).
-CURRENT_TEMPLATE_NAME = "nvidia-nim-runtime"
 # Chart files whose names the writer's plain-name rule would not allow on its own.
 TOOL_NAMES = frozenset({".helmignore"})
 # Stands for the Vault field name in the VSO templates; the chart substitutes the real one.
@@ -71,12 +73,15 @@ def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
         "default_dsc": PlatformSpec.data_science_cluster,
         "account_name": ACCOUNT_NAME,
         "account_key_secret": ACCOUNT_KEY_SECRET,
+        "placeholder_key": PLACEHOLDER_KEY,
+        "nim_operator_release": NIM_OPERATOR_RELEASE,
+        "nim_operator_main": NIM_OPERATOR_MAIN,
         "account_configmap": ACCOUNT_CONFIGMAP,
         "model_list": account.MODEL_LIST,
         "project_key_secret": PROJECT_KEY_SECRET,
         "key_revision_annotation": KEY_REVISION_ANNOTATION,
         "project_pull_secret": PROJECT_PULL_SECRET,
-        "current_template_name": CURRENT_TEMPLATE_NAME,
+        "account_pull_secret": ACCOUNT_PULL_SECRET,
         "remote_ref": ExternalSecretsSpec.remote_ref,
         "project_remote_ref": ExternalSecretsSpec.project_remote_ref,
         "account_remote_ref": ExternalSecretsSpec.account_remote_ref,

@@ -56,9 +56,11 @@ def _secrets(config: Path | None, provider: str | None, store: str | None, store
             raise click.UsageError("give either --config or --provider, not both")
         loaded = load_config(config)
         if loaded.secrets.scope == "project":
+            given = "" if loaded.secrets.scope_given else " (the default on target current)"
             raise InvalidInputError(
-                "migrate moves deployments to per-deployment keys; with secrets.scope project "
-                "render already manages each project's nvidia-nim-secrets and ngc-secret (see "
+                f"migrate moves deployments to per-deployment keys; with secrets.scope "
+                f"project{given} render already manages each project's key Secret "
+                "nvidia-nim-secrets; set secrets.scope: deployment to migrate (see "
                 "docs/migration.md)", source=str(config), path="spec.secrets.scope",
                 line=line_of(loaded, "spec.secrets.scope"))
         return loaded.secrets

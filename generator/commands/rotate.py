@@ -32,7 +32,7 @@ def rotate(target: str | None, config_path: Path, account: bool, to: int | None,
     from generator import yamlio
     from generator.config import load_config, parse_config
     from generator.resolve import resolve
-    from generator.rotation import bump, parse_selector, plan_text, unified_diff
+    from generator.rotation import bump, parse_selector, plan_text, unified_diff, unseen_readers
     from generator.writer import atomic_write
 
     selector = parse_selector(target, account)
@@ -49,4 +49,7 @@ def rotate(target: str | None, config_path: Path, account: bool, to: int | None,
     click.echo(unified_diff(text, new_text, config_path.name), nl=False)
     console.info(f"{config_path}: set the key revision of {selector}; commit it once the new "
                  "key is in the secret manager")
+    unseen = unseen_readers(resolve(config), selector)
+    if unseen:
+        console.warn(unseen)
     return 0

@@ -16,12 +16,12 @@ from generator.errors import NimGitopsError
 from generator.models import (
     KEY_REVISION_ANNOTATION,
     PROJECT_KEY_SECRET,
-    PROJECT_PULL_SECRET,
     Deployment,
     DeploymentSpec,
     Plan,
     RemoteRef,
     SecretsSpec,
+    project_pull_scaffold,
 )
 from generator.render.env import environment
 from generator.render.secret_templates import ESO_TEMPLATES, vso_templates
@@ -171,11 +171,12 @@ def secret_scaffolds(secrets: SecretsSpec, project: str, name: str) -> list[dict
 
 def project_scaffolds(plan: Plan, project: str,
                       deployments: list[Deployment]) -> list[dict[str, Any]]:
-    """scope project: the project's `nvidia-nim-secrets` and `ngc-secret`, shared by its
-    deployments, filled from the project's entry in the secret manager."""
+    """scope project: the project's `nvidia-nim-secrets` (and on redesign its `ngc-secret`;
+    on current odh-model-controller writes the pull Secret for the project Account), shared by
+    its deployments, filled from the project's entry in the secret manager."""
     secrets = plan.config.secrets
     revision = next(p.key_revision for p in plan.config.projects if p.name == project)
-    holder = KeyHolder(project, PROJECT_KEY_SECRET, PROJECT_PULL_SECRET,
+    holder = KeyHolder(project, PROJECT_KEY_SECRET, project_pull_scaffold(plan.target),
                        tuple(f"{d.name}-predictor" for d in deployments), revision)
     ref = secrets.external_secrets.project_remote_ref
     return scaffolds(plan.secrets_provider, secrets, holder,

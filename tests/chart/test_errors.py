@@ -102,12 +102,22 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
     # Key revisions (issue #17): where a revision cannot rotate anything.
     "pinned Vault version on kv-v1": (
         _spec({**OK_DEPLOYMENT, "keyRevision": 2},
-              secrets={"provider": "vault", "vault": {"type": "kv-v1", "pinVersion": True}}),
+              secrets={"provider": "vault", "scope": "deployment",
+                       "vault": {"type": "kv-v1", "pinVersion": True}}),
         "secrets.vault.pinVersion: only kv-v2 keeps versions", "only kv-v2 keeps versions"),
     "project revision with scope deployment": (
-        {"projects": [{"name": "p", "keyRevision": 2, "deployments": [OK_DEPLOYMENT]}]},
+        {"secrets": {"scope": "deployment"},
+         "projects": [{"name": "p", "keyRevision": 2, "deployments": [OK_DEPLOYMENT]}]},
         "projects[0].keyRevision: secrets.scope is deployment",
         "set keyRevision on the deployments"),
+    "NIMService without a key on NIM Operator v3.1.2": (
+        {"airGap": {"mirror": "registry.example.com/nvcr"},
+         "secrets": {"scope": "deployment"},
+         "projects": [{"name": "p", "deployments": [
+             {**OK_DEPLOYMENT, "backend": "nim-operator",
+              "cache": {"source": {"pvc": "filled-cache"}}}]}]},
+        "projects[0].deployments[0].backend: NIM Operator v3.1.2 requires NIMService "
+        "spec.authSecret", "version: main (k8s-nim-operator #910, not released)"),
     "deployment revision with scope project": (
         _spec(OK_DEPLOYMENT, {**OK_DEPLOYMENT, "name": "b", "keyRevision": 2},
               secrets={"scope": "project"}),

@@ -21,7 +21,9 @@ def test_notes_follow_target_and_scope(chart_dir: Path, tmp_path: Path, target: 
                           target=target)
     notes = _notes(chart_dir, values)
     assert f"target {target}" in notes
-    assert "nvidia-nim-secrets and ngc-secret" in notes and "nim-api-key-" not in notes
+    # on current the project Account's controller writes the pull Secret
+    pull = "odh-nim-account-pull" if target == "current" else "ngc-secret"
+    assert f"nvidia-nim-secrets and {pull}" in notes and "nim-api-key-" not in notes
     assert ("Account odh-nim-account" in notes) == (target == "current")
     assert ("Template nim-http-template" in notes) == (target == "redesign")
 

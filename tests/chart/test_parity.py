@@ -90,7 +90,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # and a NIMService holder.
     "key-revisions": {
         "platform": {"account": {"keyRevision": 4}},
-        "secrets": {"provider": "vault", "vault": {"pinVersion": True}},
+        "secrets": {"provider": "vault", "scope": "deployment", "vault": {"pinVersion": True}},
         "projects": [{"name": "p1", "deployments": [
             {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 2},
             {"name": "b", "model": "llama-3.1-8b-instruct"},
@@ -99,7 +99,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "key-revisions-vault-annotation": {
         "platform": {"account": {"keyRevision": 1}},
-        "secrets": {"provider": "vault"},
+        "secrets": {"provider": "vault", "scope": "deployment"},
         "projects": [{"name": "p1", "deployments": [
             {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 12},
             {"name": "b", "model": "nv-embedqa-e5-v5"},
@@ -109,14 +109,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "key-revisions-eso": {
         "platform": {"account": {"keyRevision": 2}},
-        "secrets": {"provider": "external-secrets",
+        "secrets": {"provider": "external-secrets", "scope": "deployment",
                     "externalSecrets": {"storeRef": {"name": "keys"}}},
         "projects": [{"name": "p1", "deployments": [
             {"name": "a", "model": "llama-3.1-8b-instruct", "keyRevision": 1000000},
             {"name": "b", "model": "nv-embedqa-e5-v5"}]}],
     },
     "key-revisions-eso-pinned": {
-        "secrets": {"provider": "external-secrets", "externalSecrets": {
+        "secrets": {"provider": "external-secrets", "scope": "deployment", "externalSecrets": {
             "storeRef": {"name": "keys"}, "pinVersion": True,
             "remoteRef": {"key": "nim/{project}/{deployment}", "property": "k"}}},
         "projects": [{"name": "p1", "deployments": [
@@ -162,7 +162,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # Revisions without a secret manager: only the InferenceService's annotation (or the
     # NIMService's, for mirrored weights) changes.
     "key-revisions-no-provider": {
-        "platform": {"account": {"keyRevision": 2}},
+        # main: a NIMService without authSecret (v3.1.2 requires one; see nim-operator-v3)
+        "platform": {"account": {"keyRevision": 2}, "nimOperator": {"version": "main"}},
+        "secrets": {"scope": "deployment"},
         "projects": [{"name": "p1", "deployments": [
             {"name": "a", "model": "nv-embedqa-e5-v5", "keyRevision": 3},
             {"name": "o", "backend": "nim-operator", "model": "nv-embedqa-e5-v5",
@@ -255,6 +257,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     # Cache fills (issue #18): every source, on both backends in one project, air-gapped.
     "cache-sources": {
         "airGap": {"mirror": "registry.example.com/nvcr"},
+        "platform": {"nimOperator": {"version": "main"}},
         "projects": [{"name": "p1", "deployments": [
             {"name": "k-pvc", "model": "llama-3.1-8b-instruct",
              "cache": {"source": {"pvc": "filled-cache"}}},

@@ -34,7 +34,7 @@ CONFIG = {
     "kind": "NimGitOps",
     "metadata": {"name": "hygiene"},
     "spec": {
-        "secrets": {"provider": "external-secrets",
+        "secrets": {"provider": "external-secrets", "scope": "deployment",
                     "externalSecrets": {"storeRef": {"name": "ngc-keys"}}},
         "projects": [{"name": "team-a", "deployments": [
             {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "tag": "1.15.5"}]}],

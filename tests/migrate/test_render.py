@@ -83,7 +83,8 @@ def test_scaffolds_are_identical_to_render(tmp_path: Path) -> None:
         "apiVersion": "nim-gitops.opendatahub.io/v1alpha1", "kind": "NimGitOps",
         "metadata": {"name": "m"},
         "spec": {
-            "secrets": {"provider": "vault", "vault": {"vaultAuthRef": "nim-auth",
+            "secrets": {"provider": "vault", "scope": "deployment",
+                        "vault": {"vaultAuthRef": "nim-auth",
                                                        "path": "teams/{project}/{deployment}"}},
             "projects": [{"name": "fraud-detection", "deployments": [
                 {"name": "llama-318b", "model": "llama-3.1-8b-instruct", "tag": "1.15.5"}]}],

@@ -18,6 +18,9 @@ BASE_CONFIG: dict[str, Any] = {
     "spec": {
         "secrets": {
             "provider": "external-secrets",
+            # per-deployment keys, which most render tests check; the default (project on
+            # current) has its own tests in test_targets.py
+            "scope": "deployment",
             "externalSecrets": {"storeRef": {"name": "ngc-keys"}},
         },
         "projects": [

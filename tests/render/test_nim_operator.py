@@ -110,9 +110,11 @@ def test_nimservice_matches_the_dashboard_and_shares_the_cache_secrets() -> None
     assert spec["inferencePlatform"] == "kserve"
     assert spec["image"] == {"repository": "nvcr.io/nim/meta/llama-3.1-8b-instruct",
                              "tag": "1.15.5", "pullPolicy": "IfNotPresent",
-                             "pullSecrets": ["nim-image-pull-llama-8b"]}
+                             "pullSecrets": ["odh-nim-account-pull"]}
     ngc = cache["spec"]["source"]["ngc"]
-    assert spec["authSecret"] == ngc["authSecret"] == "nim-api-key-llama-8b"
+    # the project Account's Secrets, as the dashboard's NIMService path sets them
+    # (authSecret = Account spec.apiKeySecret, pullSecrets = [status.nimPullSecret])
+    assert spec["authSecret"] == ngc["authSecret"] == "nvidia-nim-secrets"
     assert ngc["pullSecret"] in spec["image"]["pullSecrets"]
     assert ngc["modelPuller"] == "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.5"
     assert ngc["model"]["profiles"] == [PROFILE]
@@ -120,9 +122,11 @@ def test_nimservice_matches_the_dashboard_and_shares_the_cache_secrets() -> None
     assert spec["resources"]["limits"]["nvidia.com/gpu"] == "1"
     assert service["metadata"]["annotations"]["opendatahub.io/hardware-profile-name"] == \
         "nvidia-l40s"
-    # the key scaffolds the cache and the service read are rendered
-    vault = by_kind(objects, "VaultStaticSecret")
-    assert {"nim-api-key-llama-8b", "nim-image-pull-llama-8b"} <= set(vault)
+    # the project key the cache and the service read is rendered, and the Account whose
+    # controller writes the pull Secret
+    assert "nvidia-nim-secrets" in by_kind(objects, "VaultStaticSecret")
+    assert by_kind(objects, "Account")["odh-nim-account"]["metadata"]["namespace"] == \
+        service["metadata"]["namespace"]
 
 
 def test_the_cache_pvc_is_the_same_object_on_both_backends(

@@ -72,8 +72,8 @@ def test_layout_is_one_object_per_file(tmp_path: Path) -> None:
         "platform/externalsecret-nvidia-nim-access.yaml",
         "platform/kustomization.yaml",
         "platform/odhdashboardconfig-odh-dashboard-config.yaml",
-        "projects/team-a/externalsecret-nim-api-key-llama-8b.yaml",
-        "projects/team-a/externalsecret-nim-image-pull-llama-8b.yaml",
+        "projects/team-a/account-odh-nim-account.yaml",
+        "projects/team-a/externalsecret-nvidia-nim-secrets.yaml",
         "projects/team-a/inferenceservice-llama-8b.yaml",
         "projects/team-a/kustomization.yaml",
         "projects/team-a/namespace-team-a.yaml",
@@ -158,4 +158,4 @@ def test_stream_output_writes_no_files(tmp_path: Path) -> None:
     assert result.code == 0
     kinds = [o["kind"] for o in yamlio.load_all(result.out, "stdout")]
     assert kinds[:3] == ["ExternalSecret", "Account", "OdhDashboardConfig"]
-    assert kinds.count("ExternalSecret") == 3
+    assert kinds.count("ExternalSecret") == 2  # the Account's key and the project's

@@ -23,7 +23,7 @@ def _diff(before: str, after: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("example", "selector", "added"), [
-    ("quickstart", "team-a/llama-8b", "+       keyRevision: 1"),
+    ("quickstart", "team-a", "+     keyRevision: 1"),
     ("project-keys", "research", "+     keyRevision: 1"),
     ("multi-project", "team-b/mistral", "+       keyRevision: 1"),
 ])
@@ -91,6 +91,9 @@ def test_plan_for_nimservices_counts_no_extra_pods(tmp_path: Path) -> None:
 
 def test_plan_for_one_nimservice_names_no_surge_and_no_gpus(tmp_path: Path) -> None:
     config = _copy(tmp_path, "nim-operator")
+    text = config.read_text("utf-8")  # a key per deployment, so one NIMService restarts alone
+    config.write_text(text.replace("provider: vault\n", "provider: vault\n    scope: deployment\n",
+                                   1), "utf-8")
     result = run_cli(["rotate", "-c", str(config), "team-ops/llama-8b", "--plan"])
     assert result.code == 0, result.err
     assert "team-ops/llama-8b: NIMService llama-8b" in result.out
@@ -129,7 +132,7 @@ def test_to_must_move_forward(tmp_path: Path) -> None:
     assert run_cli(["rotate", "-c", str(config), "team-a", "--to", "3"]).code == 0
     before = config.read_bytes()
     result = run_cli(["rotate", "-c", str(config), "team-a", "--to", "3"])
-    assert result.code == 2 and "team-a/llama-8b" in result.err
+    assert result.code == 2 and "team-a is at key revision 3" in result.err
     assert config.read_bytes() == before
 
 
@@ -155,4 +158,23 @@ def test_line_ends_and_bom_are_kept(tmp_path: Path) -> None:
     assert run_cli(["rotate", "-c", str(config), "team-a"]).code == 0
     after = config.read_bytes()
     assert after.startswith(b"\xef\xbb\xbf") and b"\n" not in after.replace(b"\r\n", b"")
-    assert after.replace(b"      keyRevision: 1\r\n", b"") == raw
+    assert after.replace(b"    keyRevision: 1\r\n", b"") == raw
+
+
+def test_a_project_key_names_the_readers_it_cannot_restart(tmp_path: Path) -> None:
+    """On current the wizard's runtimes read the project Account's key too (odh-dashboard
+    #9515); Git does not list them, so plan and rotate say plainly they are not restarted."""
+    config = _copy(tmp_path, "quickstart")  # current, scope project (the default)
+    plan = run_cli(["rotate", "-c", str(config), "team-a", "--plan"])
+    assert plan.code == 0, plan.err
+    assert "not restarted: deployments created in the dashboard in project team-a" in plan.out
+    done = run_cli(["rotate", "-c", str(config), "team-a"])
+    assert done.code == 0 and "deployments created in the dashboard" in done.err
+    assert "odh-nim-account-pull" in done.err
+
+
+def test_per_deployment_keys_have_no_unseen_readers(tmp_path: Path) -> None:
+    config = _copy(tmp_path, "multi-project")  # scope deployment: nobody else reads the key
+    result = run_cli(["rotate", "-c", str(config), "team-b/mistral", "--plan"])
+    assert result.code == 0, result.err
+    assert "not restarted" not in result.out

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from generator import yamlio
+from generator.models import PLACEHOLDER_KEY
 from generator.render.env import go_duration
 from tests.helpers import EXAMPLES, FAKE_KEY, run_cli
 from tests.render.test_objects import render
@@ -54,7 +56,7 @@ def test_per_deployment_remote_ref_override(write_config: Callable[..., Path],
 
 def test_vault_static_secrets(write_config: Callable[..., Path],
                               base_config: dict[str, Any]) -> None:
-    base_config["spec"]["secrets"] = {"provider": "vault", "vault": {
+    base_config["spec"]["secrets"] = {"provider": "vault", "scope": "deployment", "vault": {
         "mount": "kv", "path": "teams/{project}/{deployment}", "key": "ngc",
         "vaultAuthRef": "nim-auth", "refreshAfter": "30m"}}
     objs = render(write_config, base_config)
@@ -79,7 +81,8 @@ def test_vault_static_secrets(write_config: Callable[..., Path],
 
 def test_vault_without_rollout_restart(write_config: Callable[..., Path],
                                        base_config: dict[str, Any]) -> None:
-    base_config["spec"]["secrets"] = {"provider": "vault", "vault": {"rolloutRestart": False}}
+    base_config["spec"]["secrets"] = {"provider": "vault", "scope": "deployment",
+                                      "vault": {"rolloutRestart": False}}
     api = render(write_config, base_config)[("VaultStaticSecret", "nim-api-key-llama-8b")]
     assert "rolloutRestartTargets" not in api["spec"]
     assert api["spec"]["path"] == "nim/team-a/llama-8b"
@@ -97,11 +100,15 @@ def test_airgap_forces_provider_none_with_a_warning(write_config: Callable[..., 
 @pytest.mark.parametrize("config", sorted(EXAMPLES.glob("*/nim-gitops.yaml")),
                          ids=lambda p: p.parent.name)
 def test_output_survives_flux_substitution_and_has_no_secrets(config: Path) -> None:
+    """No `${` for Flux to substitute, and no core Secret but an air-gapped Account's, which
+    holds the placeholder and nothing else."""
     result = run_cli(["render", str(config), "-o", "-"])
     assert result.code == 0
     assert "${" not in result.out
-    assert "\nkind: Secret\n" not in result.out
-    assert "stringData" not in result.out
+    for obj in yamlio.load_all(result.out, "stdout"):
+        if obj["kind"] == "Secret":
+            assert set(obj["stringData"].values()) == {PLACEHOLDER_KEY}, obj
+            assert "data" not in obj
 
 
 def test_no_key_material_reaches_output_from_any_channel(tmp_path: Path) -> None:

@@ -40,6 +40,8 @@ CURRENT_CONNECTED = {
 }
 CURRENT_AIRGAPPED = {
     ("Account", APPS, "odh-nim-account"),
+    # odh-model-controller reads its key even air-gapped: a Secret holding no key
+    ("Secret", APPS, "nvidia-nim-access"),
     ("ConfigMap", APPS, "odh-nim-account-cm"),      # the admin supplies it in air-gap mode
     ("DataScienceCluster", "", "default-dsc"),      # spec.components.kserve.nim.airGapped
     ("OdhDashboardConfig", APPS, "odh-dashboard-config"),
@@ -157,14 +159,17 @@ def test_project_scope_shares_the_wizards_secrets(
     objects, err = _render(write_config, base_config)
     project = {k for k in objects if k[1] == "team-a"}
     scaffolds = {k[2] for k in project if k[0] == "ExternalSecret"}
-    assert scaffolds == {"nvidia-nim-secrets", "ngc-secret"}
+    # on current the project Account's controller writes the pull Secret, as for the wizard
+    pull = "odh-nim-account-pull" if target == "current" else "ngc-secret"
+    assert scaffolds == ({"nvidia-nim-secrets"} if target == "current"
+                         else {"nvidia-nim-secrets", "ngc-secret"})
     key = objects[("ExternalSecret", "team-a", "nvidia-nim-secrets")]["spec"]["target"]
     assert key["template"]["type"] == "Opaque"
     assert set(key["template"]["data"]) == {"api_key", "NGC_API_KEY"}
     assert key["template"]["metadata"]["labels"] == {"opendatahub.io/managed": "true"}
     for name in ("llama-8b", "mistral"):
         runtime = objects[("ServingRuntime", "team-a", name)]["spec"]
-        assert runtime["imagePullSecrets"] == [{"name": "ngc-secret"}]
+        assert runtime["imagePullSecrets"] == [{"name": pull}]
         env = {e["name"]: e for e in runtime["containers"][0]["env"]}
         assert env["NGC_API_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "nvidia-nim-secrets"
     accounts = [k for k in project if k[0] == "Account"]
@@ -223,7 +228,10 @@ def test_runtime_template_name_is_what_each_dashboard_writes(
     current, _ = _render(write_config, base_config)
     redesign, _ = _render(write_config, base_config, "--target", "redesign")
     key = ("ServingRuntime", "team-a", "llama-8b")
-    assert current[key]["metadata"]["annotations"][name] == "nvidia-nim-runtime"
+    # today's wizard records the runtime's own name on every edit (deployServer.ts, #9688)
+    assert current[key]["metadata"]["annotations"][name] == "llama-8b"
+    assert current[key]["metadata"]["annotations"]["opendatahub.io/template-display-name"] == \
+        current[key]["metadata"]["annotations"]["openshift.io/display-name"] == "llama-8b"
     assert redesign[key]["metadata"]["annotations"][name] == "nim-http-template"
 
 

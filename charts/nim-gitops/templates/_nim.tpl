@@ -39,7 +39,14 @@ true
 
 {{/* Who holds a key: each deployment its own, or each project one shared pair. */}}
 {{- define "nim-gitops.scope" -}}
-{{ dig "scope" "deployment" .Values.secrets }}
+{{ dig "scope" (ternary "project" "deployment" (eq (include "nim-gitops.target" .) "current")) .Values.secrets }}
+{{- end }}
+
+{{/* The pull Secret a project's deployments share (scope project): on current the one
+odh-model-controller writes for the project Account, on redesign a scaffolded one
+(generator/models.py project_pull_secret). */}}
+{{- define "nim-gitops.projectPullSecret" -}}
+{{ ternary "odh-nim-account-pull" "ngc-secret" (eq (include "nim-gitops.target" .) "current") }}
 {{- end }}
 
 {{/* A quantity as a string (Helm reads YAML integers as float64). */}}

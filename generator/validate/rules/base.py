@@ -50,6 +50,10 @@ class Context:
                 self.scaffolded.add((namespace, str(destination["name"])))
         elif kind == "Secret" and group == "":
             self.secrets.add((namespace, name))
+        elif kind == "Account" and group == "nim.opendatahub.io":
+            # odh-model-controller writes `<account>-pull` beside each Account it reconciles
+            # (internal/controller/nim/handlers/pull_secret_handler.go)
+            self.scaffolded.add((namespace, f"{name}-pull"))
         elif kind == "NIMCache" and group == "apps.nvidia.com":
             self.nim_caches.setdefault((namespace, name), obj)
 

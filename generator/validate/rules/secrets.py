@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from generator.models import PLACEHOLDER_KEY
 from generator.validate.rules.base import Context, Hit, Rule
 from generator.validate.rules.paths import dig, items, jp, kind_of, meta, pod_containers
 
@@ -18,7 +19,8 @@ KEY_FIELDS = frozenset({"NGC_API_KEY", "api_key", "apiKey", "NGC_CLI_API_KEY"})
 KEY_SECRET = "nim-api-key-"
 PULL_SECRET = "nim-image-pull-"
 PROJECT_KEY, PROJECT_PULL = "nvidia-nim-secrets", "ngc-secret"  # the project-scope pair
-SHARED = frozenset({PROJECT_KEY, PROJECT_PULL, "nvidia-nim-access"})
+ACCOUNT_PULL = "odh-nim-account-pull"  # the pull Secret of a project's Account (target current)
+SHARED = frozenset({PROJECT_KEY, PROJECT_PULL, ACCOUNT_PULL, "nvidia-nim-access"})
 RUNTIME_GROUP = "serving.kserve.io"
 
 
@@ -76,6 +78,8 @@ def secret_with_key(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
             continue
         for key, value in values.items():
             text = _decoded(value) if encoded else (value if isinstance(value, str) else "")
+            if text == PLACEHOLDER_KEY:  # an air-gapped Account's Secret: plainly no key
+                continue
             if (key in KEY_FIELDS or named or KEY.search(text)
                     or (key == ".dockerconfigjson" and _pull_secret_for_nvcr(text))):
                 yield jp(field, key), (f"Secret {name or '<no name>'} carries an NGC key in "
@@ -131,14 +135,19 @@ def _project_pair(namespace: str, context: Context) -> tuple[set[str], set[str]]
     """The project-scope names a runtime in `namespace` may use: (API key, pull secret).
 
     Each only when the input also holds the ExternalSecret or VaultStaticSecret that creates it
-    in that namespace (a project-scope deployment), otherwise it is the shared legacy secret.
+    in that namespace (a project-scope deployment), or for the Account's pull Secret the
+    Account whose controller writes it; otherwise it is the shared legacy secret.
     """
     key = {PROJECT_KEY} if (namespace, PROJECT_KEY) in context.scaffolded else set()
-    pull = {PROJECT_PULL} if (namespace, PROJECT_PULL) in context.scaffolded else set()
+    pull = {name for name in (PROJECT_PULL, ACCOUNT_PULL)
+            if (namespace, name) in context.scaffolded}
     return key, pull
 
 
 def _scaffold_hint(ref: str, namespace: str) -> str:
+    if ref == ACCOUNT_PULL:
+        return (f" (or, project-scope, commit the project Account whose controller writes "
+                f"{ref!r} in {namespace or 'its namespace'})")
     if ref not in (PROJECT_KEY, PROJECT_PULL):
         return ""
     return (f" (or, project-scope, commit the ExternalSecret or VaultStaticSecret that creates "
