@@ -297,6 +297,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
              "hardwareProfile": {"name": "gpu", "namespace": "profiles"}},
             {"name": "o-two", "model": "llama-3.1-8b-instruct", "replicas": 2,
              "cache": {"preload": True, "profiles": ["p-1", "p-2"]}},
+            # a profile without a namespace: both default it to the platform namespace
+            {"name": "o-global", "model": "mistral-7b-instruct-v0.3",
+             "hardwareProfile": {"name": "gpu"}},
+            {"name": "k-global", "backend": "kserve", "model": "mistral-7b-instruct-v0.3",
+             "hardwareProfile": {"name": "gpu"}},
         ]}],
     },
     # The same with the project's shared key pair.

@@ -397,7 +397,9 @@ def test_keyless_preload_and_nim_operator_parity(keyless_chart: tuple[Path, Path
     assert "pullSecret" not in nim_cache["spec"]["source"]["ngc"]
     assert nim_cache["spec"]["source"]["ngc"]["authSecret"]  # the CRD requires it
     [pvc_service] = [o for k, o in objects.items() if k[1] == "NIMService" and k[3] == "op-pvc"]
-    assert "authSecret" not in pvc_service["spec"]
+    # NIM Operator v3.1.2 (the default) requires it, and it names a Secret the release creates
+    # (no dangling reference above); on main there is none (test_nim_operator_versions.py)
+    assert pvc_service["spec"]["authSecret"]
 
 
 # --- keyless preload with secrets.provider none -----------------------------------------------

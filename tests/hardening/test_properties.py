@@ -229,6 +229,12 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
             for dep in project["deployments"]:
                 if _downloads_from_ngc(dep, platform):
                     dep.setdefault("cache", {})["source"] = draw(SOURCE)
+    operator = any(d.get("backend", platform.get("backend", "kserve")) == "nim-operator"
+                   for p in projects for d in p["deployments"])
+    if provider == "none" and operator:
+        # NIM Operator v3.1.2 wants an authSecret that provider none cannot give (resolve.py
+        # _check_auth_secret refuses it in one line); main serves mirrored weights without one
+        platform["nimOperator"] = {"version": "main"}
     if draw(st.booleans()):  # an allow-list holding every deployed model and maybe more
         used = {d["model"] for p in projects for d in p["deployments"]}
         extra = draw(st.lists(st.sampled_from(sorted(SAMPLE.models)), max_size=2))

@@ -183,9 +183,14 @@ def test_a_keyless_nim_operator_deployment_keeps_the_key_its_nimcache_requires(
 
 def test_a_keyless_nim_operator_deployment_from_mirrored_weights_names_no_secret(
         tmp_path: Path) -> None:
-    objects = _objects(_write(tmp_path, [{
+    """On NIM Operator main; v3.1.2 keeps the key (tests/chart/test_nim_operator_versions.py)."""
+    path = _write(tmp_path, [{
         "name": "d", "model": "open-llm", "tag": "2.0.11", "backend": "nim-operator",
-        "cache": {"source": {"pvc": "weights"}}}]))
+        "cache": {"source": {"pvc": "weights"}}}])
+    config = yamlio.load_one(path.read_text("utf-8"), str(path))
+    config["spec"]["platform"]["nimOperator"] = {"version": "main"}
+    path.write_text(yamlio.dump(config), "utf-8")
+    objects = _objects(path)
     service = objects[("NIMService", "d")]["spec"]
     assert "authSecret" not in service and "pullSecrets" not in service["image"]
     assert not [key for key in objects if key[0] == "ExternalSecret"]

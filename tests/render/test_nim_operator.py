@@ -214,7 +214,9 @@ def test_airgapped_pvc_source_is_cloned(base_config: dict[str, Any], write_confi
     if backend == "nim-operator":
         spec = by_kind(objects, "NIMService")["llama-8b"]["spec"]
         assert spec["storage"] == {"pvc": {"create": False, "name": "llama-8b-cache"}}
-        assert "authSecret" not in spec and "pullSecrets" not in spec["image"]
+        # NIM Operator v3.1.2 requires authSecret: the air-gapped project's Secret holding no
+        # key (tests/chart/test_nim_operator_versions.py has main, where there is none)
+        assert spec["authSecret"] == "nvidia-nim-secrets" and "pullSecrets" not in spec["image"]
 
 
 @pytest.mark.parametrize(("source", "tool_image", "secret"), [
@@ -327,6 +329,7 @@ def test_ngc_downloads_without_a_secret_provider_are_refused(
     assert result.code == 1
     assert f"spec.projects[0].deployments[0].{field}" in result.err
     assert "\n" not in result.err.strip() and result.out == ""
-    # mirrored weights need no key
+    # mirrored weights need no key (a NIMService on NIM Operator main: v3.1.2 wants one)
     config = _deployment(config, cache={"source": {"pvc": "weights"}})
+    config["spec"]["platform"] = {"nimOperator": {"version": "main"}}
     assert run_cli(["render", str(write_config(config, "ok.yaml")), "-o", "-"]).code == 0

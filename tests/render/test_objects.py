@@ -215,3 +215,16 @@ def test_configmap_values_are_the_catalog_json(write_config: Callable[..., Path]
                              "latestTag", "updatedDate", "euRestricted"]
         assert doc["name"] == key
         assert value == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_a_hardware_profile_without_namespace_gets_the_dashboards(
+        write_config: Callable[..., Path], base_config: dict[str, Any]) -> None:
+    """The dashboard looks a profile up in its own namespace when the annotation names none,
+    and its edit drops the profile name without the namespace annotation (issue #24): the
+    render writes the platform namespace, where the global profiles live."""
+    base_config["spec"]["platform"] = {"namespace": "opendatahub"}
+    base_config["spec"]["projects"][0]["deployments"][0]["hardwareProfile"] = {"name": "gpu"}
+    objs = render(write_config, base_config)
+    annotations = objs[("InferenceService", "llama-8b")]["metadata"]["annotations"]
+    assert annotations["opendatahub.io/hardware-profile-name"] == "gpu"
+    assert annotations["opendatahub.io/hardware-profile-namespace"] == "opendatahub"

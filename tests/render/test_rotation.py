@@ -53,7 +53,9 @@ def _config(tmp_path: Path, secrets: str, scope: str, target: str,
     data["spec"]["secrets"] = {**copy.deepcopy(SECRETS[secrets]), "scope": scope}
     data["spec"]["platform"]["target"] = target
     data["spec"]["platform"]["backend"] = backend
-    if backend == "nim-operator" and secrets == "none":  # no key: the weights are mirrored
+    if backend == "nim-operator" and secrets == "none":  # no key: the weights are mirrored,
+        # and NIM Operator main serves them without one (v3.1.2 wants an authSecret)
+        data["spec"]["platform"]["nimOperator"] = {"version": "main"}
         for project in data["spec"]["projects"]:
             for d in project["deployments"]:
                 d["cache"] = {"source": {"pvc": "mirrored-weights"}}

@@ -43,17 +43,18 @@ def test_a_key_in_an_env_value_is_refused_even_when_it_does_not_look_like_one() 
 def test_a_key_from_a_secret_ref_passes() -> None:
     objects = _rendered()
     cache = _find(objects, "NIMCache", "mistral-7b")
+    # the example keeps one key per project (secrets.scope project, the default on current)
     cache["spec"]["env"] = [{"name": "NGC_API_KEY", "valueFrom": {"secretKeyRef": {
-        "name": "nim-api-key-mistral-7b", "key": "NGC_API_KEY"}}}]
+        "name": "nvidia-nim-secrets", "key": "NGC_API_KEY"}}}]
     assert _rules(objects) == set()
 
 
 def test_a_service_and_its_cache_must_share_secrets() -> None:
     objects = _rendered()
     service = _find(objects, "NIMService", "llama-8b")
-    service["spec"]["authSecret"] = "nim-api-key-mistral-7b"
+    service["spec"]["authSecret"] = "another-key"
     assert _rules(objects) == {"NIM012"}
-    service["spec"]["authSecret"] = "nim-api-key-llama-8b"
+    service["spec"]["authSecret"] = "nvidia-nim-secrets"
     service["spec"]["image"]["pullSecrets"] = ["somebody-elses-pull"]
     assert _rules(objects) == {"NIM012"}
 
