@@ -70,3 +70,9 @@ class ScrubbingStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def unscrubbed(stream: Any) -> Any:
+    """The stream under a `ScrubbingStream` (for data already checked by `keyguard`, which
+    must reach stdout byte for byte), else `stream` itself."""
+    return stream._stream if isinstance(stream, ScrubbingStream) else stream

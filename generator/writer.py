@@ -22,7 +22,9 @@ from pathlib import Path
 from generator import ownership, treediff
 from generator.errors import CheckFailedError, InvalidInputError
 from generator.hints import plural
+from generator.keyguard import refuse_key_material
 from generator.ownership import MANIFEST, Manifest
+from generator.redact import unscrubbed
 
 MAX_LISTED = 20
 STDOUT_CHUNK = 1 << 20  # characters encoded and written to stdout at a time
@@ -64,12 +66,15 @@ def _stage(path: Path, text: str) -> str:
 def atomic_write(path: Path | str, text: str) -> None:
     """Write `text` to `path` through a temporary file and a rename.
 
-    On any failure the previous file (if any) is left untouched. `-` writes to stdout.
+    On any failure the previous file (if any) is left untouched. `-` writes to stdout, as it
+    is: data is checked for key material (`keyguard`), never masked.
     """
+    refuse_key_material(text, "<stdout>" if str(path) == "-" else str(path))
     if str(path) == "-":
+        out = unscrubbed(sys.stdout)
         for start in range(0, len(text), STDOUT_CHUNK):  # never a second copy of a big stream
-            sys.stdout.write(text[start:start + STDOUT_CHUNK])
-        sys.stdout.flush()
+            out.write(text[start:start + STDOUT_CHUNK])
+        out.flush()
         return
     path = Path(path)
     tmp = None
@@ -184,6 +189,8 @@ def plan_tree(root: Path, files: Mapping[str, str], kind: str, *,
     """
     _check_root(root)
     check_names(root, files, tool_names)
+    for rel, text in files.items():
+        refuse_key_material(text, str(root / rel))
     plan = TreePlan(root, kind, dict(sorted(files.items())))
     manifest = ownership.load(root)
     plan.refusals.extend(ownership.foreign_roots(root, kind, manifest))

@@ -26,9 +26,21 @@ _DNS_SUBDOMAIN = re.compile(r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?"
                             r"(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
+def api_key_secret(deployment: str) -> str:
+    """The key Secret a migrated deployment reads (the one `render` writes)."""
+    return f"nim-api-key-{deployment}"
+
+
+def pull_secret(deployment: str) -> str:
+    """The pull Secret a migrated deployment uses (the one `render` writes)."""
+    return f"nim-image-pull-{deployment}"
+
+
 @dataclass(frozen=True)
 class Runtime:
-    """One ServingRuntime and the secrets it references, by name."""
+    """One ServingRuntime and the secrets it references, by name. `literal_key` when its
+    NGC_API_KEY was a literal value: `obj` then references `api_key_secret(name)` instead, and
+    the value is kept nowhere."""
 
     namespace: str
     name: str
@@ -38,6 +50,7 @@ class Runtime:
     api_key_secret: str | None
     pull_secrets: tuple[str, ...]
     obj: Mapping[str, Any] = field(compare=False, repr=False)
+    literal_key: bool = False
 
     def references(self) -> set[str]:
         """Every secret name this runtime points at."""
@@ -109,7 +122,32 @@ def clean(obj: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _without_literal_key(obj: dict[str, Any], name: str) -> tuple[dict[str, Any], str | None]:
+    """`obj` with every literal NGC_API_KEY env value replaced by a reference to the key
+    Secret the migration creates, and the container that had one (None: there was none). No
+    command may write key material into a file, whatever its shape."""
+    raw = obj.get("spec")
+    spec: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    found = None
+    containers = []
+    for container in spec.get("containers") or []:
+        if isinstance(container, dict) and any(
+                isinstance(e, dict) and e.get("name") == KEY_ENV and "value" in e
+                for e in container.get("env") or []):
+            found = found or str(container.get("name"))
+            ref = {"secretKeyRef": {"name": api_key_secret(name), "key": KEY_ENV}}
+            container = {**container, "env": [
+                {"name": KEY_ENV, "valueFrom": ref}
+                if isinstance(e, dict) and e.get("name") == KEY_ENV and "value" in e else e
+                for e in container["env"]]}
+        containers.append(container)
+    if found is None:
+        return obj, None
+    return {**obj, "spec": {**spec, "containers": containers}}, found
+
+
 def _runtime(obj: dict[str, Any], name: str, namespace: str, meta: dict[str, Any]) -> Runtime:
+    obj, literal = _without_literal_key(obj, name)
     spec = obj.get("spec") or {}
     containers = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
     main = next((c for c in containers if c.get("name") == "kserve-container"),
@@ -127,7 +165,7 @@ def _runtime(obj: dict[str, Any], name: str, namespace: str, meta: dict[str, Any
     is_nim = image.startswith(NIM_IMAGE_PREFIX) or \
         NIM_ANNOTATION in (meta.get("annotations") or {})
     return Runtime(namespace, name, is_nim, image, key_container or main.get("name"),
-                   key_secret, pulls, clean(obj))
+                   key_secret, pulls, clean(obj), literal_key=literal is not None)
 
 
 def parse_export(text: str, source: str) -> Export:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from generator.migrate.export import Export, Runtime
+from generator.migrate.export import Export, Runtime, api_key_secret, pull_secret
 
 SHARED_KEY = "nvidia-nim-secrets"
 SHARED_PULL = "ngc-secret"
@@ -18,12 +18,10 @@ LEGACY_KEY_NOTE = (
 )
 
 
-def api_key_secret(deployment: str) -> str:
-    return f"nim-api-key-{deployment}"
-
-
-def pull_secret(deployment: str) -> str:
-    return f"nim-image-pull-{deployment}"
+__all__ = ["DeploymentPlan", "NamespacePlan", "api_key_secret", "plan_export",
+           "plan_namespace", "pull_secret"]
+LITERAL_KEY_NOTE = ("a literal value, written to no file; store that key as {new} in the "
+                    "secret manager, then revoke it: it sat in the cluster in plain text")
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,10 @@ def _deployment(rt: Runtime, isvcs: tuple[str, ...], accounts: Collection[str],
     changes: list[str] = []
     if rt.api_key_secret is None and not rt.pull_secrets:
         return DeploymentPlan(rt, "no-secrets", isvcs, ())
-    if rt.api_key_secret is not None and rt.api_key_secret != new_key:
+    if rt.literal_key:
+        changes.append(f"env {rt.container}.NGC_API_KEY: "
+                       f"{LITERAL_KEY_NOTE.format(new=new_key)} -> secret {new_key}")
+    elif rt.api_key_secret is not None and rt.api_key_secret != new_key:
         changes.append(f"env {rt.container}.NGC_API_KEY: secret {rt.api_key_secret} -> {new_key}")
     drop = tuple(p for p in rt.pull_secrets if _is_ngc_pull(p, accounts))
     if drop:
