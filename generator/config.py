@@ -299,7 +299,13 @@ def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: L
 
 # Namespaces that Kubernetes, OpenShift and OpenShift AI own: a managed Namespace object there
 # would be deleted with the project (or the Argo CD Application, with cascade).
-_SYSTEM_NAMESPACE = re.compile(r"default|kube-.*|openshift|openshift-.*|redhat-ods-.*")
+# Namespaces of the platform and of its usual neighbours: managing one as a project would let
+# Argo CD or Flux prune it (and everything in it) with the project.
+_SYSTEM_NAMESPACE = re.compile(
+    r"default|kube-.*|openshift|openshift-.*|redhat-ods-.*|rhods-.*|opendatahub|opendatahub-.*"
+    r"|nvidia-gpu-operator|gpu-operator|nvidia-nim-operator|nim-operator"
+    r"|vault|vault-.*|argocd|argo-cd|openshift-gitops|flux-system|external-secrets"
+    r"|cert-manager|istio-system|knative-serving|knative-eventing|kserve")
 # The dashboard's delete flow removes PVCs whose name starts with nim-pvc (nimUtils.ts).
 _DASHBOARD_PVC = "nim-pvc"
 

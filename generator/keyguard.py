@@ -8,11 +8,41 @@ refused, naming where the key sits, before a byte is written.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from generator import redact
 from generator.errors import InvalidInputError
+
+_SECRET_KIND = re.compile(r'kind"?\s*:\s*"?Secret\b')
+
+
+def decode_base64(value: Any) -> str:
+    """`value` decoded as the API server decodes a Secret's `data` or a ConfigMap's
+    `binaryData` (Go's standard base64, which skips `\r` and `\n`), as text; "" when it is not
+    base64."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        raw = base64.b64decode(value.replace("\r", "").replace("\n", ""), validate=True)
+    except (binascii.Error, ValueError):
+        return ""
+    return raw.decode("utf-8", "replace")
+
+
+def encoded_values(obj: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(path, decoded text) of the base64 fields the API server decodes: a Secret's `data`
+    and a ConfigMap's `binaryData`."""
+    if not isinstance(obj, dict):
+        return
+    field = {"Secret": "data", "ConfigMap": "binaryData"}.get(str(obj.get("kind")))
+    values = obj.get(field) if field else None
+    if isinstance(values, dict):
+        for key, value in values.items():
+            yield (str(field), str(key)), decode_base64(value)
 
 
 def _strings(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...],
@@ -37,7 +67,7 @@ def _where(text: str) -> str:
     except Exception:  # not YAML (a report, a lock in another format): the file is enough
         return ""
     for obj in (o for doc in docs for o in _objects(doc)):
-        for path, value in _strings(obj, ()):
+        for path, value in (*_strings(obj, ()), *encoded_values(obj)):
             if redact.find_key(value):
                 meta = obj.get("metadata") if isinstance(obj, dict) else None
                 name = meta.get("name", "") if isinstance(meta, dict) else ""
@@ -58,9 +88,24 @@ def _objects(doc: Any) -> Iterator[Any]:
         yield doc
 
 
+def _encoded_key(text: str) -> bool:
+    """A key in base64 fields (only worth parsing for when the text has such a field)."""
+    if "binaryData" not in text and not _SECRET_KIND.search(text):
+        return False
+    from generator import yamlio
+
+    try:
+        docs = yamlio.load_all(text, "output")
+    except Exception:  # not YAML: no Kubernetes object to decode
+        return False
+    return any(redact.find_key(value) for doc in docs for obj in _objects(doc)
+               for _, value in encoded_values(obj))
+
+
 def refuse_key_material(text: str, where: str) -> None:
-    """Raise (exit 1) when `text`, about to be written to `where`, holds key material."""
-    if redact.find_key(text):
+    """Raise (exit 1) when `text`, about to be written to `where`, holds key material, in
+    plain text or in the base64 fields the API server decodes."""
+    if redact.find_key(text) or _encoded_key(text):
         raise InvalidInputError(
             f"the output holds NGC key material{_where(text)}; nothing was written (keep keys "
             "in a secret manager and reference them)", source=where)

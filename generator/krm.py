@@ -69,8 +69,10 @@ def merge_items(existing: Sequence[Any], generated: Sequence[dict[str, Any]]) ->
 
 
 def parse_resource_list(text: str, source: str = "<stdin>") -> dict[str, Any]:
-    """Load and check a ResourceList document."""
-    doc = yamlio.load_one(text, source) if text.strip() else None
+    """Load and check a ResourceList document. Its items are passed through, so it is read
+    with YAML 1.2's core schema, as kustomize and kpt (kyaml) read it: `12:30`, `on` and
+    `!!binary` text stay as written, in the items and the functionConfig alike."""
+    doc = yamlio.load_one(text, source, core=True) if text.strip() else None
     if not isinstance(doc, dict) or doc.get("kind") != RESOURCE_LIST_KIND:
         raise InvalidInputError(f"expected a {RESOURCE_LIST_KIND} on stdin (or a config file "
                                 "argument for the legacy exec plugin)", source=source)

@@ -92,6 +92,28 @@ def _nested_roots(root: Path) -> tuple[list[Path], bool]:
     return found, False
 
 
+# The shapes of the paths each command writes: a file list is the tool's own, but a tampered
+# one must not make it remove anything else (a user's notes.md listed with its digest).
+OWNED_SHAPES: dict[str, re.Pattern[str]] = {
+    "render": re.compile(r"kustomization\.yaml|platform/[a-z0-9][a-z0-9.-]*\.yaml"
+                         r"|projects/[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9.-]*\.yaml"),
+    "chart": re.compile(r"\.helmignore|Chart\.yaml|values\.yaml|values\.schema\.json"
+                        r"|README\.md|(files|templates)/[A-Za-z0-9_][A-Za-z0-9._-]*"),
+    "schemas build": re.compile(r"([A-Za-z0-9_][A-Za-z0-9._-]*/)*[A-Za-z0-9_][A-Za-z0-9._-]*"
+                                r"\.json"),
+    "migrate render": re.compile(
+        r"kustomization\.yaml|[a-z0-9][a-z0-9-]*/(kustomization\.yaml|"
+        r"servingruntime-schema\.json|delete-after-restart\.yaml|"
+        r"(live|patches|secrets)/[a-z0-9][a-z0-9.-]*\.yaml)"),
+}
+
+
+def owned_shape(kind: str, rel: str) -> bool:
+    """Whether `rel` has the shape of a path command `kind` writes (unknown kinds: any)."""
+    shape = OWNED_SHAPES.get(kind)
+    return shape is None or shape.fullmatch(rel) is not None
+
+
 def foreign_roots(root: Path, kind: str, manifest: Manifest | None) -> list[str]:
     """Why `root` belongs to another tree: a different owner, an enclosing or nested tree."""
     problems: list[str] = []

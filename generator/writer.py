@@ -28,6 +28,10 @@ from generator.redact import unscrubbed
 
 MAX_LISTED = 20
 STDOUT_CHUNK = 1 << 20  # characters encoded and written to stdout at a time
+# While a tree is being written: an interrupted run (Ctrl-C, SIGKILL) leaves it behind, and the
+# next run then removes the staging files it finds beside the tree's own files.
+STAGING_MARKER = f"{MANIFEST}.staging"
+_STAGED = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp")
 # A portable file name: letters, digits, `.`, `_` and `-`; `.`-names only when the tool made them.
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,254}")
 
@@ -162,12 +166,15 @@ def _check_root(root: Path) -> None:
 
 
 def _read(path: Path) -> bytes | None:
+    """A file's content with CRLF line ends read as LF (a Git checkout with `core.autocrlf`
+    holds the same files with other line ends), None when it does not exist."""
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise InvalidInputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    return data.replace(b"\r\n", b"\n") if b"\r\n" in data else data
 
 
 def _refusal(root: Path, rel: str, listed: bool, manifest: Manifest | None) -> str:
@@ -206,8 +213,8 @@ def plan_tree(root: Path, files: Mapping[str, str], kind: str, *,
         elif recorded.get(rel) != ownership.digest(current):
             plan.refusals.append(_refusal(root, rel, rel in recorded, manifest))
     for rel in sorted(set(recorded) - set(plan.files)):
-        if _odd_part(rel, tool_names) is not None:
-            continue  # never a name this tool writes (`.git/...`): not ours to remove
+        if _odd_part(rel, tool_names) is not None or not ownership.owned_shape(kind, rel):
+            continue  # never a name this command writes (`.git/...`): not ours to remove
         current = _read(_confine(root, rel, checked))
         if current is None:
             continue
@@ -244,15 +251,23 @@ def write_plan(plan: TreePlan, *, force: bool = False) -> None:
         suffix = f" (and {more} more)" if more else ""
         raise InvalidInputError(plan.refusals[0] + suffix)
     root = plan.root
+    marker = root / STAGING_MARKER
+    if marker.is_file():
+        _remove_stale_staging(root, [*plan.files, *plan.remove, *plan.kept, MANIFEST])
+        marker.unlink()
     created = _created_dirs(root, plan.write or [MANIFEST])
     staged: dict[Path, str] = {}
     current: Path = root
     texts = {root / rel: plan.files[rel] for rel in plan.write}
     if plan.manifest_changed:
         texts[root / MANIFEST] = plan.manifest_text
+    if not texts and not plan.remove:
+        return
     try:
         for current in created:
             current.mkdir()
+        current = marker
+        marker.touch()
         for current, text in texts.items():
             staged[current] = _stage(current, text)
         manifest = root / MANIFEST  # replaced last: an interrupted run still knows its files
@@ -266,13 +281,34 @@ def write_plan(plan: TreePlan, *, force: bool = False) -> None:
             current = manifest
             os.replace(staged[manifest], manifest)
             del staged[manifest]
-    except OSError as exc:
+        marker.unlink(missing_ok=True)
+    except BaseException as exc:  # OSError, and Ctrl-C too: no staging file is left behind
         for tmp in staged.values():
             Path(tmp).unlink(missing_ok=True)
         for path in reversed(created):
             if path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
-        raise _cannot_write(current, exc) from None
+        marker.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(current, exc) from None
+        raise
+
+
+def _remove_stale_staging(root: Path, rels: Iterable[str]) -> None:
+    """Remove the staging files (`_stage`'s names) an interrupted run left beside the files of
+    this tree: only names derived from the tree's own files, only regular files."""
+    names: dict[Path, set[str]] = {}
+    for rel in rels:
+        names.setdefault((root / rel).parent, set()).add(Path(rel).name)
+    for folder, owned in names.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            match = _STAGED.fullmatch(entry.name)
+            if match and match["name"] in owned and entry.is_file(follow_symlinks=False):
+                Path(entry.path).unlink(missing_ok=True)
 
 
 def check_plan(plan: TreePlan, what: str, fix: str) -> None:

@@ -42,17 +42,20 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
         for first, resolvers in _Loader.yaml_implicit_resolvers.items()
     }
 
+    _cache: ClassVar[dict[tuple[Any, bool, bool], str]] = _resolved
+
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        """The tag of a node (PyYAML's rules), remembered per scalar text: libyaml asks for
-        every scalar, and the same keys and values recur in every document."""
+        """The tag of a node (this class's rules), remembered per scalar text: libyaml asks
+        for every scalar, and the same keys and values recur in every document."""
         if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
         key = (value, implicit[0], implicit[1])
-        tag = _resolved.get(key)
+        cache = self._cache
+        tag = cache.get(key)
         if tag is None:
             tag = super().resolve(kind, value, implicit)
-            if len(_resolved) < MAX_REMEMBERED_TAGS:
-                _resolved[key] = tag
+            if len(cache) < MAX_REMEMBERED_TAGS:
+                cache[key] = tag
         return tag
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -114,6 +117,59 @@ def _construct_int(loader: SafeLoader, node: yaml.ScalarNode) -> int:
 
 
 SafeLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+# YAML 1.2's core schema (yaml.org/spec/1.2.2 §10.3.2): only these plain scalars are not
+# strings. `on`, `yes`, `12:30`, `0b1` and `1_000` stay strings, `0755` is decimal.
+_CORE = {
+    "tag:yaml.org,2002:null": (r"^(?:~|null|Null|NULL|)$", "~nN"),
+    "tag:yaml.org,2002:bool": (r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    "tag:yaml.org,2002:int": (r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$",
+                              "-+0123456789"),
+    "tag:yaml.org,2002:float": (r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                                r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+                                "-+0123456789."),
+}
+
+
+def _core_resolvers() -> dict[Any, Any]:
+    resolvers: dict[Any, Any] = {}
+    for tag, (pattern, firsts) in _CORE.items():
+        for first in [*firsts, None] if tag == "tag:yaml.org,2002:null" else firsts:
+            resolvers.setdefault(first, []).append((tag, re.compile(pattern)))
+    for first, found in _Loader.yaml_implicit_resolvers.items():  # keep merge keys (`<<`)
+        resolvers.setdefault(first, []).extend((t, rx) for t, rx in found if t == _MERGE)
+    return resolvers
+
+
+class CoreLoader(SafeLoader):
+    """SafeLoader with YAML 1.2 core scalars, for objects passed through unchanged: a value
+    means what Kubernetes' YAML 1.2 readers take it to mean, and `!!binary` stays the base64
+    text it was written as (a Secret's `data` is base64 text to the API server too)."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = _core_resolvers()
+    _cache: ClassVar[dict[tuple[Any, bool, bool], str]] = {}
+
+
+def _construct_core_int(loader: SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML 1.2 core integer: decimal (leading zeros too), `0o` octal or `0x` hexadecimal."""
+    text = str(node.value)
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    try:
+        if digits.startswith("0o"):
+            return sign * int(digits[2:], 8)
+        if digits.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        return sign * int(digits, 10)
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"integer of {len(text):,} characters is too large",
+            node.start_mark) from None
+
+
+CoreLoader.add_constructor("tag:yaml.org,2002:int", _construct_core_int)
+CoreLoader.add_constructor("tag:yaml.org,2002:binary",
+                           lambda loader, node: str(loader.construct_scalar(node)))
 
 
 def _key_id(node: yaml.Node) -> object:
@@ -228,10 +284,11 @@ def _check_depth(text: str, source: str) -> None:
 
 
 @contextmanager
-def _parsing(text: str, source: str) -> Iterator[SafeLoader]:
+def _parsing(text: str, source: str,
+             loader_class: type[SafeLoader] = SafeLoader) -> Iterator[SafeLoader]:
     """A loader for `text` whose parse errors become one-line InvalidInputErrors."""
     _check_depth(text, source)
-    loader = SafeLoader(text)
+    loader = loader_class(text)
     try:
         yield loader
     except yaml.YAMLError as exc:
@@ -267,8 +324,8 @@ def _direct(node: yaml.Node, loader: SafeLoader) -> Any:
         method = _SCALARS.get(tag)
         if method is None:
             raise _Unusual
-        if tag == _INT:
-            return _construct_int(loader, node)  # type: ignore[arg-type]  # a ScalarNode
+        if tag == _INT:  # the loader's own integers (YAML 1.1 or 1.2 core)
+            return loader.yaml_constructors[_INT](loader, node)
         return getattr(loader, method)(node)
     if kind is yaml.SequenceNode and tag == _SEQ:
         return [_direct(item, loader) for item in node.value]
@@ -294,9 +351,10 @@ def _construct(loader: SafeLoader, node: yaml.Node, has_aliases: bool) -> Any:
     return loader.construct_document(node)
 
 
-def _iter_documents(text: str, source: str) -> Iterator[Any]:
+def _iter_documents(text: str, source: str,
+                    loader_class: type[SafeLoader] = SafeLoader) -> Iterator[Any]:
     has_aliases = "*" in text
-    with _parsing(text, source) as loader:
+    with _parsing(text, source, loader_class) as loader:
         while loader.check_node():
             data = _construct(loader, loader.get_node(), has_aliases)
             if has_aliases:
@@ -304,14 +362,16 @@ def _iter_documents(text: str, source: str) -> Iterator[Any]:
             yield data
 
 
-def load_all(text: str, source: str) -> list[Any]:
-    """Load every document of a YAML (or JSON) stream; empty documents are dropped."""
-    return [doc for doc in _iter_documents(text, source) if doc is not None]
+def load_all(text: str, source: str, *, core: bool = False) -> list[Any]:
+    """Load every document of a YAML (or JSON) stream; empty documents are dropped. `core`
+    reads scalars by YAML 1.2's core schema (`CoreLoader`), for objects passed through."""
+    loader_class = CoreLoader if core else SafeLoader
+    return [doc for doc in _iter_documents(text, source, loader_class) if doc is not None]
 
 
-def load_one(text: str, source: str) -> Any:
+def load_one(text: str, source: str, *, core: bool = False) -> Any:
     """Load a stream that must hold exactly one document."""
-    docs = load_all(text, source)
+    docs = load_all(text, source, core=core)
     if len(docs) != 1:
         raise InvalidInputError(f"expected one YAML document, found {len(docs)}", source=source)
     return docs[0]

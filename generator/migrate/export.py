@@ -174,7 +174,9 @@ def parse_export(text: str, source: str) -> Export:
     isvcs: list[tuple[str, str, str]] = []
     objects: set[tuple[str, str, str]] = set()
     accounts: list[tuple[str, str]] = []
-    for where, item in _items(yamlio.load_all(text, source), source):
+    # exported objects are written back as they are: YAML 1.2 core scalars (`on`, `12:30`
+    # and `!!binary` text keep their meaning)
+    for where, item in _items(yamlio.load_all(text, source, core=True), source):
         kind, name, namespace, meta = _meta(item, where, source)
         if kind == "ServingRuntime":
             runtimes.append(_runtime(item, name, namespace, meta))

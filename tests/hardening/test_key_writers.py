@@ -144,3 +144,34 @@ def test_a_registered_key_is_refused_whatever_its_shape(tmp_path: Path) -> None:
     finally:
         redact._SECRETS.discard(odd)
     assert not (tmp_path / "x.json").exists()
+
+
+# --- issue #27 item 5: keys in the base64 the API server decodes --------------------------------
+
+def _wrapped(text: str, offset: int) -> str:
+    """base64 of `offset` filler bytes and `text`, wrapped at 20 characters as some tools do."""
+    import base64
+
+    encoded = base64.b64encode(b"x" * offset + text.encode()).decode()
+    return "\n".join(encoded[i:i + 20] for i in range(0, len(encoded), 20))
+
+
+@pytest.mark.parametrize("offset", [0, 1, 2])
+@pytest.mark.parametrize("kind", ["Secret", "ConfigMap"])
+def test_a_key_in_wrapped_or_misaligned_base64_is_caught(tmp_path: Path, kind: str,
+                                                         offset: int) -> None:
+    """Go's base64 (the API server's) skips line breaks, and a key need not start on a
+    3-byte boundary: validate and every writer decode as the API server does."""
+    from generator import writer
+    from generator.errors import InvalidInputError
+
+    field = "data" if kind == "Secret" else "binaryData"
+    obj = {"apiVersion": "v1", "kind": kind, "metadata": {"name": "hidden", "namespace": "p"},
+           field: {"k": _wrapped(FAKE_KEY, offset)}}
+    path = tmp_path / "obj.yaml"
+    path.write_text(yamlio.dump(obj), "utf-8")
+    result = run_cli(["validate", str(path)])
+    assert result.code == 1 and ("NIM001" in result.out or "NIM002" in result.out), result.out
+    with pytest.raises(InvalidInputError, match=f"{kind}/hidden at {field}.k"):
+        writer.atomic_write(tmp_path / "out.yaml", yamlio.dump(obj))
+    assert not (tmp_path / "out.yaml").exists()

@@ -189,7 +189,7 @@ values path), cat (the catalog), platform, allowFloating (the global setting).
 {{- fail (printf "projects[%d].name: duplicate project %q" $i $p.name) -}}
 {{- end -}}
 {{- $_ := set $projects $p.name true -}}
-{{- $owned := or (eq $p.name $platformNamespace) (regexMatch `^(?:default|kube-.*|openshift|openshift-.*|redhat-ods-.*)$` $p.name) -}}
+{{- $owned := or (eq $p.name $platformNamespace) (regexMatch `^(?:default|kube-.*|openshift|openshift-.*|redhat-ods-.*|rhods-.*|opendatahub|opendatahub-.*|nvidia-gpu-operator|gpu-operator|nvidia-nim-operator|nim-operator|vault|vault-.*|argocd|argo-cd|openshift-gitops|flux-system|external-secrets|cert-manager|istio-system|knative-serving|knative-eventing|kserve)$` $p.name) -}}
 {{- if and $owned (dig "namespace" "manage" true $p) -}}
 {{- fail (printf "projects[%d].name: %q belongs to the platform; managing it would delete it with the project (set namespace.manage: false to deploy into it without owning it)" $i $p.name) -}}
 {{- end -}}

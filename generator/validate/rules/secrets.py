@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from generator.keyguard import decode_base64, encoded_values
 from generator.models import PLACEHOLDER_KEY
 from generator.validate.rules.base import Context, Hit, Rule
 from generator.validate.rules.paths import dig, items, jp, kind_of, meta, pod_containers
@@ -39,7 +38,13 @@ def _strings(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str
 
 
 def key_material(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
-    """NIM001: no string anywhere looks like an NGC key."""
+    """NIM001: no string anywhere looks like an NGC key, and none hides in the base64 fields
+    the API server decodes (ConfigMap `binaryData`; a Secret's `data` is NIM002's)."""
+    if kind_of(obj) == ("", "ConfigMap"):
+        for path, value in encoded_values(obj):
+            if KEY.search(value):
+                yield jp(*path), ("NGC API key material (nvapi-...) in base64 binaryData; keep "
+                                  "keys in a secret manager and reference them")
     text = context.text(obj)
     if "nvapi-" not in text and "bnZhcGkt" not in text:
         return
@@ -50,12 +55,8 @@ def key_material(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
 
 
 def _decoded(value: Any) -> str:
-    if not isinstance(value, str):
-        return ""
-    try:
-        return base64.b64decode(value, validate=True).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
-        return ""
+    """Base64 decoded as the API server does (line breaks skipped)."""
+    return decode_base64(value)
 
 
 def _pull_secret_for_nvcr(text: str) -> bool:

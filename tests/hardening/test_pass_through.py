@@ -1,0 +1,51 @@
+"""Objects passed through `krm` and `migrate render` keep their meaning (issue #27, item 6):
+they are read with YAML 1.2's core schema, as kustomize and kpt read them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import yamlio
+from tests.hardening.test_key_writers import DATA, ESO, _config, _resource_list
+from tests.helpers import run_cli
+
+PASS_THROUGH = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: schedule, namespace: p}
+data:
+  window: 12:30
+  switch: on
+  answer: yes
+  mode: 0755
+binaryData:
+  blob: !!binary aGVsbG8=
+"""
+
+
+def test_krm_passes_yaml_12_scalars_through_as_written(tmp_path: Path) -> None:
+    item = yamlio.load_one(PASS_THROUGH, "item", core=True)
+    text = _resource_list(_config(tmp_path), item)
+    # the same object, as kustomize writes it into the ResourceList (plain scalars)
+    text = text.replace('window: "12:30"', "window: 12:30").replace('switch: "on"', "switch: on")
+    result = run_cli(["krm"], input=text)
+    assert result.code == 0, result.err
+    (passed,) = [i for i in yamlio.load_all(result.out, "krm")[0]["items"]
+                 if i["metadata"]["name"] == "schedule"]
+    assert passed["data"] == {"window": "12:30", "switch": "on", "answer": "yes", "mode": 755}
+    assert passed["binaryData"] == {"blob": "aGVsbG8="}
+
+
+def test_migrate_keeps_exported_scalars(tmp_path: Path) -> None:
+    text = (DATA / "legacy-modal.yaml").read_text("utf-8").replace(
+        "      opendatahub.io/apiProtocol: REST\n",
+        "      opendatahub.io/apiProtocol: REST\n      maintenance-window: 12:30\n"
+        "      enabled: on\n", 1)
+    export = tmp_path / "export.yaml"
+    export.write_text(text, "utf-8")
+    out = tmp_path / "out"
+    result = run_cli(["migrate", "render", str(export), "-o", str(out), *ESO])
+    assert result.code == 0, result.err
+    live = yamlio.load_one((out / "fraud-detection/live/servingruntime-llama-318b.yaml")
+                           .read_text("utf-8"), "live")
+    annotations = live["metadata"]["annotations"]
+    assert annotations["maintenance-window"] == "12:30" and annotations["enabled"] == "on"
