@@ -16,6 +16,8 @@ _SECRETS: set[str] = set()
 MASK = "***"
 KEY_SHAPE = re.compile(r"nvapi-[A-Za-z0-9_\-]{8,}", re.IGNORECASE)
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# in output for people: every control character but the line feed and the tab
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def register(secret: str) -> None:
@@ -49,8 +51,16 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(_escape, scrub(text))
 
 
+def for_people(text: str) -> str:
+    """`scrub(text)` with control characters other than newlines and tabs shown as escapes: a
+    catalog's or a config's text cannot move the cursor or recolour a terminal."""
+    return _CONTROL_IN_TEXT.sub(_escape, scrub(text))
+
+
 class ScrubbingStream:
-    """A text stream wrapper that scrubs every write (stdout at the CLI's edge).
+    """A text stream wrapper for output meant for people (stdout at the CLI's edge): every write
+    is scrubbed of keys and control characters (`for_people`). Data (manifests, streams) goes
+    to the stream under it, checked by `keyguard` instead (`unscrubbed`).
 
     Only text writes pass through here; the underlying stream keeps its other attributes.
     """
@@ -60,7 +70,7 @@ class ScrubbingStream:
 
     def write(self, text: str) -> int:
         if isinstance(text, str):
-            self._stream.write(scrub(text))
+            self._stream.write(for_people(text))
             return len(text)
         return int(self._stream.write(text))
 
