@@ -85,3 +85,14 @@ def decode(raw: bytes, source: str) -> str:
             f"not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r})", source=source
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def read_stdin(max_bytes: int = MAX_INPUT_BYTES, source: str = "<stdin>") -> str:
+    """Standard input as text, refusing more than `max_bytes` (the cap every command reading
+    stdin shares) before decoding anything."""
+    import sys
+
+    raw = sys.stdin.buffer.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise InvalidInputError(f"more than {max_bytes:,} bytes on stdin", source=source)
+    return decode(raw, source)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from generator import yamlio
 from generator.errors import InvalidInputError, UsageError
+from generator.reading import read_stdin
 from generator.targets import DEFAULT_TARGET
 from generator.validate import proposed
 from generator.validate.crd import (
@@ -61,7 +61,7 @@ def convert_sources(sources: Iterable[str], *, close: bool = True,
     out: list[ConvertedSchema] = []
     for path in expand_paths(sources):
         source = "<stdin>" if path == STDIN else path
-        text = (yamlio.decode(sys.stdin.buffer.read(), source) if path == STDIN
+        text = (read_stdin(source=source) if path == STDIN
                 else yamlio.read_text(path))
         for crd in iter_crds(yamlio.load_all(text, source), source):
             for converted in convert_crd(crd, source, close=close):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from generator import yamlio
 from generator.errors import InvalidInputError
+from generator.reading import read_stdin
 
 STDIN = "-"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -110,7 +110,7 @@ def load_text(text: str, source: str) -> list[Loaded]:
 def _load_one(path: str) -> list[Loaded]:
     source = "<stdin>" if path == STDIN else path
     try:
-        text = (yamlio.decode(sys.stdin.buffer.read(), source) if path == STDIN
+        text = (read_stdin(source=source) if path == STDIN
                 else yamlio.read_text(path))
     except InvalidInputError as exc:
         return [LoadFailure(source, 0, exc.message)]

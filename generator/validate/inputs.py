@@ -7,13 +7,12 @@ names used in messages.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import yamlio
 from generator.errors import InvalidInputError
+from generator.reading import read_stdin
 from generator.validate.documents import STDIN, Loaded, LoadFailure, load_paths, load_text
 from generator.validate.tools import kustomize_build
 
@@ -44,7 +43,7 @@ def gather(paths: Sequence[str], kustomize_dirs: Sequence[str],
     for path in paths:
         if path == STDIN:
             try:
-                text = yamlio.decode(sys.stdin.buffer.read(), STDIN_SOURCE)
+                text = read_stdin(source=STDIN_SOURCE)
             except InvalidInputError as exc:
                 inputs.documents.append(LoadFailure(STDIN_SOURCE, 0, exc.message))
                 continue
