@@ -58,14 +58,46 @@ def _identity(obj: Any) -> tuple[str, str, str, str] | None:
             str(meta.get("namespace", "")), str(meta.get("name", "")))
 
 
-def merge_items(existing: Sequence[Any], generated: Sequence[dict[str, Any]]) -> list[Any]:
-    """Existing items, except those a generated object replaces, then the generated objects.
+def _without_orchestrator_annotations(obj: Any) -> Any:
+    """`obj` without the annotations kustomize and kpt add to items (`config.kubernetes.io/*`,
+    `internal.config.kubernetes.io/*`): what tells whether an item is one this function made."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
+        return obj
+    meta = dict(obj["metadata"])
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
+                   if not k.startswith(("config.kubernetes.io/",
+                                        "internal.config.kubernetes.io/"))}
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    return {**obj, "metadata": meta}
 
-    Replacing by identity keeps repeated runs (kpt pipelines, transformers) idempotent.
+
+def merge_items(existing: Sequence[Any], generated: Sequence[dict[str, Any]]
+                ) -> tuple[list[Any], list[str]]:
+    """(the output items, warnings): existing items, then the generated objects.
+
+    An existing item with a generated object's identity is replaced only when it is that
+    object (an earlier run's output: repeated runs stay idempotent). One that differs is the
+    user's: it is kept, the generated object is left out, and a warning names it.
     """
-    ours = {_identity(obj) for obj in generated}
-    kept = [item for item in existing if _identity(item) not in ours]
-    return [*kept, *generated]
+    ours = {_identity(obj): obj for obj in generated}
+    kept: list[Any] = []
+    theirs: set[tuple[str, str, str, str] | None] = set()
+    warnings: list[str] = []
+    for index, item in enumerate(existing):
+        identity = _identity(item)
+        if identity not in ours:
+            kept.append(item)
+        elif _without_orchestrator_annotations(item) != ours[identity]:
+            kept.append(item)
+            theirs.add(identity)
+            api_version, kind, namespace, name = identity or ("", "", "", "")
+            warnings.append(f"items[{index}] {kind}/{namespace + '/' if namespace else ''}"
+                            f"{name} ({api_version}) is not what nim-gitops generates for it; "
+                            "kept as it is, and the generated object left out")
+    return [*kept, *(obj for obj in generated if _identity(obj) not in theirs)], warnings
 
 
 def parse_resource_list(text: str, source: str = "<stdin>") -> dict[str, Any]:
@@ -145,8 +177,10 @@ def run_function(raw: bytes, base_dir: Path,
                                        base_dir)
     except NimGitopsError as exc:
         return resource_list(items, [result(str(exc), "error", exc)]), [], exc
+    merged, replaced = merge_items(items, generated)
+    warnings = [*warnings, *replaced]
     results = [result(w, "warning") for w in warnings]
-    return resource_list(merge_items(items, generated), results), warnings, None
+    return resource_list(merged, results), warnings, None
 
 
 def run_legacy(config_path: Path, base_dir: Path, plugin_root: str | None = None,

@@ -49,3 +49,38 @@ def test_migrate_keeps_exported_scalars(tmp_path: Path) -> None:
                            .read_text("utf-8"), "live")
     annotations = live["metadata"]["annotations"]
     assert annotations["maintenance-window"] == "12:30" and annotations["enabled"] == "on"
+
+
+# --- issue #27 item 16: the KRM function never replaces a user's item ---------------------------
+
+def _generated(tmp_path: Path) -> list[dict[str, Any]]:
+    result = run_cli(["krm"], input=_resource_list(_config(tmp_path)))
+    assert result.code == 0, result.err
+    items: list[dict[str, Any]] = yamlio.load_one(result.out, "krm")["items"]
+    return items
+
+
+def test_krm_keeps_a_users_item_that_shares_an_identity(tmp_path: Path) -> None:
+    generated = _generated(tmp_path)
+    pvc = next(i for i in generated if i["kind"] == "PersistentVolumeClaim")
+    users = {**pvc, "spec": {**pvc["spec"], "storageClassName": "the-users-class"}}
+    result = run_cli(["krm"], input=_resource_list(_config(tmp_path), users))
+    assert result.code == 0, result.err
+    items = yamlio.load_one(result.out, "krm")["items"]
+    same = [i for i in items if (i["kind"], i["metadata"]["name"]) ==
+            ("PersistentVolumeClaim", pvc["metadata"]["name"])]
+    assert same == [users]
+    assert "items[0] PersistentVolumeClaim/p/d-cache" in result.err
+    assert "kept as it is" in result.err
+
+
+def test_krm_replaces_its_own_earlier_output(tmp_path: Path) -> None:
+    """Run on its own output (a kpt pipeline run twice): the same items, once each."""
+    generated = _generated(tmp_path)
+    annotated = [{**i, "metadata": {**i["metadata"], "annotations": {
+        **(i["metadata"].get("annotations") or {}),
+        "config.kubernetes.io/index": "0"}}} for i in generated]
+    result = run_cli(["krm"], input=_resource_list(_config(tmp_path), *annotated))
+    assert result.code == 0, result.err
+    assert yamlio.load_one(result.out, "krm")["items"] == generated
+    assert "kept as it is" not in result.err

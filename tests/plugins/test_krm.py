@@ -60,19 +60,24 @@ def test_function_appends_exactly_what_render_produces() -> None:
 
 
 def test_function_keeps_other_items_and_replaces_its_own() -> None:
+    """Its own earlier output is replaced (idempotent); an item that only shares an identity
+    with a generated object is the user's: kept, with a warning result (issue #27 item 16)."""
     other = {"apiVersion": "v1", "kind": "ConfigMap",
              "metadata": {"name": "unrelated", "namespace": "team-a"}, "data": {"a": "b"}}
-    stale = {"apiVersion": "v1", "kind": "Namespace",
-             "metadata": {"name": "team-a", "labels": {"stale": "true"}}}
+    users = {"apiVersion": "v1", "kind": "Namespace",
+             "metadata": {"name": "team-a", "labels": {"owner": "the-user"}}}
     function_config = _function_config()
-    code, out, err = _run(_resource_list(function_config, [other, stale]))
+    code, out, err = _run(_resource_list(function_config, [other, users]))
     assert code == 0, err
     rendered = _rendered(QUICKSTART)
-    assert out["items"] == [other, *rendered]
-    assert stale not in out["items"]
+    assert out["items"] == [other, users, *(o for o in rendered if o["kind"] != "Namespace")]
+    (warning,) = out["results"]
+    assert warning["severity"] == "warning" and "Namespace/team-a" in warning["message"]
+    code, out, err = _run(_resource_list(function_config, [other]))
+    assert code == 0, err
     code, again, err = _run(_resource_list(function_config, out["items"]))
     assert code == 0, err
-    assert again["items"] == out["items"]
+    assert again["items"] == out["items"] and "results" not in again
 
 
 def test_invalid_function_config_is_a_result_and_exit_1() -> None:
