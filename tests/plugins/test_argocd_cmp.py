@@ -149,6 +149,19 @@ def test_symlinks_out_of_the_repository_are_refused(repo: Path, plugin_env: dict
         assert len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_a_digest_lock_symlinked_out_of_the_repository_is_refused(
+        repo: Path, plugin_env: dict[str, str]) -> None:
+    """The lock file beside the config (`spec.airGap.pinDigests`) is confined like the config
+    and the catalog (issue #27 item 17), as the KRM function confines it."""
+    outside = repo.parent / "outside.lock.yaml"
+    outside.write_text(OUTSIDE_SECRET, "utf-8")
+    (repo / APP_PATH / "nim-gitops.lock.yaml").symlink_to(outside)
+    proc = _generate(repo, plugin_env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "nim-gitops.lock.yaml" in proc.stderr and "outside the repository" in proc.stderr
+    assert "$6$" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
 def test_symlinks_inside_the_repository_are_followed(repo: Path,
                                                      plugin_env: dict[str, str]) -> None:
     app = repo / APP_PATH
