@@ -170,9 +170,13 @@ def run_function(raw: bytes, base_dir: Path,
         if len(raw) > yamlio.MAX_INPUT_BYTES:
             raise InvalidInputError(f"more than {yamlio.MAX_INPUT_BYTES:,} bytes on stdin",
                                     source="<stdin>")
-        doc = parse_resource_list(yamlio.decode(raw, "<stdin>"))
+        text = yamlio.decode(raw, "<stdin>")
+        doc = parse_resource_list(text)
         items = doc.get("items") or []
         function_config = doc[FUNCTION_CONFIG]
+        if "*" in text:  # its aliases get a config's budget, as in a config file
+            yamlio.check_config_expansion(function_config, function_config_source(
+                function_config), len(text))
         generated, warnings = generate(function_config, function_config_source(function_config),
                                        base_dir)
     except NimGitopsError as exc:

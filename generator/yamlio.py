@@ -25,6 +25,8 @@ __all__ = ["MAX_INPUT_BYTES", "decode", "dump", "dump_all", "is_ambiguous", "loa
 MAX_EXPANDED_NODES = 2_000_000
 MAX_KEY_CHARS = 1024  # YAML's limit for implicit keys; no Kubernetes key comes near it
 MAX_ALIAS_GROWTH = 16 * 1024 * 1024  # bytes of text that aliases may add to a document
+CONFIG_MIN_NODES = 50_000  # a config's alias budget never goes below these (config_budget)
+CONFIG_MIN_GROWTH = 1024 * 1024
 MAX_DEPTH = 200  # libyaml composes recursively in C: ~50,000 levels crash the process
 _MERGE = "tag:yaml.org,2002:merge"
 MAX_REMEMBERED_TAGS = 100_000
@@ -220,19 +222,35 @@ def _expanded_size(obj: Any, memo: dict[int, tuple[int, int]],
     return nodes, size
 
 
-def _check_expansion(data: Any, source: str, text_bytes: int) -> None:
-    """Refuse a document whose aliases multiply it (in nodes or in bytes of text)."""
-    budget = (MAX_EXPANDED_NODES, text_bytes + MAX_ALIAS_GROWTH)
+def config_budget(text_bytes: int) -> tuple[int, int]:
+    """(nodes, bytes of growth) a config's aliases may expand to: a config is small and each
+    of its nodes becomes objects, so a few KB of aliases must not become megabytes of output
+    (a 12 KB config once cost seconds of CPU per render); proportional to the text above a
+    floor that any hand-written config stays under."""
+    return max(CONFIG_MIN_NODES, text_bytes // 4), max(CONFIG_MIN_GROWTH, 2 * text_bytes)
+
+
+def _check_expansion(data: Any, source: str, text_bytes: int,
+                     limits: tuple[int, int] = (MAX_EXPANDED_NODES, MAX_ALIAS_GROWTH)) -> None:
+    """Refuse a document whose aliases multiply it (in nodes or in bytes of text) beyond
+    `limits` (nodes, bytes of text beyond the document's own)."""
+    budget = (limits[0], text_bytes + limits[1])
     nodes, size = _expanded_size(data, {}, budget)
     if nodes > budget[0]:
         raise InvalidInputError(
-            f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refusing to load",
+            f"YAML aliases expand to more than {limits[0]:,} nodes; refusing to load",
             source=source,
         )
     if size > budget[1]:
         raise InvalidInputError(
-            f"YAML aliases expand to more than {MAX_ALIAS_GROWTH:,} bytes beyond the document; "
+            f"YAML aliases expand to more than {limits[1]:,} bytes beyond the document; "
             "refusing to load", source=source)
+
+
+def check_config_expansion(data: Any, source: str, text_bytes: int) -> None:
+    """`_check_expansion` with a config's budget (`config_budget`), for a config that arrived
+    inside another document (a KRM functionConfig)."""
+    _check_expansion(data, source, text_bytes, config_budget(text_bytes))
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str) -> InvalidInputError:
@@ -378,14 +396,15 @@ def load_one(text: str, source: str, *, core: bool = False) -> Any:
 
 
 def load_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    """Load one document and map each field path (tuple of keys/indexes) to its 1-based line."""
+    """Load one document (a config: its aliases get a config's budget, `config_budget`) and
+    map each field path (tuple of keys/indexes) to its 1-based line."""
     with _parsing(text, source) as loader:
         node = loader.get_single_node()
         if node is None:
             return None, {}
         data = _construct(loader, node, "*" in text)
     if "*" in text:
-        _check_expansion(data, source, len(text))
+        _check_expansion(data, source, len(text), config_budget(len(text)))
     lines: dict[tuple[str | int, ...], int] = {}
     _walk_lines(node, (), lines, set())
     return data, lines
