@@ -4,6 +4,7 @@ they are read with YAML 1.2's core schema, as kustomize and kpt read them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from generator import yamlio
 from tests.hardening.test_key_writers import DATA, ESO, _config, _resource_list
