@@ -12,10 +12,12 @@ at least one, down at a time.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import io
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +33,8 @@ from generator.models import (
 FIELD = "keyRevision"
 MAX_REVISION = 1_000_000
 _REVISION = re.compile(rf",?\s*{FIELD}:\s*\d+")
+_BREAK = re.compile(r"\r\n|\r|\n")  # YAML's line breaks; each line keeps its own
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -113,9 +117,68 @@ def _yaml() -> Any:
     return yaml
 
 
+def _split_lines(text: str) -> list[tuple[str, str]]:
+    """Each line of `text` with its own ending: CRLF, CR or LF ("" for a last line without)."""
+    lines, start = [], 0
+    for match in _BREAK.finditer(text):
+        lines.append((text[start:match.start()], match.group()))
+        start = match.end()
+    if start < len(text):
+        lines.append((text[start:], ""))
+    return lines
+
+
+def _with_line_ends(before: list[tuple[str, str]], after: str) -> str:
+    """`after` (LF line ends) with each line's ending taken from the line it stands for in
+    `before`; a changed or added line takes the ending of its neighbour there."""
+    ends = [end for _, end in before]
+    lines = [content for content, _ in _split_lines(after)]
+    matcher = difflib.SequenceMatcher(None, [content for content, _ in before], lines,
+                                      autojunk=False)
+    out: list[list[str]] = []
+    for _, i1, i2, j1, j2 in matcher.get_opcodes():
+        for k in range(j2 - j1):
+            old = min(i1 + k, i2 - 1) if i2 > i1 else max(i1 - 1, 0)
+            out.append([lines[j1 + k], ends[old] if ends else "\n"])
+    for k, line in enumerate(out[:-1]):  # a line that was last without an ending no longer is
+        if not line[1]:
+            line[1] = next((end for _, end in reversed(out[:k]) if end), "\n")
+    return "".join(content + end for content, end in out)
+
+
+def _comment_tokens(node: Any, seen: set[int]) -> Iterator[Any]:
+    """Every comment of the round-trip document below `node`, each once."""
+    if id(node) in seen or not hasattr(node, "ca"):
+        return
+    seen.add(id(node))
+    pending: list[Any] = [node.ca.comment, list(node.ca.items.values()), node.ca.end]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif item is not None and id(item) not in seen:
+            seen.add(id(item))
+            yield item
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    for child in children:
+        yield from _comment_tokens(child, seen)
+
+
+def _shift_comments(doc: Any, line: int, column: int, delta: int) -> None:
+    """Move the comments that follow `column` on `line` by `delta` columns, so that the gap
+    before them stays as written when an edit there makes the line longer or shorter."""
+    for token in _comment_tokens(doc, set()):
+        mark = getattr(token, "start_mark", None)
+        if delta and mark is not None and mark.line == line and mark.column > column:
+            mark = copy.copy(mark)
+            mark.column += delta
+            token.start_mark = mark
+
+
 def _set(doc: Any, path: tuple[str | int, ...], value: int) -> set[str]:
     """Set `path` in the round-trip document, creating mappings on the way (returned); a new
-    key goes right after the mapping's `name` or `manage` key, where a reader looks for it."""
+    key goes right after the mapping's `name` or `manage` key, where a reader looks for it,
+    or last in a flow mapping (`{name: a, gpus: 1, keyRevision: 1}`)."""
     from ruamel.yaml.comments import CommentedMap
 
     node, created = doc, set()
@@ -128,42 +191,137 @@ def _set(doc: Any, path: tuple[str | int, ...], value: int) -> set[str]:
         node = child
     key = path[-1]
     if key in node:
+        line, column = node.lc.value(key)
+        _shift_comments(doc, line, column, len(str(value)) - len(str(node[key])))
         node[key] = value
         return created
     keys = list(node.keys())
+    if node.fa.flow_style():
+        added = f"{', ' if keys else ''}{key}: {value}"
+        _shift_comments(doc, node.lc.line, node.lc.col, len(added))
+        node.insert(len(keys), key, value)
+        return created
     anchor = next((k for k in ("name", "manage") if k in keys), None)
     node.insert(keys.index(anchor) + 1 if anchor else len(keys), key, value)
     return created
+
+
+def _references(root: Any) -> dict[int, int]:
+    """How often each node of the composed document is reached: more than once is an alias."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    counts: dict[int, int] = {}
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        counts[id(node)] = counts.get(id(node), 0) + 1
+        if counts[id(node)] > 1:
+            continue
+        if isinstance(node, MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            pending.extend(node.value)
+    return counts
+
+
+def _merged(node: Any) -> list[Any]:
+    """The mappings that `node`'s merge keys (`<<: *a`, `<<: [*a, *b]`) bring in."""
+    from ruamel.yaml.nodes import SequenceNode
+
+    sources: list[Any] = []
+    for key, value in node.value:
+        if key.tag == _MERGE:
+            sources += value.value if isinstance(value, SequenceNode) else [value]
+    return sources
+
+
+def _holds(node: Any, key: str) -> bool:
+    """True when the mapping `node` or a mapping it merges in has `key`."""
+    from ruamel.yaml.nodes import MappingNode
+
+    if not isinstance(node, MappingNode):
+        return False
+    return (any(k.tag != _MERGE and k.value == key for k, _ in node.value)
+            or any(_holds(source, key) for source in _merged(node)))
+
+
+def _step(node: Any, part: str | int) -> tuple[Any, Any]:
+    """The child of `node` at `part` and None, or None and the merged-in mapping that holds
+    it, or None twice when neither has it (the key is created in `node`)."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part], None
+    if not isinstance(node, MappingNode):
+        return None, None
+    own = next((v for k, v in node.value if k.tag != _MERGE and k.value == part), None)
+    if own is not None:
+        return own, None
+    return None, next((s for s in _merged(node) if _holds(s, str(part))), None)
+
+
+def _sharing(root: Any, path: tuple[str | int, ...], counts: dict[int, int]) -> str | None:
+    """How the YAML shares the node that setting `path` writes into (`anchor &x`), or None
+    when only this holder reads it."""
+    node = root
+    for part in path:
+        if counts.get(id(node), 1) > 1:
+            return f"anchor &{node.anchor}" if node.anchor else "an alias"
+        node, merged = _step(node, part)
+        if merged is not None:
+            return f"anchor &{merged.anchor}" if merged.anchor else "merge key <<"
+        if node is None:
+            return None
+    return f"anchor &{node.anchor}" if counts.get(id(node), 1) > 1 else None
+
+
+def _refuse_shared(text: str, found: list[Holder], source: str) -> None:
+    """Refuse a holder whose keyRevision sits in a node that anchors, aliases or merge keys
+    share with other holders: bumping it there would rotate them too, unplanned."""
+    root = _yaml().compose(text)
+    counts = _references(root)
+    for label, path, _ in found:
+        how = _sharing(root, path, counts)
+        if how:
+            raise UsageError(f"{source}: {label}'s {FIELD} lives in a node the YAML shares "
+                             f"with other holders ({how}); set it by hand or un-share the node")
 
 
 def _only_revisions_changed(before: str, after: str, created: set[str]) -> bool:
     """True when `after` is `before` plus `keyRevision` values (and the mappings `created`
     to hold them): every comment, quote and indent kept."""
     def normal(text: str) -> list[str]:
-        lines = (_REVISION.sub("", line) for line in text.splitlines())
+        lines = (_REVISION.sub("", line) for line in text.split("\n"))
         return [line for line in lines
                 if line.strip() and line.strip().rstrip(":") not in created]
 
     return normal(before) == normal(after)
 
 
-def bump(text: str, config: Config, selector: Selector,
-         to: int | None = None) -> tuple[str, list[Change]]:
-    """The config text with the revisions of `selector`'s holders bumped (or set to `to`)."""
+def _round_trip(text: str) -> tuple[Any, Any]:
+    """A ruamel.yaml set to write `text`'s indentation back, and `text` loaded with it."""
     from ruamel.yaml.util import load_yaml_guess_indent
 
+    _, indent, offset = load_yaml_guess_indent(text)
+    yaml = _yaml()
+    offset = offset or 0
+    yaml.indent(mapping=indent, sequence=indent + offset, offset=offset)
+    return yaml, yaml.load(text)
+
+
+def bump(text: str, config: Config, selector: Selector,
+         to: int | None = None) -> tuple[str, list[Change]]:
+    """The config text with the revisions of `selector`'s holders bumped (or set to `to`);
+    every line keeps its own line ending."""
     found = holders(config, selector)
     source = config.source
     for label, _, old in found:
         if to is not None and old is not None and to <= old:
             raise UsageError(f"{source}: {label} is at key revision {old}; --to must be higher")
-    crlf = "\r\n" in text
-    text = text.replace("\r\n", "\n")
-    _, indent, offset = load_yaml_guess_indent(text)
-    yaml = _yaml()
-    offset = offset or 0
-    yaml.indent(mapping=indent, sequence=indent + offset, offset=offset)
-    doc = yaml.load(text)
+    lines = _split_lines(text)
+    text = "".join(content + ("\n" if end else "") for content, end in lines)
+    _refuse_shared(text, found, source)
+    yaml, doc = _round_trip(text)
     changes, created = [], set()
     for _, path, old in found:
         new = to if to is not None else (old or 0) + 1
@@ -178,7 +336,7 @@ def bump(text: str, config: Config, selector: Selector,
     if not _only_revisions_changed(text, result, created):
         raise InvalidInputError("cannot bump the key revision without changing the file's "
                                 f"layout; set {FIELD} by hand", source=source)
-    return (result.replace("\n", "\r\n") if crlf else result), changes
+    return _with_line_ends(lines, result), changes
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:

@@ -45,7 +45,7 @@ def rotate(target: str | None, config_path: Path, account: bool, to: int | None,
         click.echo(plan_text(resolve(config), selector, changes), nl=False)
         return 0
     bom = "\ufeff" if config_path.read_bytes().startswith(b"\xef\xbb\xbf") else ""
-    atomic_write(config_path, bom + new_text)
+    atomic_write(config_path.resolve(), bom + new_text)  # through a link: its target
     click.echo(unified_diff(text, new_text, config_path.name), nl=False)
     console.info(f"{config_path}: set the key revision of {selector}; commit it once the new "
                  "key is in the secret manager")
