@@ -21,6 +21,11 @@ RESOURCE_LIST_KIND = "ResourceList"
 RESOURCE_LIST_VERSION = "config.kubernetes.io/v1"
 ACCEPTED_VERSIONS = (RESOURCE_LIST_VERSION, "config.kubernetes.io/v1beta1")
 PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
+# A ResourceList costs about 40 times its size in memory while it is parsed, merged and written
+# back (7.5 MB in, 322 MB peak RSS, measured): 16 MiB keeps the function under 700 MB, inside
+# a kustomize or Argo CD repo-server container's usual limit, where 64 MiB ended in a
+# MemoryError (exit 70) and no output.
+MAX_RESOURCE_LIST_BYTES = 16 * 1024 * 1024
 LOCK_STEM = "nim-gitops.yaml"  # the lock is <kustomization root>/nim-gitops.lock.yaml
 FUNCTION_CONFIG = "functionConfig"
 
@@ -167,8 +172,9 @@ def run_function(raw: bytes, base_dir: Path,
     """The KRM function: (output ResourceList text, warnings, the error that fails the run)."""
     items: list[Any] = []
     try:
-        if len(raw) > yamlio.MAX_INPUT_BYTES:
-            raise InvalidInputError(f"more than {yamlio.MAX_INPUT_BYTES:,} bytes on stdin",
+        if len(raw) > MAX_RESOURCE_LIST_BYTES:
+            raise InvalidInputError(f"more than {MAX_RESOURCE_LIST_BYTES:,} bytes on stdin "
+                                    "(the KRM function holds about 40 times its input in memory)",
                                     source="<stdin>")
         text = yamlio.decode(raw, "<stdin>")
         doc = parse_resource_list(text)

@@ -10,7 +10,6 @@ import click
 
 from generator import console
 from generator.errors import UsageError
-from generator.yamlio import MAX_INPUT_BYTES
 
 
 @click.command()
@@ -38,7 +37,7 @@ def krm(config: Path | None) -> int:
     if sys.stdin.isatty():
         raise UsageError("expected a ResourceList on stdin, or a config file argument "
                          "(see nim-gitops krm --help)")
-    raw = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    raw = sys.stdin.buffer.read(krm_mod.MAX_RESOURCE_LIST_BYTES + 1)
     output, warnings, error = krm_mod.run_function(raw, base_dir)
     for warning in warnings:
         console.warn(warning)
