@@ -272,6 +272,11 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
                           "\ud800-\udfff\ufffe\uffff]")
 
 
+# NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR: YAML 1.1 readers (kustomize, Helm) fold them
+# into spaces, so a display name holding one would reach the cluster changed.
+_FOLDED = re.compile("[\x85\u2028\u2029]")
+
+
 def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: Lines) -> None:
     """Refuse strings that no Kubernetes YAML tool could read back, and pasted NGC keys.
 
@@ -289,6 +294,12 @@ def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: L
         if bad:
             raise InvalidInputError(f"contains the control character U+{ord(bad.group()):04X}",
                                     source=source, line=line, path=shown)
+        folded = _FOLDED.search(value)
+        if folded:
+            raise InvalidInputError(
+                f"contains U+{ord(folded.group()):04X}, which kustomize and Helm read as a line "
+                "break and turn into a space; write a space or a newline instead",
+                source=source, line=line, path=shown)
     elif isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):

@@ -118,6 +118,10 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
               "cache": {"source": {"pvc": "filled-cache"}}}]}]},
         "projects[0].deployments[0].backend: NIM Operator v3.1.2 requires NIMService "
         "spec.authSecret", "version: main (k8s-nim-operator #910, not released)"),
+    "NEL in a display name": (
+        _spec({**OK_DEPLOYMENT, "displayName": "Llama\u00858B"}),
+        "projects[0].deployments[0].displayName: contains a line break kustomize and Helm",
+        "contains U+0085, which kustomize and Helm read as a line break"),
     "deployment revision with scope project": (
         _spec(OK_DEPLOYMENT, {**OK_DEPLOYMENT, "name": "b", "keyRevision": 2},
               secrets={"scope": "project"}),

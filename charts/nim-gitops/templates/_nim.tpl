@@ -202,6 +202,9 @@ values path), cat (the catalog), platform, allowFloating (the global setting).
 {{- fail (printf "projects[%d].deployments[%d].name: %q starts with nim-pvc: the dashboard deletes cache PVCs named so when it deletes a deployment; choose another name" $i $j $d.name) -}}
 {{- end -}}
 {{- $_ := set $names $d.name true -}}
+{{- if regexMatch "[\u0085\u2028\u2029]" (dig "displayName" "" $d) -}}
+{{- fail (printf "projects[%d].deployments[%d].displayName: contains a line break kustomize and Helm turn into a space (U+0085, U+2028 or U+2029); write a space or a newline instead" $i $j) -}}
+{{- end -}}
 {{- $key := dig "apiKey" "remoteRef" "key" "" $d -}}
 {{- if $key -}}
 {{- include "nim-gitops.checkPlaceholders" (dict "where" (printf "projects[%d].deployments[%d].apiKey.remoteRef.key" $i $j) "text" $key) -}}
