@@ -285,10 +285,10 @@ def write_plan(plan: TreePlan, *, force: bool = False) -> None:
     except BaseException as exc:  # OSError, and Ctrl-C too: no staging file is left behind
         for tmp in staged.values():
             Path(tmp).unlink(missing_ok=True)
+        marker.unlink(missing_ok=True)
         for path in reversed(created):
             if path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
-        marker.unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise _cannot_write(current, exc) from None
         raise
