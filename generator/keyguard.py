@@ -45,17 +45,18 @@ def encoded_values(obj: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
             yield (str(field), str(key)), decode_base64(value)
 
 
-def _strings(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...],
-                                                                     str]]:
+def strings(node: Any, path: tuple[str | int, ...] = ()
+            ) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """(path, text) of every string below `node`, mapping keys included."""
     if isinstance(node, str):
         yield path, node
     elif isinstance(node, dict):
         for key, value in node.items():
             yield (*path, str(key)), str(key)
-            yield from _strings(value, (*path, str(key)))
+            yield from strings(value, (*path, str(key)))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _strings(value, (*path, index))
+            yield from strings(value, (*path, index))
 
 
 def _where(text: str) -> str:
@@ -67,7 +68,7 @@ def _where(text: str) -> str:
     except Exception:  # not YAML (a report, a lock in another format): the file is enough
         return ""
     for obj in (o for doc in docs for o in _objects(doc)):
-        for path, value in (*_strings(obj, ()), *encoded_values(obj)):
+        for path, value in (*strings(obj), *encoded_values(obj)):
             if redact.find_key(value):
                 meta = obj.get("metadata") if isinstance(obj, dict) else None
                 name = meta.get("name", "") if isinstance(meta, dict) else ""

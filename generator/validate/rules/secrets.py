@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from generator.keyguard import decode_base64, encoded_values
+from generator.keyguard import decode_base64, encoded_values, strings
 from generator.models import PLACEHOLDER_KEY
 from generator.validate.rules.base import Context, Hit, Rule
 from generator.validate.rules.paths import dig, items, jp, kind_of, meta, pod_containers
@@ -23,20 +23,6 @@ SHARED = frozenset({PROJECT_KEY, PROJECT_PULL, ACCOUNT_PULL, "nvidia-nim-access"
 RUNTIME_GROUP = "serving.kserve.io"
 
 
-def _strings(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...],
-                                                                      str]]:
-    if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if isinstance(key, str) and KEY.search(key):
-                yield (*path, key), key
-            yield from _strings(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _strings(value, (*path, index))
-
-
 def key_material(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
     """NIM001: no string anywhere looks like an NGC key, and none hides in the base64 fields
     the API server decodes (ConfigMap `binaryData`; a Secret's `data` is NIM002's)."""
@@ -48,7 +34,7 @@ def key_material(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
     text = context.text(obj)
     if "nvapi-" not in text and "bnZhcGkt" not in text:
         return
-    for path, value in _strings(obj, ()):
+    for path, value in strings(obj):
         if KEY.search(value):
             yield jp(*path), ("NGC API key material (nvapi-...) in plain text; keep keys in a "
                               "secret manager and reference them")
