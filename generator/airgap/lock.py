@@ -1,7 +1,9 @@
 """The digest lock file committed next to a config with `spec.airGap.pinDigests: true`.
 
 `<config-stem>.lock.yaml` maps each image by tag to its manifest digest, sorted, so that a
-re-lock that finds nothing new leaves the file byte-identical.
+re-lock that finds nothing new leaves the file byte-identical. `DIGEST` is the one shape a
+digest may have wherever it is read (NGC's answers, the registry, the extended details, this
+file); the module is cheap to import (YAML is loaded when a file is read or written).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from generator import yamlio
 from generator.errors import InvalidInputError
 
 LOCK_API_VERSION = "nim-gitops.opendatahub.io/v1alpha1"
@@ -19,6 +20,12 @@ LOCK_KIND = "NimGitOpsLock"
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 HEADER = ("# Written by `nim-gitops airgap lock`; commit it next to the config.\n"
           "# Each image tag is pinned to the manifest digest the registry reported.\n")
+
+
+def is_digest(value: object) -> bool:
+    """`value` has a digest's shape: `sha256:` and 64 lowercase hex digits, nothing more
+    (no newline that could forge a line of a report)."""
+    return isinstance(value, str) and DIGEST.fullmatch(value) is not None
 
 
 def lock_path(config_path: Path | str) -> Path:
@@ -29,6 +36,8 @@ def lock_path(config_path: Path | str) -> Path:
 
 def lock_text(digests: Mapping[str, str]) -> str:
     """The lock file's text: deterministic, images sorted."""
+    from generator import yamlio
+
     body = {
         "apiVersion": LOCK_API_VERSION,
         "kind": LOCK_KIND,
@@ -39,6 +48,8 @@ def lock_text(digests: Mapping[str, str]) -> str:
 
 def read_lock(path: Path) -> dict[str, str]:
     """Read and check a lock file: image -> digest."""
+    from generator import yamlio
+
     source = str(path)
     doc: Any = yamlio.load_one(yamlio.read_text(path), source)
     if not isinstance(doc, dict) or doc.get("kind") != LOCK_KIND:
@@ -51,7 +62,7 @@ def read_lock(path: Path) -> dict[str, str]:
         raise InvalidInputError("must be a mapping of image to digest", source=source,
                                 path="digests")
     for image, digest in digests.items():
-        if not isinstance(digest, str) or not DIGEST.fullmatch(digest):
+        if not is_digest(digest):
             raise InvalidInputError("not a sha256 digest", source=source,
                                     path=f"digests.{image}")
     return {str(k): str(v) for k, v in digests.items()}

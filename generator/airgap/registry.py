@@ -2,9 +2,10 @@
 
 Per repository: a pull token from `/proxy_auth` (basic auth `$oauthtoken:<key>`), then
 `GET /v2/<repo>/manifests/<tag>` asking for an index or manifest list first; the digest is
-the `Docker-Content-Digest` header. Requests are retried as `transport.retry` says, the same
-way as NGC's. The key never leaves this module except in the Authorization header, and it is
-registered for redaction by whoever read it.
+the sha256 of the manifest received, which the `Docker-Content-Digest` header, when sent, must
+match. Requests are retried as `transport.retry` says, the same way as NGC's, and each answer
+is read within `ANSWER_CAP` (`transport.bounded.fetch`). The key never leaves this module
+except in the Authorization header, and it is registered for redaction by whoever read it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 import httpx
 
 from generator.airgap.images import Image
-from generator.airgap.lock import DIGEST
+from generator.airgap.lock import is_digest
 from generator.errors import RemoteServiceError
 from generator.transport.answer import Statuses
-from generator.transport.bounded import map_bounded
+from generator.transport.bounded import Cap, MiB, fetch, map_bounded
 from generator.transport.clients import build_clients
 from generator.transport.retry import send
 
@@ -32,6 +33,8 @@ ACCEPT = ", ".join((
     "application/vnd.docker.distribution.manifest.v2+json",
 ))
 ACCEPTED = frozenset(t.strip() for t in ACCEPT.split(","))
+# a manifest or index is a few KB; registries and containerd refuse manifests over 4 MiB
+ANSWER_CAP = Cap(compressed=4 * MiB, decoded=4 * MiB)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ def _token_of(response: httpx.Response, what: str) -> str:
     token = data.get("token") if isinstance(data, dict) else None
     if not isinstance(token, str) or not token:
         raise RemoteServiceError(f"{what}: the answer has no token")
+    if not all("!" <= c <= "~" for c in token):  # it goes into a header as is
+        raise RemoteServiceError(f"{what}: the registry issued a token that is not printable "
+                                 "ASCII")
     return token
 
 
@@ -74,9 +80,29 @@ async def _token(client: httpx.AsyncClient, settings: RegistrySettings, key: str
               "scope": f"repository:{repository}:pull"}
     what = f"token for {repository}"
     return await send(settings, what, settings.url,
-                      lambda: client.get(f"{settings.url}/proxy_auth", params=params,
-                                         auth=("$oauthtoken", key)),
+                      lambda: fetch(client, client.build_request(
+                          "GET", f"{settings.url}/proxy_auth", params=params),
+                          ANSWER_CAP, auth=("$oauthtoken", key)),
                       lambda response: _token_of(response, what))
+
+
+def manifest_digest(response: httpx.Response, ref: str) -> str:
+    """The digest of the manifest in a 200 `response`: the sha256 of the body received, which
+    a `Docker-Content-Digest` header, when sent, must name; any other header is refused."""
+    media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    if media_type not in ACCEPTED:
+        raise RemoteServiceError(f"{ref}: unexpected manifest type {media_type!r}")
+    received = "sha256:" + hashlib.sha256(response.content).hexdigest()
+    claimed = response.headers.get("Docker-Content-Digest")
+    if not claimed:
+        return received
+    if not is_digest(claimed):
+        raise RemoteServiceError(f"{ref}: the registry sent a malformed Docker-Content-Digest "
+                                 "header (not sha256:<64 hex digits>)")
+    if claimed != received:
+        raise RemoteServiceError(f"{ref}: the registry's Docker-Content-Digest {claimed} is not "
+                                 f"the digest of the manifest it sent ({received})")
+    return received
 
 
 async def _digest(client: httpx.AsyncClient, settings: RegistrySettings, key: str,
@@ -84,17 +110,11 @@ async def _digest(client: httpx.AsyncClient, settings: RegistrySettings, key: st
     token = await _token(client, settings, key, image.repository)
     url = f"{settings.url}/v2/{image.repository}/manifests/{image.tag}"
     headers = {"Authorization": f"Bearer {token}", "Accept": ACCEPT}
-    response = await send(settings, image.ref, settings.url,
-                          lambda: client.get(url, headers=headers),
-                          lambda answer: MANIFEST.check(answer, image.ref))
-    media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
-    if media_type not in ACCEPTED:
-        raise RemoteServiceError(f"{image.ref}: unexpected manifest type {media_type!r}")
-    digest = response.headers.get("Docker-Content-Digest") or \
-        "sha256:" + hashlib.sha256(response.content).hexdigest()
-    if not DIGEST.fullmatch(digest):
-        raise RemoteServiceError(f"{image.ref}: the registry sent a malformed digest")
-    return digest
+    return await send(settings, image.ref, settings.url,
+                      lambda: fetch(client, client.build_request("GET", url, headers=headers),
+                                    ANSWER_CAP),
+                      lambda answer: manifest_digest(MANIFEST.check(answer, image.ref),
+                                                     image.ref))
 
 
 async def _resolve_all(images: Sequence[Image], key: str,

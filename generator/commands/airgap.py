@@ -169,7 +169,8 @@ def lock(config: Path, catalog: Path | None, api_key_file: Path | None, api_key_
     if details is not None:
         from generator.airgap.details import details_digests
 
-        digests, found = details_digests(found, details, arch)
+        side_file = extended or loaded.platform.catalog.extended
+        digests, found = details_digests(found, details, arch, source=str(side_file))
         console.info(f"{len(digests)} digests ({arch}) from the extended details, "
                      f"{len(found)} to ask the registry")
     if found:

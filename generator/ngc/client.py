@@ -3,8 +3,10 @@
 Every request goes through `transport.retry.send` (429, 5xx, malformed bodies and transport
 errors retried with backoff and jitter, `Retry-After` honoured up to `MAX_RETRY_AFTER`, each
 attempt bounded as a whole); answers are read by `transport.answer.Statuses`: 401/403 abort
-with `AuthenticationError`, 451 raises `Restricted`. The key only ever travels in the
-Authorization header (and, for key validation, the form body NGC asks for).
+with `AuthenticationError`, 451 raises `Restricted`. Each answer is read within `ANSWER_CAP`
+(`transport.bounded.fetch`), and the image digests of a repo answer must have a digest's
+shape. The key only ever travels in the Authorization header (and, for key validation, the
+form body NGC asks for).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any
 
 import httpx
 
+from generator.airgap.lock import is_digest
 from generator.errors import AuthenticationError, RemoteServiceError
 from generator.ngc import NgcSettings
 from generator.transport.answer import Statuses
+from generator.transport.bounded import Cap, MiB, fetch
 from generator.transport.clients import build_clients
 from generator.transport.retry import send
 
@@ -38,6 +42,11 @@ class NotFound(RemoteServiceError):
 # of 8 keep each scan short (figures in docs/metadata.md).
 POOL_CONNECTIONS = 8
 
+# NGC's largest answer is a catalog page: about 1.3 KB per model, so 1.3 MB at the page size
+# of 1000 (the recorded 186-model catalog is a third of that); a repo answer is a few KB.
+# 16 MiB leaves more than ten times that, on the wire and decoded.
+ANSWER_CAP = Cap(compressed=16 * MiB, decoded=16 * MiB)
+
 
 class HttpPool:
     """Several `httpx.AsyncClient`s side by side; each request goes to the least busy one."""
@@ -47,12 +56,15 @@ class HttpPool:
         self._busy = [0] * len(self.clients)
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """`AsyncClient.request` on the client with the fewest requests in flight."""
+        """The answer to a request built from `method`, `url` and `kwargs` (as
+        `AsyncClient.build_request` takes them), read within `ANSWER_CAP` by the client with
+        the fewest requests in flight."""
         busy = self._busy
         index = busy.index(min(busy))
         busy[index] += 1
         try:
-            return await self.clients[index].request(method, url, **kwargs)
+            client = self.clients[index]
+            return await fetch(client, client.build_request(method, url, **kwargs), ANSWER_CAP)
         finally:
             busy[index] -= 1
 
@@ -98,6 +110,19 @@ def _key_refused(what: str, code: int) -> Exception:
 # as a refused key, and its 404 most likely a wrong --ngc-url
 ANSWERS = Statuses("NGC", _refused, _not_found, {451: _restricted})
 KEY_CHECK = Statuses("NGC", _refused, _key_not_found, {451: _restricted, 400: _key_refused})
+
+
+def check_digests(resource_id: str, data: dict[str, Any]) -> None:
+    """Refuse a repo answer with an image digest that is not `sha256:<64 hex>` (digests go
+    into lock files and reports): a `RemoteServiceError` naming the model and the field. An
+    absent digest is fine (unknown)."""
+    variants = data.get("latestArchitectureVariants")
+    for index, item in enumerate(variants if isinstance(variants, list) else ()):
+        digest = item.get("digest") if isinstance(item, dict) else None
+        if digest is not None and not is_digest(digest):
+            raise RemoteServiceError(
+                f"{resource_id}: NGC sent a malformed digest in "
+                f"latestArchitectureVariants[{index}].digest (not sha256:<64 hex digits>)")
 
 
 class NgcClient:
@@ -153,4 +178,5 @@ class NgcClient:
                                    params={"resolve-labels": "true"})
         if not isinstance(data, dict):
             raise RemoteServiceError(f"{resource_id}: the answer is not a JSON object")
+        check_digests(resource_id, data)
         return data

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 
 import httpx
 
-from generator.transport.guard import environment_errors
+from generator.transport.bounded import ACCEPT_ENCODING
+from generator.transport.guard import direct_routes, environment_errors
 
 USER_AGENT = "nim-gitops"
 
@@ -19,10 +20,13 @@ def build_clients(base: str, timeout: float, connect_timeout: float, sizes: Sequ
 
     Each attempt may take `timeout` seconds, connecting at most `connect_timeout` of them;
     proxies and certificates come from the environment, and a bad setting there is a
-    `UsageError` (exit 2), not a crash. Plain-HTTP URLs (a local mirror, a test double) never
-    use TLS, so no certificate store is loaded for them (about 0.1 s at start-up), unless the
-    clients follow redirects (one may lead to HTTPS, whose certificate must then be checked);
-    HTTPS URLs verify against one store shared by the clients.
+    `UsageError` (exit 2), not a crash. Requests to this machine never go through a proxy
+    (`guard.direct_routes`), and answers may come compressed only as `bounded.fetch` decodes
+    them (read every answer with it: it caps their size and follows the redirects).
+    Plain-HTTP URLs (a local mirror, a test double) never use TLS, so no certificate store is
+    loaded for them (about 0.1 s at start-up), unless the clients follow redirects (one may
+    lead to HTTPS, whose certificate must then be checked); HTTPS URLs verify against one
+    store shared by the clients.
     """
     with environment_errors():
         verify: ssl.SSLContext | bool = False
@@ -32,8 +36,10 @@ def build_clients(base: str, timeout: float, connect_timeout: float, sizes: Sequ
         return [httpx.AsyncClient(
             timeout=per_attempt,
             limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-            headers={**(headers or {}), "User-Agent": USER_AGENT},
+            headers={**(headers or {}), "User-Agent": USER_AGENT,
+                     "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=follow_redirects,
             trust_env=True,
+            mounts=direct_routes(base),
             verify=verify,
         ) for size in sizes]

@@ -59,6 +59,21 @@ def check_url(url: str, option: str = "--ngc-url") -> str:
     return url
 
 
+def direct_routes(base: str) -> dict[str, None]:
+    """httpx `mounts` that take requests to this machine past every proxy of the environment.
+
+    A proxy cannot reach this machine's loopback (it would reach its own), and through a
+    proxy a plain-http request to localhost, key included, would cross the network in clear
+    text. The usual loopback names are covered, and the host of `base` when it is loopback
+    (`127.0.0.2` ...); a `None` mount is httpx's way to say "no proxy" for a host.
+    """
+    hosts = {"localhost", "localhost.localdomain", "127.0.0.1", "::1"}
+    host = urlsplit(base).hostname or ""
+    if _is_loopback(host):
+        hosts.add(host)
+    return {f"all://[{h}]" if ":" in h else f"all://{h}": None for h in sorted(hosts)}
+
+
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 

@@ -4,7 +4,9 @@ tenacity retries a `Retryable` answer (a 429, a 5xx, a malformed body) or an htt
 error for `retries + 1` attempts, with exponential backoff and jitter; a `Retry-After` is
 honoured up to `MAX_RETRY_AFTER` (a longer wait fails at once, see `retryable`). Each attempt
 is bounded as a whole by `guard.within`. What is left after the last attempt becomes one
-`RemoteServiceError` line that says what failed in words.
+`RemoteServiceError` line that says what failed in words (`failure`, the one classifier of
+what can end a request: transport errors, a body that does not decode, a redirect loop, a
+header value that is not ASCII, a proxy that does not speak SOCKS).
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ def describe(exc: BaseException, timeout: float) -> str:
         return f"timed out after {timeout:g}s"
     if isinstance(exc, httpx.ConnectError):
         return "cannot connect"
+    if isinstance(exc, httpx.ProxyError):
+        return "the proxy set in the environment failed"
     if isinstance(exc, httpx.TransportError):
         return f"connection failed ({type(exc).__name__})"
     return str(exc)
@@ -104,30 +108,66 @@ def _waiter(settings: RetrySettings) -> Callable[[RetryCallState], float]:
     return wait
 
 
+def _socks_errors() -> tuple[type[Exception], ...]:
+    """socksio's errors (a proxy that does not answer as SOCKS), when socksio is installed."""
+    try:
+        from socksio.exceptions import SOCKSError
+    except ImportError:  # pragma: no cover - httpx[socks] is a dependency
+        return ()
+    return (SOCKSError,)
+
+
+def failure(exc: BaseException, what: str, where: str,
+            settings: RetrySettings) -> RemoteServiceError | None:
+    """The one-line error (exit 3) for `exc`, which ended the request named `what` to the
+    service at `where`; None when `exc` is not about the service (a defect: let it through)."""
+    tries = settings.retries + 1
+    gave_up = f"gave up after {tries} attempt{'s' if tries != 1 else ''}"
+    if isinstance(exc, Retryable):
+        return RemoteServiceError(f"{exc} ({gave_up})")
+    if isinstance(exc, httpx.TransportError):
+        return RemoteServiceError(f"{what}: {describe(exc, settings.timeout)} ({where}; "
+                                  f"{gave_up})")
+    if isinstance(exc, httpx.DecodingError):
+        return RemoteServiceError(f"{what}: the answer's compressed body cannot be decoded "
+                                  f"({where}; {gave_up})")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return RemoteServiceError(f"{what}: too many redirects, a redirect loop? ({where})")
+    if isinstance(exc, httpx.InvalidURL):
+        return RemoteServiceError(f"{what}: no valid request URL can be formed for it "
+                                  f"under {where}")
+    if isinstance(exc, UnicodeEncodeError):
+        return RemoteServiceError(f"{what}: a request header would hold text that is not "
+                                  f"ASCII (the API key, or a token from {where})")
+    if isinstance(exc, _socks_errors()):
+        return RemoteServiceError(f"{what}: the proxy set in the environment (ALL_PROXY, "
+                                  f"HTTPS_PROXY or HTTP_PROXY) does not answer as a SOCKS "
+                                  f"proxy ({where})")
+    return None
+
+
+RETRIED = (Retryable, httpx.TransportError, httpx.DecodingError)
+
+
 async def send(settings: RetrySettings, what: str, where: str,
                request: Callable[[], Awaitable[httpx.Response]],
                check: Callable[[httpx.Response], T]) -> T:
     """`check(await request())`, retried as the module says; `what` names the request in
-    messages and `where` the service (its base URL)."""
+    messages and `where` the service (its base URL). `request` reads its answer through
+    `bounded.fetch`, so that no answer is larger than its cap."""
     retrying = AsyncRetrying(
         stop=stop_after_attempt(settings.retries + 1),
         wait=_waiter(settings),
-        retry=retry_if_exception_type((Retryable, httpx.TransportError)),
+        retry=retry_if_exception_type(RETRIED),
         reraise=True,
     )
-    tries = settings.retries + 1
-    attempts = f"{tries} attempt{'s' if tries != 1 else ''}"
     try:
         async for attempt in retrying:
             with attempt:
                 return check(await within(settings.timeout, request()))
-    except Retryable as exc:
-        raise RemoteServiceError(f"{exc} (gave up after {attempts})") from None
-    except httpx.TransportError as exc:
-        reason = describe(exc, settings.timeout)
-        raise RemoteServiceError(f"{what}: {reason} ({where}; gave up after {attempts})"
-                                 ) from None
-    except httpx.InvalidURL:
-        raise RemoteServiceError(f"{what}: no valid request URL can be formed for it "
-                                 f"under {where}") from None
+    except Exception as exc:
+        error = failure(exc, what, where, settings)
+        if error is None:
+            raise
+        raise error from None
     raise AssertionError("unreachable")  # pragma: no cover
