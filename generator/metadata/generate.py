@@ -8,6 +8,7 @@ the first request.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,18 +24,20 @@ from generator.catalog import (
     valid_name,
 )
 from generator.errors import RemoteServiceError, UsageError
-from generator.metadata import diff
+from generator.metadata import conform, diff
 from generator.metadata.discover import Resource
 from generator.metadata.eu import EuMatcher, eu_list_json, load_eu_list
-from generator.metadata.extended import details_json
+from generator.metadata.extended import Details, details_json
 from generator.metadata.fetch import Failure, Probe, ProgressFactory, refuse_failures, run_probe
+from generator.metadata.outputs import check_distinct
 from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
 from generator.preload import Preload
 
 # Needed once every answer is in; imported while the catalog request is in flight (detect-eu
-# needs only the writer, which imports yamlio too, through treediff)
-AFTER_PROBE = ("generator.yamlio", "generator.writer")
+# needs only the writer, which imports yamlio too, through treediff; jsonschema checks each
+# entry against the metadata schema)
+AFTER_PROBE = ("generator.yamlio", "generator.writer", "jsonschema")
 
 
 def _probe(settings: NgcSettings, key: str, progress: ProgressFactory,
@@ -96,13 +99,70 @@ def mark_eu(entries: list[ModelEntry], matcher: EuMatcher | None) -> list[ModelE
     return [replace(e, eu_restricted=matcher.restricted(e)) for e in entries]
 
 
+def _resource(entry: ModelEntry) -> Resource:
+    """The catalog resource an entry came from, for a failure or a warning."""
+    rid = f"{entry.namespace}/{entry.name}"
+    return Resource(rid[:200], entry.name[:200], entry.display_name)
+
+
 def set_aside_bad_names(probe: Probe) -> None:
     """Move models whose names cannot be ConfigMap keys from the entries to the failures."""
     for entry in [e for e in probe.entries if not valid_key(e.name)]:
         probe.entries.remove(entry)
-        rid = f"{entry.namespace}/{entry.name}"
-        probe.failed.append(Failure(Resource(rid[:200], entry.name[:200], entry.display_name),
+        probe.failed.append(Failure(_resource(entry),
                                     f"the name is not a valid ConfigMap key ({KEY_RULE})"))
+
+
+def apply_schema(probe: Probe) -> list[str]:
+    """Hold every entry to the metadata schema (`conform`): what is left out of a model is
+    returned as one warning per model; a model that cannot fit moves to the failures."""
+    kept: list[ModelEntry] = []
+    notes: list[str] = []
+    for entry in probe.entries:
+        result = conform.conform_entry(entry)
+        if result.entry is None:
+            probe.failed.append(Failure(_resource(entry), result.problem or "does not fit"))
+            continue
+        kept.append(result.entry)
+        if result.notes:
+            notes.append(f"{_resource(entry).resource_id}: {'; '.join(result.notes)}")
+    probe.entries[:] = kept
+    probe.failed.sort(key=lambda f: f.resource.resource_id)
+    return notes
+
+
+def side_details(probe: Probe, entries: list[ModelEntry]) -> tuple[list[Details], list[str]]:
+    """The extended details of the models written, without any that hold key-shaped text
+    (left out, with a warning naming the model)."""
+    by_name = {e.name: e for e in entries}
+    kept: list[Details] = []
+    notes: list[str] = []
+    for details in probe.details:
+        entry = by_name.get(details.name)
+        if entry is None:
+            continue
+        problem = conform.details_problem(details)
+        if problem:
+            notes.append(f"{_resource(entry).resource_id}: {problem}")
+        else:
+            kept.append(details)
+    return kept, notes
+
+
+def check_request(request: GenerateRequest) -> None:
+    """Refuse, before any request is sent, what is a usage error: the ConfigMap's name and
+    namespace, and outputs that name the same file."""
+    if redact.find_key(request.name):
+        raise UsageError(f"--name: {conform.KEY_SHAPED}")
+    if not valid_name(request.name):
+        raise UsageError(f"--name: {request.name!r} is not a valid ConfigMap name (a DNS "
+                         "subdomain: lower-case letters, digits, '-' and '.', at most 253)")
+    if request.namespace is not None:
+        problem = conform.namespace_problem(request.namespace)
+        if problem:
+            raise UsageError(f"--namespace: {problem}")
+    check_distinct({"-o": request.output, "--extended": request.extended,
+                    "--report": request.report})
 
 
 def refuse_key_material(texts: dict[str, str]) -> None:
@@ -114,11 +174,35 @@ def refuse_key_material(texts: dict[str, str]) -> None:
                 "refusing to write it into a file")
 
 
+def refuse_echoed_key(probe: Probe, key: str, target: str) -> None:
+    """Refuse the whole run when NGC's answers hold the very key it used: a server (or a proxy
+    at --ngc-url) that echoes the key back is failing, whichever model it lands in. Other
+    key-shaped text (a placeholder in a description) is one model's problem (`apply_schema`)."""
+    texts = [json.dumps(e.to_json_dict(), ensure_ascii=False) for e in probe.entries]
+    texts += [json.dumps(d.to_json_dict(), ensure_ascii=False) for d in probe.details]
+    if key and any(key in text for text in texts):
+        raise RemoteServiceError(
+            f"{target}: the answers from NGC hold the API key this run used (a server that "
+            "echoes it back); refusing to write it into a file")
+
+
+def _summary(probe: Probe, entries: list[ModelEntry], matcher: EuMatcher | None,
+             left_out: list[str]) -> Summary:
+    """The counts and the warnings of a run: unused EU list entries, what was left out of
+    models (`left_out`), and the models skipped."""
+    summary = Summary(probe, written=len(entries),
+                      eu_marked=sum(1 for e in entries if e.eu_restricted))
+    if matcher is not None and matcher.unused():
+        summary.notes.append("EU list entries not in the catalog: "
+                             + ", ".join(i.resource_id or i.name for i in matcher.unused()))
+    summary.notes.extend(left_out)
+    summary.notes.extend(f"skipped {f.resource.resource_id}: {f.reason}" for f in probe.failed)
+    return summary
+
+
 def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summary:
     """Probe NGC, build the ConfigMap, check it against the previous one, write the files."""
-    if not valid_name(request.name):
-        raise UsageError(f"--name: {request.name!r} is not a valid ConfigMap name (a DNS "
-                         "subdomain: lower-case letters, digits, '-' and '.', at most 253)")
+    check_request(request)
     matcher = EuMatcher(load_eu_list(request.eu_restricted)) if request.eu_restricted else None
     previous = load_catalog(request.previous) if request.previous else None
     limit = diff.parse_max_removed(request.max_removed)
@@ -128,17 +212,13 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
 
     probe = _probe(settings, key, _progress(request.quiet, request.progress_interval),
                    request.exclude)
+    refuse_echoed_key(probe, key, request.output)
     set_aside_bad_names(probe)
+    left_out = apply_schema(probe)
     refuse_failures(probe, request.allow_partial, request.output)
     entries = mark_eu(probe.entries, matcher)
-    summary = Summary(probe, written=len(entries),
-                      eu_marked=sum(1 for e in entries if e.eu_restricted))
-    if matcher is not None and matcher.unused():
-        summary.notes.append("EU list entries not in the catalog: "
-                             + ", ".join(i.resource_id or i.name for i in matcher.unused()))
-    for failure in probe.failed:
-        summary.notes.append(f"skipped {failure.resource.resource_id}: {failure.reason}")
-
+    details, details_left_out = side_details(probe, entries) if request.extended else ([], [])
+    summary = _summary(probe, entries, matcher, [*left_out, *details_left_out])
     new = Catalog({e.name: e for e in entries}, request.output)
     report = diff.compare(previous or Catalog({}, "(none)"), new)
     if previous is not None:
@@ -153,7 +233,7 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
     text = yamlio.dump(cm)
     report_text = (diff.render(report, fmt, str(request.previous or "(none)"), request.output)
                    if request.report and fmt else None)
-    extended_text = details_json(probe.details) if request.extended else None
+    extended_text = details_json(details) if request.extended else None
     refuse_key_material({request.output: text,
                          **({request.report: report_text}
                             if request.report and report_text else {}),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +15,8 @@ from generator.catalog import (
     valid_key,
 )
 from generator.errors import InvalidInputError
+from generator.metadata.conform import schema
 
-SCHEMA = "metadata.schema.json"
 MAX_FILE_BYTES = 16 * 1024 * 1024  # what is read at all; the ConfigMap limit is size_problem's
 
 
@@ -35,14 +33,6 @@ class Finding:
     def __str__(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
         return f"{where} {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-
-
-@cache
-def schema() -> dict[str, Any]:
-    """The shipped schema of the ConfigMap (`$defs.entry` describes one value)."""
-    text = resources.files("generator.schemas").joinpath(SCHEMA).read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
 
 
 def _validators() -> tuple[Any, Any]:

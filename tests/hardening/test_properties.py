@@ -69,7 +69,9 @@ def entries(draw: st.DrawFn) -> ModelEntry:
     return ModelEntry(
         name=draw(NAME), display_name=draw(TEXT), short_description=draw(TEXT),
         namespace=draw(st.sampled_from(["nim/meta", "nim/nvidia", "nim/mistralai"])),
-        tags=tuple(tags), latest_tag=tags[0], updated_date=draw(TEXT),
+        # a timestamp, as the metadata schema wants (generate sets other values aside)
+        tags=tuple(tags), latest_tag=tags[0],
+        updated_date=draw(st.sampled_from(["2025-01-01T00:00:00Z", "2026-02-04T19:47:27.380Z"])),
         eu_restricted=draw(st.booleans()),
     )
 
