@@ -15,7 +15,7 @@ from generator.catalog import (
     valid_key,
 )
 from generator.errors import InvalidInputError
-from generator.metadata.conform import schema
+from generator.metadata.conform import schema, tag_problem
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # what is read at all; the ConfigMap limit is size_problem's
 
@@ -69,6 +69,11 @@ def _entry_findings(key: str, value: str, source: str, line: int | None,
     tags, latest = doc.get("tags"), doc.get("latestTag")
     if isinstance(tags, list) and isinstance(latest, str) and latest not in tags:
         found.append(err(f"latestTag {latest!r} is not among the tags", "latestTag"))
+    # jsonschema searches patterns, so `$` lets a final newline through ("1.0\n"); a tag
+    # must match whole, as `metadata generate` checks it (conform.tag_problem)
+    for index, tag in enumerate(tags if isinstance(tags, list) else []):
+        if isinstance(tag, str) and not found and tag_problem(tag):
+            found.append(err(str(tag_problem(tag)), "tags", index))
     return found
 
 

@@ -277,3 +277,15 @@ def test_stdout_output_is_still_clean_yaml_with_warnings_on_stderr(generate: Gen
     data = yamlio.load_one(result.out, "<stdout>")["data"]
     assert json.loads(data["alpha"])["shortDescription"] == ""
     assert "nim/meta/alpha" in result.err and "nvapi-" not in result.err + result.out
+
+
+def test_validate_refuses_a_tag_with_a_final_newline(tmp_path: Path) -> None:
+    """jsonschema searches patterns, so `$` let "1.0\\n" through `metadata validate` while
+    `generate` drops it: both now match a tag whole."""
+    from generator.catalog import ModelEntry, configmap_yaml
+
+    entry = ModelEntry("m", "M", "d", "nim/meta", ("1.0\n",), "1.0\n", "2025-01-01T00:00:00Z")
+    path = tmp_path / "catalog.yaml"
+    path.write_text(configmap_yaml([entry]), "utf-8")
+    result = run_cli(["metadata", "validate", str(path)])
+    assert result.code == 1 and "data.m.tags[0]" in result.err
