@@ -209,7 +209,7 @@ def test_a_malformed_digest_in_the_details_is_exit_1(
                                              variants={"amd64": Variant(digest, 10)})]))
     result = _lock(config, registry_url, "--extended", str(details))
     line = _one_line(result, code=1)
-    assert "extended details" in line and \
+    assert str(details) in line and \
         "models.llama-3.1-8b-instruct.architectures.amd64.digest: not a sha256 digest" in line
     assert "forged" not in result.err + result.out
     assert _no_lock(config) and registry.log == []
