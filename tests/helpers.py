@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import socketserver
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,3 +72,26 @@ def isolated_env(**extra: str) -> dict[str, str]:
     env.update(extra)
     return env
 
+
+
+@contextmanager
+def served(server: socketserver.BaseServer, poll: float = 0.5) -> Iterator[str]:
+    """Run a loopback HTTP test server in a thread; yield its base URL, then stop it."""
+    thread = threading.Thread(target=server.serve_forever, args=(poll,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def one_error_line(result: Result, code: int = 3) -> str:
+    """The single `error: ...` line a failed command printed, checked for no traceback and no
+    key."""
+    assert result.code == code, result
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.err
+    assert "Traceback" not in result.err and FAKE_KEY not in result.err + result.out
+    return lines[0]

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
+from tests.helpers import served
 from tests.ngc_server import write_answer
 
 Script = Callable[[BaseHTTPRequestHandler], None]
@@ -50,14 +51,8 @@ def scripted(script: Script) -> Iterator[str]:
     """Serve `script` on a free loopback port; yield the base URL."""
     server = _Server(("127.0.0.1", 0), _Handler)
     server.script = script  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served(server, poll=0.05) as url:
+        yield url
 
 
 def answer(handler: BaseHTTPRequestHandler, status: int, body: bytes = b"",

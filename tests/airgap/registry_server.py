@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from tests.helpers import served
 from tests.ngc_server import Fault, write_answer, write_fault
 
 INDEX = "application/vnd.oci.image.index.v1+json"
@@ -136,12 +137,5 @@ class _Server(ThreadingHTTPServer):
 @contextmanager
 def serve(registry: Registry) -> Iterator[str]:
     """Run the registry on a free loopback port; yield its base URL."""
-    server = _Server(registry)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with served(_Server(registry)) as url:
+        yield url

@@ -23,7 +23,7 @@ from generator.errors import RemoteServiceError
 from generator.metadata.extended import Details, Variant, details_json
 from tests.airgap.hostile import Recorder, answer, gzip_bomb, proxy_env, scripted, stream
 from tests.airgap.registry_server import INDEX, Registry
-from tests.helpers import FAKE_KEY, Result, run_cli
+from tests.helpers import FAKE_KEY, Result, one_error_line, run_cli
 
 Write = Callable[[Any], Path]
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": INDEX, "manifests": []}).encode()
@@ -41,12 +41,6 @@ def _lock(config: Path, url: str, *extra: str, env: dict[str, str] | None = None
                    env={"NGC_API_KEY": FAKE_KEY, **(env or {})})
 
 
-def _one_line(result: Result, code: int = 3) -> str:
-    assert result.code == code, result
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.err
-    assert "Traceback" not in result.err and FAKE_KEY not in result.err + result.out
-    return lines[0]
 
 
 def _registry(manifest: Callable[[BaseHTTPRequestHandler], None],
@@ -80,7 +74,7 @@ def test_a_gzip_bomb_manifest_stops_at_the_decoded_cap(
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-    line = _one_line(result)
+    line = one_error_line(result)
     assert f"{url}{FIRST}: the answer is over the 4 MiB cap on its decoded size" in line
     assert peak < 64 << 20, f"{peak / 2**20:.0f} MiB held"
     assert _no_lock(config)
@@ -94,7 +88,7 @@ def test_an_endless_manifest_is_cut_off_at_the_cap(airgap_config: dict[str, Any]
     script = _registry(lambda h: stream(h, {"Content-Type": INDEX}, 256 << 20, sent))
     with scripted(script) as url:
         result = _lock(config, url)
-    line = _one_line(result)
+    line = one_error_line(result)
     assert f"{url}{FIRST}: the answer is over the 4 MiB cap on its compressed size" in line
     assert sent[0] < 64 << 20
     assert _no_lock(config)
@@ -117,7 +111,7 @@ def test_a_declared_length_over_the_cap_is_refused_before_the_body(
     with scripted(_registry(huge)) as url:
         started = time.monotonic()
         result = _lock(config, url)
-    assert "4 MiB cap on its compressed size" in _one_line(result)
+    assert "4 MiB cap on its compressed size" in one_error_line(result)
     assert time.monotonic() - started < 2.5
 
 
@@ -158,7 +152,7 @@ def test_a_body_that_does_not_decode_is_exit_3(
 
     with scripted(_registry(manifest)) as url:
         result = _lock(config, url, "--retries", "1")
-    assert message in _one_line(result)
+    assert message in one_error_line(result)
     assert len(seen) == (2 if "decoded" in message else 1)
     assert _no_lock(config)
 
@@ -173,7 +167,7 @@ def test_a_digest_header_that_does_not_match_the_body_is_refused(
         "Content-Type": INDEX, "Docker-Content-Digest": claimed}))
     with scripted(script) as url:
         result = _lock(config, url)
-    line = _one_line(result)
+    line = one_error_line(result)
     assert "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.15.4" in line
     assert f"Docker-Content-Digest {claimed} is not the digest of the manifest it sent " \
            f"({received})" in line
@@ -190,7 +184,7 @@ def test_a_malformed_digest_header_is_refused(airgap_config: dict[str, Any],
         "Content-Type": INDEX, "Docker-Content-Digest": claimed}))
     with scripted(script) as url:
         result = _lock(config, url)
-    line = _one_line(result)
+    line = one_error_line(result)
     assert "malformed" in line and claimed not in line
 
 
@@ -208,7 +202,7 @@ def test_a_malformed_digest_in_the_details_is_exit_1(
     details.write_text(details_json([Details("llama-3.1-8b-instruct", "1.15.5",
                                              variants={"amd64": Variant(digest, 10)})]))
     result = _lock(config, registry_url, "--extended", str(details))
-    line = _one_line(result, code=1)
+    line = one_error_line(result, code=1)
     assert str(details) in line and \
         "models.llama-3.1-8b-instruct.architectures.amd64.digest: not a sha256 digest" in line
     assert "forged" not in result.err + result.out
@@ -226,7 +220,7 @@ def test_a_redirect_loop_is_exit_3(airgap_config: dict[str, Any], write_config: 
 
     with scripted(loop) as url:
         result = _lock(config, url)
-    line = _one_line(result)
+    line = one_error_line(result)
     assert "too many redirects" in line and url in line
     assert len(hops) == 21  # the first request and httpx's 20 redirects
     assert _no_lock(config)
@@ -266,7 +260,7 @@ def test_a_non_ascii_pull_token_is_exit_3(airgap_config: dict[str, Any],
                        token="t\u00f6ken")
     with scripted(script) as url:
         result = _lock(config, url)
-    assert "issued a token that is not printable ASCII" in _one_line(result)
+    assert "issued a token that is not printable ASCII" in one_error_line(result)
 
 
 def test_a_socks_proxy_that_is_no_socks_proxy_is_exit_3(
@@ -277,7 +271,7 @@ def test_a_socks_proxy_that_is_no_socks_proxy_is_exit_3(
         result = _lock(config, "https://registry.example.invalid",
                        env=proxy_env(f"socks5://127.0.0.1:{proxy.port}"))
         received = b"".join(proxy.received)
-    assert "does not answer as a SOCKS proxy" in _one_line(result)
+    assert "does not answer as a SOCKS proxy" in one_error_line(result)
     assert received.startswith(b"\x05") and FAKE_KEY.encode() not in received
 
 

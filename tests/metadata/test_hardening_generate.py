@@ -114,17 +114,25 @@ def test_a_key_shaped_name_is_a_usage_error_before_any_request(
     assert small.count("") == 0
 
 
+def _generate_beside_alpha(doc: dict[str, Any], generate: Generate, tmp_path: Path
+                           ) -> tuple[Any, Path, Path]:
+    """Generate from the double serving model `alpha` and `doc`: (result, ConfigMap, side
+    file)."""
+    server = NgcServer([entry("alpha")])
+    server.add_model(doc)
+    out, ext = tmp_path / "cm.yaml", tmp_path / "details.json"
+    with server:
+        result = generate(server, "-o", str(out), "--extended", str(ext))
+    return result, out, ext
+
+
 @pytest.mark.parametrize("bad", ["1.0;rm -rf", "$(reboot)", "1.0 latest", "1.0\n", "-1.0",
                                  "a" * 129, "1.0`id`", "v1|sh"])
 def test_a_bad_tag_is_left_out_and_the_model_named(bad: str, generate: Generate,
                                                    tmp_path: Path) -> None:
     doc = _recorded()
     doc["tags"] = [*doc["tags"], bad]
-    server = NgcServer([entry("alpha")])
-    server.add_model(doc)
-    out, ext = tmp_path / "cm.yaml", tmp_path / "details.json"
-    with server:
-        result = generate(server, "-o", str(out), "--extended", str(ext))
+    result, out, _ = _generate_beside_alpha(doc, generate, tmp_path)
     assert result.code == 0, result.err
     _validates(out)
     model = load_catalog(out).models["llama-3.1-8b-instruct"]
@@ -182,7 +190,7 @@ def test_other_schema_misfits_are_per_model_failures(field: str, value: str, gen
 # item 24: key-shaped text in one model's answer ----------------------------------------------
 
 @pytest.mark.parametrize("text", [f"Set NGC_API_KEY={PLACEHOLDER} first.",
-                                  "nvapi-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQR"])
+                                  "nvapi-FAKE0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"])
 def test_a_key_in_one_description_leaves_out_that_text_only(text: str, generate: Generate,
                                                             tmp_path: Path) -> None:
     docs = [entry("alpha"), entry("beta", shortDescription=text), entry("gamma")]
@@ -257,11 +265,7 @@ def test_a_key_in_the_latest_tag_fails_that_model_only(generate: Generate,
 def test_a_key_in_the_extended_details_leaves_out_that_models_details(
         generate: Generate, tmp_path: Path) -> None:
     doc = _recorded(accessType=f"LISTED {PLACEHOLDER}")
-    server = NgcServer([entry("alpha")])
-    server.add_model(doc)
-    out, ext = tmp_path / "cm.yaml", tmp_path / "details.json"
-    with server:
-        result = generate(server, "-o", str(out), "--extended", str(ext))
+    result, out, ext = _generate_beside_alpha(doc, generate, tmp_path)
     assert result.code == 0, result.err
     assert sorted(load_catalog(out).models) == ["alpha", "llama-3.1-8b-instruct"]
     assert sorted(json.loads(ext.read_text())["models"]) == ["alpha"]

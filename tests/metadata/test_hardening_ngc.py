@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.airgap.hostile import Recorder, gzip_bomb, proxy_env
-from tests.helpers import FAKE_KEY, Result, run_cli
+from tests.helpers import FAKE_KEY, Result, one_error_line, run_cli
 from tests.metadata.conftest import KEY_ENV, Generate, entry
 from tests.ngc_server import Answer, NgcServer, Seen, repo_doc
 
@@ -25,12 +25,6 @@ def _validate(url: str, env: dict[str, str] | None = None, *extra: str) -> Resul
                     *extra], env={**KEY_ENV, **(env or {})})
 
 
-def _one_line(result: Result, code: int = 3) -> str:
-    assert result.code == code, result
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.err
-    assert "Traceback" not in result.err and FAKE_KEY not in result.err + result.out
-    return lines[0]
 
 
 def _answering(server: NgcServer, method: str, path: str, answer: Answer) -> None:
@@ -50,7 +44,7 @@ def test_a_gzip_bomb_from_ngc_stops_at_the_decoded_cap() -> None:
         finally:
             tracemalloc.stop()
         url = ngc.base_url + CALLER
-    line = _one_line(result)
+    line = one_error_line(result)
     assert f"{url}: the answer is over the 16 MiB cap on its decoded size" in line
     assert peak < 96 << 20, f"{peak / 2**20:.0f} MiB held"
 
@@ -64,7 +58,7 @@ def test_a_catalog_page_over_the_cap_is_refused(generate: Generate, tmp_path: Pa
         _answering(ngc, "GET", CATALOG, Answer(200, page, {"Content-Type": "application/json"}))
         result = generate(ngc, "-o", str(out))
         url = ngc.base_url + CATALOG
-    line = _one_line(result)
+    line = one_error_line(result)
     assert line.endswith(f"{url}: the answer is over the 16 MiB cap on its compressed size; "
                          "refused")
     assert not out.exists()
@@ -85,7 +79,7 @@ def test_a_malformed_digest_in_a_repo_answer_is_exit_3(generate: Generate, tmp_p
     server.add_model(doc)
     with server:
         result = generate(server, "-o", str(tmp_path / "cm.yaml"), "--extended", str(side))
-    line = _one_line(result)
+    line = one_error_line(result)
     assert "nim/meta/alpha: NGC sent a malformed digest in latestArchitectureVariants[0]" \
            ".digest" in line
     assert "forged" not in result.err + result.out
@@ -101,7 +95,7 @@ def test_a_broken_gzip_answer_is_retried_then_exit_3() -> None:
         asked = ngc.count(CALLER)
     assert re.search(r"key validation: the answer's compressed body cannot be decoded "
                      r"\(http://127\.0\.0\.1:\d+; gave up after 2 attempts\)$",
-                     _one_line(result))
+                     one_error_line(result))
     assert asked == 2
 
 
@@ -111,7 +105,7 @@ def test_a_key_that_cannot_go_in_a_header_is_exit_3() -> None:
     with NgcServer() as ngc:
         result = _validate(ngc.base_url, {"NGC_API_KEY": key})
         asked = ngc.count()
-    line = _one_line(result)
+    line = one_error_line(result)
     assert "request header would hold text that is not ASCII" in line and key not in line
     assert asked == 0
 
@@ -122,7 +116,7 @@ def test_a_socks_proxy_that_is_no_socks_proxy_is_exit_3() -> None:
         result = _validate("https://api.ngc.example.invalid",
                            proxy_env(f"socks5h://127.0.0.1:{proxy.port}"))
         received = b"".join(proxy.received)
-    assert "does not answer as a SOCKS proxy" in _one_line(result)
+    assert "does not answer as a SOCKS proxy" in one_error_line(result)
     assert received.startswith(b"\x05") and FAKE_KEY.encode() not in received
 
 
