@@ -209,6 +209,24 @@ class Config:
     allow_floating_tags: bool = False
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False)
 
+    @property
+    def secrets_provider(self) -> str:
+        """The provider in force: air-gapped configs never reference secrets."""
+        return "none" if self.air_gap else self.secrets.provider
+
+    @property
+    def disconnected(self) -> bool:
+        """No key collection and no NGC at run time: air-gapped, or declared disconnected."""
+        return self.air_gap is not None or self.platform.disconnected
+
+    @property
+    def project_placeholders(self) -> bool:
+        """Whether each project holds the placeholder key Secret `nvidia-nim-secrets`: target
+        current, disconnected, no secret provider, a project Account per project
+        (generator/render/account.py placeholder_key)."""
+        return (self.platform.target == "current" and self.disconnected
+                and self.secrets_provider == "none" and self.secrets.scope == "project")
+
 
 @dataclass(frozen=True)
 class Deployment:
@@ -303,8 +321,8 @@ class Plan:
 
     @property
     def secrets_provider(self) -> str:
-        """The provider in force: air-gapped configs never reference secrets."""
-        return "none" if self.config.air_gap else self.config.secrets.provider
+        """The provider in force (`Config.secrets_provider`)."""
+        return self.config.secrets_provider
 
     @property
     def target(self) -> str:
@@ -312,11 +330,8 @@ class Plan:
 
     @property
     def project_placeholders(self) -> bool:
-        """Whether each project holds the placeholder key Secret `nvidia-nim-secrets`: target
-        current, disconnected, no secret provider, a project Account per project
-        (generator/render/account.py placeholder_key)."""
-        return (self.target == "current" and self.disconnected
-                and self.secrets_provider == "none" and self.config.secrets.scope == "project")
+        """`Config.project_placeholders` of the plan's config."""
+        return self.config.project_placeholders
 
     def secret_refs(self, d: Deployment) -> SecretRefs:
         """What `d` references: nothing without a secret provider, else the Secrets it needs
@@ -341,8 +356,8 @@ class Plan:
 
     @property
     def disconnected(self) -> bool:
-        """No key collection and no NGC at run time: air-gapped, or declared disconnected."""
-        return self.config.air_gap is not None or self.config.platform.disconnected
+        """`Config.disconnected` of the plan's config."""
+        return self.config.disconnected
 
     @property
     def configmap_name(self) -> str:

@@ -182,15 +182,11 @@ def _check_key_source(config: Config, spec: DeploymentSpec, needs_secret: bool) 
 def _check_auth_secret(config: Config, spec: DeploymentSpec) -> None:
     """Refuse a NIMService that the chosen NIM Operator rejects: v3.1.2 requires spec.authSecret
     (a Secret holding NGC_API_KEY), and with no secret provider the only one there is is the
-    placeholder of an air-gapped project on current (models.Plan.project_placeholders)."""
+    placeholder of an air-gapped project on current (models.Config.project_placeholders)."""
     version = config.platform.nim_operator_version
     if spec.backend != "nim-operator" or not nim_service_needs_auth_secret(version):
         return
-    provider = "none" if config.air_gap else config.secrets.provider
-    disconnected = config.air_gap is not None or config.platform.disconnected
-    placeholder = (config.platform.target == "current" and disconnected
-                   and config.secrets.scope == "project")
-    if provider == "none" and not placeholder:
+    if config.secrets_provider == "none" and not config.project_placeholders:
         raise _error(config, f"{spec.path}.backend",
                      f"NIM Operator {version} requires NIMService spec.authSecret and "
                      "secrets.provider none gives this deployment no key Secret; use "
