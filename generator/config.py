@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -65,7 +66,8 @@ def _show(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN else f"{text[:MAX_SHOWN - 12]}...{text[-8:]}"
 
 
-def _describe(error: Any) -> tuple[tuple[str | int, ...], str]:
+def _describe(error: Any, written: Mapping[tuple[str | int, ...], str] | None = None
+              ) -> tuple[tuple[str | int, ...], str]:
     """A readable message and the path it belongs to, for one jsonschema error."""
     path = tuple(error.absolute_path)
     validator, value = error.validator, error.instance
@@ -82,7 +84,8 @@ def _describe(error: Any) -> tuple[tuple[str | int, ...], str]:
     if validator == "pattern":
         return path, hints.pattern_message(_show(value), error.validator_value)
     if validator == "type":
-        quoted = hints.type_message(value, error.validator_value, path[-1] if path else None)
+        quoted = hints.type_message(value, error.validator_value, path[-1] if path else None,
+                                    (written or {}).get(path))
         if quoted:
             return path, quoted
     if validator == "const":
@@ -107,7 +110,7 @@ def check_schema(data: Any, source: str, lines: Lines) -> None:
     error = min(errors, key=lambda e: (_line_of(lines, tuple(e.absolute_path)) or 0, relevance(e)))
     while error.context:
         error = min(error.context, key=relevance)
-    path, message = _describe(error)
+    path, message = _describe(error, getattr(lines, "written", {}))
     raise InvalidInputError(
         message, source=source, line=_line_of(lines, path), path=yamlio.format_path(path) or None
     )

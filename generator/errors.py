@@ -30,6 +30,8 @@ class InvalidInputError(NimGitopsError):
         self.source = source
         self.line = line
         self.path = path
+        # lines shown after the error (a YAML error's offending line and caret)
+        self.details: tuple[str, ...] = ()
         super().__init__(self.__str__())
 
     def __str__(self) -> str:

@@ -41,15 +41,20 @@ def pattern_message(shown: str, pattern: str) -> str:
     return f"{shown} is not {words}" if words else f"{shown} does not match {pattern}"
 
 
-def type_message(value: Any, expected: Any, field: str | int | None) -> str | None:
-    """A YAML scalar that became a number or boolean where a string is expected: say quote it."""
+def type_message(value: Any, expected: Any, field: str | int | None,
+                 written: str | None = None) -> str | None:
+    """A YAML scalar that became a number or boolean where a string is expected: say quote it,
+    quoting what the file says (`written`, e.g. `1.10`) rather than what YAML made of it (1.1)."""
     wanted = expected if isinstance(expected, list) else [expected]
     if "string" not in wanted or not isinstance(value, (bool, int, float)):
         return None
     shown = json.dumps(value)
+    meant = written if written is not None else shown
     key = f"{field}: " if isinstance(field, str) else ""
-    return (f"{shown} was read as {_JSON_TYPES[type(value)]}, not a string: put it in quotes "
-            f'as you meant it, e.g. {key}"{shown}"')
+    read = f"{written} was read as {shown}" if written not in (None, shown) else \
+        f"{shown} was read as {_JSON_TYPES[type(value)]}"
+    return (f"{read}, not a string: put it in quotes as you meant it, e.g. "
+            f'{key}{json.dumps(meant)}')
 
 
 def near_names(name: str, known: Iterable[str], limit: int = 3) -> list[str]:

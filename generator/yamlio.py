@@ -253,13 +253,35 @@ def check_config_expansion(data: Any, source: str, text_bytes: int) -> None:
     _check_expansion(data, source, text_bytes, config_budget(text_bytes))
 
 
-def _yaml_error(exc: yaml.YAMLError, source: str) -> InvalidInputError:
+# What libyaml says when a line is indented more or less than its neighbours need
+_INDENTATION_PROBLEMS = ("mapping values are not allowed", "did not find expected key",
+                         "expected <block end>", "could not find expected ':'",
+                         "did not find expected '-' indicator")
+SHOWN_LINE = 60  # characters of the offending line quoted in the message
+
+
+def _yaml_error(exc: yaml.YAMLError, source: str, text: str = "") -> InvalidInputError:
+    """One line: the file and line, the column, what libyaml found, the offending line with a
+    caret under the column, and, for the usual indentation slips, a hint."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
-    message = f"invalid YAML: {context} {problem}" if context else f"invalid YAML: {problem}"
+    message = " ".join((f"{context} {problem}" if context else problem).split())
     line = mark.line + 1 if mark is not None else None
-    return InvalidInputError(" ".join(message.split()), source=source, line=line)
+    lines = text.splitlines()
+    if mark is not None and 0 <= mark.line < len(lines):
+        written = lines[mark.line].rstrip()
+        start = max(0, min(mark.column, len(written)) - SHOWN_LINE // 2)
+        shown = written[start:start + SHOWN_LINE]
+        caret = " " * (min(mark.column, len(written)) - start) + "^"
+        message += f" (column {mark.column + 1})"
+        if any(problem.startswith(p) for p in _INDENTATION_PROBLEMS):
+            message += ("; check this line's indentation against the lines above it: the keys "
+                        "of one mapping, and the items of one list, start in the same column")
+        error = InvalidInputError(f"invalid YAML: {message}", source=source, line=line)
+        error.details = (f"  {line} | {shown}", f"  {' ' * len(str(line))} | {caret}")
+        return error
+    return InvalidInputError(f"invalid YAML: {message}", source=source, line=line)
 
 
 _INDENT = re.compile(r"^[ \t]*", re.MULTILINE)
@@ -298,7 +320,7 @@ def _check_depth(text: str, source: str) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, source) from None
+        raise _yaml_error(exc, source, text) from None
 
 
 @contextmanager
@@ -310,7 +332,7 @@ def _parsing(text: str, source: str,
     try:
         yield loader
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, source) from None
+        raise _yaml_error(exc, source, text) from None
     except RecursionError:
         raise InvalidInputError("YAML nesting is too deep", source=source) from None
     finally:
@@ -405,9 +427,18 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[tuple[str | int, 
         data = _construct(loader, node, "*" in text)
     if "*" in text:
         _check_expansion(data, source, len(text), config_budget(len(text)))
-    lines: dict[tuple[str | int, ...], int] = {}
+    lines = SourceLines()
     _walk_lines(node, (), lines, set())
     return data, lines
+
+
+class SourceLines(dict[tuple[str | int, ...], int]):
+    """Each field path's 1-based line, and in `written` the text of each plain scalar that
+    YAML read as a number or a boolean, as the file has it (`1.10`, which became 1.1)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: dict[tuple[str | int, ...], str] = {}
 
 
 def _walk_lines(
@@ -418,6 +449,9 @@ def _walk_lines(
     if id(node) in seen:
         return
     seen.add(id(node))
+    if isinstance(node, yaml.ScalarNode) and node.tag in _SCALARS and not node.style \
+            and isinstance(lines, SourceLines):
+        lines.written[path] = str(node.value)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = (*path, key_node.value)

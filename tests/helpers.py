@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socketserver
 import subprocess
 import threading
@@ -95,3 +96,14 @@ def one_error_line(result: Result, code: int = 3) -> str:
     assert len(lines) == 1 and lines[0].startswith("error: "), result.err
     assert "Traceback" not in result.err and FAKE_KEY not in result.err + result.out
     return lines[0]
+
+
+_CONTEXT = re.compile(r"  (\d+| +) \| ")
+
+
+def without_source_context(lines: list[str]) -> list[str]:
+    """stderr lines without the quoted source a YAML error shows under its one-line message
+    (`  6 | <the line>` and `    | <caret>`), which must come as that pair or not at all."""
+    context = [line for line in lines if _CONTEXT.match(line)]
+    assert len(context) in (0, 2), lines
+    return [line for line in lines if not _CONTEXT.match(line)]
