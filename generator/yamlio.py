@@ -274,11 +274,11 @@ def _yaml_error(exc: yaml.YAMLError, source: str, text: str = "") -> InvalidInpu
         start = max(0, min(mark.column, len(written)) - SHOWN_LINE // 2)
         shown = written[start:start + SHOWN_LINE]
         caret = " " * (min(mark.column, len(written)) - start) + "^"
-        message += f" (column {mark.column + 1})"
+        message = f"at column {mark.column + 1}: {message}"
         if any(problem.startswith(p) for p in _INDENTATION_PROBLEMS):
             message += ("; check this line's indentation against the lines above it: the keys "
                         "of one mapping, and the items of one list, start in the same column")
-        error = InvalidInputError(f"invalid YAML: {message}", source=source, line=line)
+        error = InvalidInputError(f"invalid YAML {message}", source=source, line=line)
         error.details = (f"  {line} | {shown}", f"  {' ' * len(str(line))} | {caret}")
         return error
     return InvalidInputError(f"invalid YAML: {message}", source=source, line=line)
