@@ -47,7 +47,7 @@ def validate(paths: tuple[str, ...], kustomize_dirs: tuple[str, ...],
     """Validate manifests: files, directories (recursively) or - for stdin.
 
     Exit 0 when every resource is valid (or skipped), 1 when any is invalid or could not be
-    checked, 2 on a usage error.
+    checked, 2 on a usage error, 3 when a schema location on the network cannot be fetched.
     """
     from generator.errors import UsageError
     from generator.validate import validate_paths
