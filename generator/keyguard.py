@@ -59,15 +59,23 @@ def strings(node: Any, path: tuple[str | int, ...] = ()
             yield from strings(value, (*path, index))
 
 
-def _where(text: str) -> str:
-    """` in Kind/name at field.path` for the first key in `text` read as YAML, else ``."""
+def _parsed(text: str) -> list[Any]:
+    """The objects of `text` read as YAML (List items one by one); none when it is not YAML
+    (a report, a lock in another format)."""
     from generator import yamlio
 
     try:
         docs = yamlio.load_all(text, "output")
-    except Exception:  # not YAML (a report, a lock in another format): the file is enough
-        return ""
-    for obj in (o for doc in docs for o in _objects(doc)):
+    except Exception:  # not YAML: there is no object to name or decode
+        return []
+    return [obj for doc in docs for obj in _objects(doc)]
+
+
+def _where(objects: list[Any]) -> str:
+    """` in Kind/name at field.path` for the first key among `objects`, else ``."""
+    from generator import yamlio
+
+    for obj in objects:
         for path, value in (*strings(obj), *encoded_values(obj)):
             if redact.find_key(value):
                 meta = obj.get("metadata") if isinstance(obj, dict) else None
@@ -89,24 +97,17 @@ def _objects(doc: Any) -> Iterator[Any]:
         yield doc
 
 
-def _encoded_key(text: str) -> bool:
-    """A key in base64 fields (only worth parsing for when the text has such a field)."""
-    if "binaryData" not in text and not _SECRET_KIND.search(text):
-        return False
-    from generator import yamlio
-
-    try:
-        docs = yamlio.load_all(text, "output")
-    except Exception:  # not YAML: no Kubernetes object to decode
-        return False
-    return any(redact.find_key(value) for doc in docs for obj in _objects(doc)
-               for _, value in encoded_values(obj))
-
-
 def refuse_key_material(text: str, where: str) -> None:
     """Raise (exit 1) when `text`, about to be written to `where`, holds key material, in
-    plain text or in the base64 fields the API server decodes."""
-    if redact.find_key(text) or _encoded_key(text):
+    plain text or in the base64 fields the API server decodes. The text is read as YAML at
+    most once: to decode those fields (only when it has any) or to name where a key sits."""
+    plain = redact.find_key(text)
+    encoded_fields = "binaryData" in text or _SECRET_KIND.search(text) is not None
+    if not plain and not encoded_fields:
+        return
+    objects = _parsed(text)
+    if plain or any(redact.find_key(value) for obj in objects
+                    for _, value in encoded_values(obj)):
         raise InvalidInputError(
-            f"the output holds NGC key material{_where(text)}; nothing was written (keep keys "
-            "in a secret manager and reference them)", source=where)
+            f"the output holds NGC key material{_where(objects)}; nothing was written (keep "
+            "keys in a secret manager and reference them)", source=where)

@@ -40,11 +40,6 @@ def key_material(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
                               "secret manager and reference them")
 
 
-def _decoded(value: Any) -> str:
-    """Base64 decoded as the API server does (line breaks skipped)."""
-    return decode_base64(value)
-
-
 def _pull_secret_for_nvcr(text: str) -> bool:
     try:
         auths = json.loads(text).get("auths", {})
@@ -64,7 +59,7 @@ def secret_with_key(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
         if not isinstance(values, dict) or not values:
             continue
         for key, value in values.items():
-            text = _decoded(value) if encoded else (value if isinstance(value, str) else "")
+            text = decode_base64(value) if encoded else (value if isinstance(value, str) else "")
             if text == PLACEHOLDER_KEY:  # an air-gapped Account's Secret: plainly no key
                 continue
             if (key in KEY_FIELDS or named or KEY.search(text)
