@@ -59,12 +59,28 @@ def _tag(config: Config, spec: DeploymentSpec, model: ModelEntry) -> str:
     if spec.tag not in model.tags:
         known = ", ".join(sorted(model.tags, key=version_key, reverse=True)[:6])
         raise _error(config, f"{spec.path}.tag",
-                     f'"{spec.tag}" is not a tag of "{model.name}" (known: {known})')
+                     f'"{spec.tag}" is not a tag of "{model.name}" (known: {known})'
+                     + _refresh_hint(config, spec.tag, model))
     if is_floating(spec.tag) and not allow:
         raise _error(config, f"{spec.path}.tag",
                      f'"{spec.tag}" is a floating tag that NGC moves between releases; pin a '
                      f'version such as "{model.newest_pinned_tag()}" or set allowFloatingTags')
     return spec.tag
+
+
+def _refresh_hint(config: Config, tag: str, model: ModelEntry) -> str:
+    """For a tag newer than every tag the catalog knows: how to refresh the catalog."""
+    if not model.tags or version_key(tag) <= max(version_key(t) for t in model.tags):
+        return ""
+    named = config.platform.catalog.file
+    if named is None:
+        return ("; if NGC has it, the embedded sample catalog is older: build one with "
+                "`nim-gitops metadata generate -o nim-models-data.yaml` and set "
+                "spec.platform.catalog.file to it")
+    shown = named.relative_to(config.base_dir.resolve()) \
+        if named.is_relative_to(config.base_dir.resolve()) else named
+    return (f"; if NGC has it, the catalog is older: refresh it with `nim-gitops metadata "
+            f"generate -o {shown}`")
 
 
 def _short_tag_warning(config: Config, spec: DeploymentSpec, tag: str) -> str | None:
