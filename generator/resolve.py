@@ -96,6 +96,25 @@ def _short_tag_warning(config: Config, spec: DeploymentSpec, tag: str) -> str | 
             '"existing NIM image was not found" when this deployment is edited there')
 
 
+def _airgap_cache_warnings(config: Config) -> list[str]:
+    """Air-gapped deployments whose NIM fills its own cache at start: without cache.source it
+    downloads the weights from NGC, which the cluster cannot reach. (A preload or a NIMCache
+    from NGC is refused outright by generator/config.py.)"""
+    if config.air_gap is None:
+        return []
+    out = []
+    for project in config.projects:
+        for spec in project.deployments:
+            if spec.cache.source is None:
+                line = line_of(config, f"{spec.path}.name")
+                where = f"{config.source}:{line}" if line else config.source
+                out.append(f"{where} {spec.path}.cache: air-gapped and no cache.source, so the "
+                           "NIM would download its weights from NGC, which the cluster cannot "
+                           "reach; mirror them (`nim-gitops airgap images --weights`) and name "
+                           "where in cache.source")
+    return out
+
+
 def _airgap_catalog(used: dict[str, set[str]], cat: Catalog) -> Catalog:
     """Only the models and tags the config deploys: what an air-gapped mirror holds."""
     entries = {}
@@ -162,7 +181,7 @@ def resolve(config: Config, cat: Catalog | None = None,
                                           target=config.platform.target,
                                           key_revision=_key_revision(config, project, spec),
                                           needs_key=needs_key, needs_pull_secret=needs_pull))
-    warnings = [*_unread_settings(config), *short_tags]
+    warnings = [*_unread_settings(config), *short_tags, *_airgap_cache_warnings(config)]
     if config.air_gap:
         emitted = _airgap_catalog(used, cat)
         if config.secrets.provider != "none":

@@ -14,7 +14,7 @@ from generator.errors import UsageError
 
 if TYPE_CHECKING:
     from generator.models import Plan
-    from generator.plan.compare import Side
+    from generator.plan.compare import Comparison, Side
 
 _PROJECT_LIMIT = re.compile(r"(?P<project>[a-z0-9]([-a-z0-9]*[a-z0-9])?)=(?P<n>[0-9]+)")
 
@@ -39,6 +39,31 @@ def _side(label: str, plan: Plan | None) -> Side:
     from generator.render import render_objects
 
     return side_of(label, plan, (o.obj for o in render_objects(plan)) if plan else ())
+
+
+def base_of(config: Path, base_ref: str | None, base_file: Path | None,
+            target: str | None) -> tuple[str, Plan | None]:
+    """The base side's label and plan: `base_file`, else `config` at `base_ref` (HEAD); None
+    when the config does not exist at that revision (everything is then added)."""
+    from generator.pipeline import plan_from_file, plan_from_files
+
+    if base_ref is not None and base_file is not None:
+        raise UsageError("give --base REF or --base-file FILE, not both")
+    if base_file is not None:
+        return str(base_file), plan_from_file(base_file, target=target)
+    from generator.gitrev import Revision
+
+    files = Revision(base_ref or "HEAD", config.parent if str(config.parent) else Path("."))
+    return files.name(config), plan_from_files(config, files, target)
+
+
+def compared(config: Path, head: Plan, base_ref: str | None, base_file: Path | None,
+             target: str | None, arch: str = "amd64") -> Comparison:
+    """`head` compared with its base (see `base_of`), both rendered in memory."""
+    from generator.plan.compare import compare
+
+    label, base = base_of(config, base_ref, base_file, target)
+    return compare(_side(label, base), _side(str(config), head), arch=arch)
 
 
 @click.command()
@@ -86,32 +111,20 @@ def plan(config_arg: Path | None, config_opt: Path | None, base_ref: str | None,
     from generator import console
     from generator.errors import CheckFailedError
     from generator.metadata.extended import load_details
-    from generator.pipeline import plan_from_file, plan_from_files
+    from generator.pipeline import plan_from_file
     from generator.plan import findings as findings_mod
     from generator.plan import policy as policy_mod
     from generator.plan import report
-    from generator.plan.compare import compare
-
     if config_arg is not None and config_opt is not None:
         raise UsageError("give the config once: CONFIG or -c CONFIG")
     config = config_arg or config_opt
     if config is None:
         raise UsageError("name the config: nim-gitops plan CONFIG (or -c CONFIG)")
-    if base_ref is not None and base_file is not None:
-        raise UsageError("give --base REF or --base-file FILE, not both")
     total, per_project = parse_limits(max_gpus)
     head_plan = plan_from_file(config, target=target)
     if extended is not None:
         head_plan = replace(head_plan, details=load_details(extended))
-    if base_file is not None:
-        base_label, base_plan = str(base_file), plan_from_file(base_file, target=target)
-    else:
-        from generator.gitrev import Revision
-
-        files = Revision(base_ref or "HEAD", config.parent if str(config.parent) else Path("."))
-        base_label, base_plan = files.name(config), plan_from_files(config, files, target)
-    comparison = compare(_side(base_label, base_plan), _side(str(config), head_plan),
-                         arch=arch)
+    comparison = compared(config, head_plan, base_ref, base_file, target, arch)
     found = findings_mod.findings(comparison)
     failed = policy_mod.violations(comparison, policy_mod.Policy(total, per_project,
                                                                  fail_on_prune))

@@ -48,6 +48,27 @@ def namespace_adopted(name: str, why: str) -> str:
             "project")
 
 
+def tree_namespace_warnings(root: str, removed: Iterable[str], added: Iterable[str],
+                            recorded: Iterable[str]) -> list[str]:
+    """`render`'s namespace warnings from the tree alone: a `projects/<p>/namespace-<p>.yaml`
+    that the last render wrote and this one removes (`removed`), or that this one adds
+    (`added`) where the last render wrote the project's other objects but no Namespace."""
+    def namespace(rel: str) -> str | None:
+        parts = rel.split("/")
+        if len(parts) == 3 and parts[0] == "projects" and parts[2] == f"namespace-{parts[1]}.yaml":
+            return parts[1]
+        return None
+
+    before = list(recorded)
+    out = [namespace_removed(name) for name in map(namespace, removed) if name]
+    for rel in added:
+        name = namespace(rel)
+        if name and any(r.startswith(f"projects/{name}/") for r in before):
+            out.append(namespace_adopted(name, f"{root}/projects/{name} held its objects "
+                                               "without a Namespace"))
+    return out
+
+
 def _namespaces(side: Side) -> set[str]:
     return {name for kind, _, name in side.objects if kind == "Namespace"}
 
