@@ -155,8 +155,8 @@ class Comparison:
     @property
     def prunes(self) -> tuple[ObjectKey, ...]:
         """Objects the base rendered and the head does not: Argo CD (prune) and Flux (prune:
-        true) delete them from the cluster."""
-        return self.objects.removed
+        true) delete them from the cluster; Namespaces first, as they take the most."""
+        return tuple(sorted(self.objects.removed, key=lambda k: (k[0] != "Namespace", k)))
 
 
 def _plain(value: Any) -> Any:

@@ -52,9 +52,12 @@ def _step(path: str, key: Any) -> str:
 
 def field_paths(old: Any, new: Any, path: str = "") -> list[str]:
     """The paths of the leaves that differ between `old` and `new`, sorted: mappings are
-    walked key by key, lists of the same length item by item, anything else compared whole."""
+    walked key by key (one that appears or goes, as if empty on the other side), lists of the
+    same length item by item, anything else compared whole."""
     if old == new:
         return []
+    if isinstance(old, dict) and new is None or old is None and isinstance(new, dict):
+        old, new = old or {}, new or {}  # a mapping that appears or goes: name its leaves
     if isinstance(old, dict) and isinstance(new, dict):
         out: list[str] = []
         for key in sorted(old.keys() | new.keys(), key=str):
