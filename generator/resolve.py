@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from generator import catalog as catalog_mod
-from generator.catalog import Catalog, ModelEntry, is_floating, version_key
+from generator.catalog import Catalog, ModelEntry, is_floating, is_pinned, version_key
 from generator.config import line_of
 from generator.errors import InvalidInputError
 from generator.hints import did_you_mean
@@ -69,8 +69,9 @@ def _tag(config: Config, spec: DeploymentSpec, model: ModelEntry) -> str:
 
 
 def _refresh_hint(config: Config, tag: str, model: ModelEntry) -> str:
-    """For a tag newer than every tag the catalog knows: how to refresh the catalog."""
-    if not model.tags or version_key(tag) <= max(version_key(t) for t in model.tags):
+    """For a version newer than every version the catalog knows: how to refresh it."""
+    known = [version_key(t) for t in model.tags if is_pinned(t)]
+    if not is_pinned(tag) or (known and version_key(tag) <= max(known)):
         return ""
     named = config.platform.catalog.file
     if named is None:
