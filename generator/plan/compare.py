@@ -268,7 +268,7 @@ def restarts(base: Side, head: Side, diff: ObjectDiff) -> tuple[Restart, ...]:
 def _pulls(base: Side, head: Side, arch: str) -> tuple[Pull, ...]:
     before = {d.image for d in base.deployments.values()}
     users: dict[str, list[Deployment]] = {}
-    for key, d in sorted(head.deployments.items()):
+    for _, d in sorted(head.deployments.items()):
         if d.image not in before:
             users.setdefault(d.image, []).append(d)
     details = head.plan.details if head.plan else {}

@@ -56,7 +56,7 @@ def field_paths(old: Any, new: Any, path: str = "") -> list[str]:
     same length item by item, anything else compared whole."""
     if old == new:
         return []
-    if isinstance(old, dict) and new is None or old is None and isinstance(new, dict):
+    if (isinstance(old, dict) and new is None) or (old is None and isinstance(new, dict)):
         old, new = old or {}, new or {}  # a mapping that appears or goes: name its leaves
     if isinstance(old, dict) and isinstance(new, dict):
         out: list[str] = []

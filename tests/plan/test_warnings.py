@@ -24,7 +24,8 @@ ADOPTED = (
     "warning: project team-b: namespace.manage: true adopts an existing namespace ({why}): Argo "
     "CD or Flux will own it and delete it, with everything in it, if the project is ever "
     "removed; keep namespace.manage: false unless it should live and die with the project")
-UNMANAGED = PLAIN.replace("  - name: team-b\n", "  - name: team-b\n    namespace: {manage: false}\n")
+UNMANAGED = PLAIN.replace("  - name: team-b\n",
+                          "  - name: team-b\n    namespace: {manage: false}\n")
 WITHOUT_TEAM_B = PLAIN[:PLAIN.index("  - name: team-b\n")]
 
 
