@@ -63,7 +63,7 @@ def tree_namespace_warnings(root: str, removed: Iterable[str], added: Iterable[s
     out = [namespace_removed(name) for name in map(namespace, removed) if name]
     for rel in added:
         name = namespace(rel)
-        if name and any(r.startswith(f"projects/{name}/") for r in before):
+        if name and rel not in before and any(r.startswith(f"projects/{name}/") for r in before):
             out.append(namespace_adopted(name, f"{root}/projects/{name} held its objects "
                                                "without a Namespace"))
     return out
@@ -98,7 +98,9 @@ def config_warnings(c: Comparison) -> Iterator[Finding]:
         yield Finding("config-warning", WARNING, line)
 
 
-def _rule_hits(side: Side) -> set[tuple[str, str, str, str]]:
+def _rule_hits(side: Side, namespaces: set[str]) -> set[tuple[str, str, str, str]]:
+    """Rule findings of the objects in `namespaces` (and the cluster-scoped ones), checked
+    against the whole side."""
     from generator.validate.rules import Context, run_rules
 
     mirrors = (side.plan.config.air_gap.mirror,) if side.plan and side.plan.config.air_gap \
@@ -108,6 +110,8 @@ def _rule_hits(side: Side) -> set[tuple[str, str, str, str]]:
         context.add(obj)
     hits = set()
     for key, obj in side.objects.items():
+        if key[1] and key[1] not in namespaces:
+            continue
         for rule, path, message in run_rules(obj, context, frozenset()):
             hits.add((rule, _label(key), path, message))
     return hits
@@ -119,8 +123,14 @@ def _label(key: ObjectKey) -> str:
 
 def new_rule_findings(c: Comparison) -> Iterator[Finding]:
     """NIM rule findings (`nim-gitops validate`, docs/rules.md) the head has and the base has
-    not."""
-    for rule, label, path, message in sorted(_rule_hits(c.head) - _rule_hits(c.base)):
+    not. Only namespaces where an object changed are checked: elsewhere every object and its
+    neighbours (what cross-object rules read) are the same on both sides."""
+    diff = c.objects
+    touched = {k[1] for k in (*diff.added, *diff.removed, *(x.key for x in diff.changed))}
+    if diff.empty:
+        return
+    found = _rule_hits(c.head, touched) - _rule_hits(c.base, touched)
+    for rule, label, path, message in sorted(found):
         namespace = label.split(" ", 1)[1].split("/")[0] if "/" in label else None
         yield Finding(f"rule {rule}", WARNING, f"{rule} {label} {path}: {message}", namespace)
 

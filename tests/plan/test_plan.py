@@ -139,3 +139,29 @@ def test_a_config_missing_at_the_base_is_all_added(at: Checkout, history: Path) 
     (history / "sub" / CONFIG).unlink()
     (history / "sub").rmdir()
     assert result.code in (0, 1), result.err
+
+
+def test_only_new_rule_findings_are_reported(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A floating tag breaks NIM004 (docs/rules.md): reported when the change brings it, not
+    when the base already had it."""
+    from tests.plan.conftest import BASE, commit, git
+
+    plain = BASE.replace("    catalog:\n      file: nim-models-data.yaml\n"
+                         "      extended: nim-models-details.json\n", "")
+    floating = plain.replace("      tag: 1.10.1\n",
+                             '      tag: "1.10"\n      allowFloatingTags: true\n')
+    git(tmp_path, "init", "-q")
+    commit(tmp_path, "pinned", plain)
+    commit(tmp_path, "floating", floating)
+    monkeypatch.chdir(tmp_path)
+    doc = json.loads(run_cli(["plan", CONFIG, "--base", "pinned", "--format", "json"]).out)
+    rules = [f for f in doc["findings"] if f["kind"].startswith("rule ")]
+    assert rules == [{
+        "kind": "rule NIM004", "severity": "warning", "project": "team-a",
+        "message": "NIM004 ServingRuntime team-a/embed $.spec.containers[0].image: NIM image "
+                   "'nvcr.io/nim/nvidia/nv-embedqa-e5-v5:1.10' uses the floating tag '1.10'; "
+                   "pin a release (x.y.z) or a digest"}]
+    (tmp_path / CONFIG).write_text(floating.replace("replicas: 2", "replicas: 3"), "utf-8")
+    again = json.loads(run_cli(["plan", CONFIG, "--base", "floating", "--format", "json"]).out)
+    assert not [f for f in again["findings"] if f["kind"].startswith("rule ")]
