@@ -38,6 +38,13 @@ REASONS = {"tag": "tag", "image": "image", "keyRevision": "key revision",
 _PATH_REASONS = (("key-revision", "key revision"), ("resources", "resources"),
                  ("env", "env"), ("image", "image"), ("ServingRuntime", "runtime"))
 DEFAULT_ARCH = "amd64"
+# DeploymentSpec fields `deployment_fields` names itself, or leaves out (the name is the key,
+# the path moves when deployments are reordered, allowFloatingTags shows through the tag)
+_SPEC_COVERED = frozenset({
+    "name", "path", "model", "tag", "allow_floating_tags", "backend", "protocol",
+    "display_name", "replicas", "gpus", "storage_size", "storage_class", "requests", "limits",
+    "hardware_profile", "api_key_remote_ref", "api_key_vault", "key_required", "cache",
+    "key_revision"})
 
 
 @dataclass(frozen=True)
@@ -177,7 +184,7 @@ def deployment_fields(d: Deployment) -> dict[str, Any]:
     s = d.spec
     api_key = {"remoteRef": s.api_key_remote_ref, "vault": s.api_key_vault,
                "required": s.key_required}
-    return {
+    named = {
         "model": d.model.name, "tag": d.tag, "image": d.image, "backend": s.backend,
         "protocol": s.protocol, "displayName": s.display_name, "replicas": s.replicas,
         "gpus": s.gpus, "storage.size": s.storage_size,
@@ -185,6 +192,12 @@ def deployment_fields(d: Deployment) -> dict[str, Any]:
         "resources.limits": s.limits, "hardwareProfile": s.hardware_profile,
         "apiKey": api_key, "cache": s.cache, "keyRevision": d.key_revision,
     }
+    # any other field of the spec (a serving option added later) under its camelCase name
+    for f in dataclasses.fields(s):
+        if f.name not in _SPEC_COVERED:
+            head, *rest = f.name.split("_")
+            named[head + "".join(part.title() for part in rest)] = getattr(s, f.name)
+    return named
 
 
 def _field_changes(old: Deployment, new: Deployment) -> tuple[FieldChange, ...]:

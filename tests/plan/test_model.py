@@ -43,3 +43,24 @@ def test_render_diff_names_the_changed_fields(tmp_path: Path) -> None:
     lines = result.out.splitlines()
     at = lines.index("changed: InferenceService team-a/llama-8b")
     assert lines[at + 1] == "  fields: spec.predictor.maxReplicas, spec.predictor.minReplicas"
+
+
+def test_a_deployment_field_added_later_is_compared_without_more_code() -> None:
+    """A serving option added to DeploymentSpec (say `external_route`) shows up in `plan`
+    under its config name."""
+    from dataclasses import dataclass, replace
+
+    from generator.catalog import load_sample_catalog
+    from generator.models import Deployment, DeploymentSpec
+    from generator.plan.compare import _field_changes
+
+    @dataclass(frozen=True)
+    class WithRoute(DeploymentSpec):
+        external_route: bool = False
+
+    model = load_sample_catalog().models["llama-3.1-8b-instruct"]
+    spec = WithRoute(name="llama", model=model.name, path="spec.projects[0].deployments[0]")
+    old = Deployment("team-a", spec, model, "1.15.5", model.image("1.15.5"))
+    new = replace(old, spec=replace(spec, external_route=True))
+    (change,) = _field_changes(old, new)
+    assert (change.field, change.old, change.new) == ("externalRoute", False, True)
