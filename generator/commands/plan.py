@@ -67,7 +67,7 @@ def compared(config: Path, head: Plan, base_ref: str | None, base_file: Path | N
 
 
 @click.command()
-@click.argument("config_arg", required=False, metavar="CONFIG",
+@click.argument("config_arg", required=False, metavar="[CONFIG]",
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-c", "--config", "config_opt", type=click.Path(dir_okay=False, path_type=Path),
               help="The config file (instead of the CONFIG argument).")
