@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "airgap": ("generator.commands.airgap", "airgap", "Air-gapped cluster helpers."),
     "migrate": ("generator.commands.migrate", "migrate", "Migrate pre-redesign deployments."),
     "rotate": ("generator.commands.rotate", "rotate", "Rotate an NGC key through Git."),
+    "plan": ("generator.commands.plan", "plan", "Show what a config change does, from Git."),
 }
 
 EXIT_INTERRUPTED = 130

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
 from generator.redact import one_line
 
 
-def color_enabled() -> bool:
-    """Colour only on a terminal and only when NO_COLOR is unset or empty."""
-    return not os.environ.get("NO_COLOR") and sys.stderr.isatty()
+def color_enabled(stream: Any = None) -> bool:
+    """Colour only on a terminal (stderr, or `stream`) and only when NO_COLOR is unset or
+    empty."""
+    stream = sys.stderr if stream is None else stream
+    return not os.environ.get("NO_COLOR") and bool(getattr(stream, "isatty", lambda: False)())
 
 
 def _emit(prefix: str, message: str, fg: str) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from generator import catalog as catalog_mod
-from generator.catalog import Catalog, ModelEntry, is_floating, version_key
+from generator.catalog import Catalog, ModelEntry, is_floating, is_pinned, version_key
 from generator.config import line_of
 from generator.errors import InvalidInputError
 from generator.hints import did_you_mean
@@ -59,12 +59,29 @@ def _tag(config: Config, spec: DeploymentSpec, model: ModelEntry) -> str:
     if spec.tag not in model.tags:
         known = ", ".join(sorted(model.tags, key=version_key, reverse=True)[:6])
         raise _error(config, f"{spec.path}.tag",
-                     f'"{spec.tag}" is not a tag of "{model.name}" (known: {known})')
+                     f'"{spec.tag}" is not a tag of "{model.name}" (known: {known})'
+                     + _refresh_hint(config, spec.tag, model))
     if is_floating(spec.tag) and not allow:
         raise _error(config, f"{spec.path}.tag",
                      f'"{spec.tag}" is a floating tag that NGC moves between releases; pin a '
                      f'version such as "{model.newest_pinned_tag()}" or set allowFloatingTags')
     return spec.tag
+
+
+def _refresh_hint(config: Config, tag: str, model: ModelEntry) -> str:
+    """For a version newer than every version the catalog knows: how to refresh it."""
+    known = [version_key(t) for t in model.tags if is_pinned(t)]
+    if not is_pinned(tag) or (known and version_key(tag) <= max(known)):
+        return ""
+    named = config.platform.catalog.file
+    if named is None:
+        return ("; if NGC has it, the embedded sample catalog is older: build one with "
+                "`nim-gitops metadata generate -o nim-models-data.yaml` and set "
+                "spec.platform.catalog.file to it")
+    shown = named.relative_to(config.base_dir.resolve()) \
+        if named.is_relative_to(config.base_dir.resolve()) else named
+    return (f"; if NGC has it, the catalog is older: refresh it with `nim-gitops metadata "
+            f"generate -o {shown}`")
 
 
 def _short_tag_warning(config: Config, spec: DeploymentSpec, tag: str) -> str | None:
@@ -78,6 +95,25 @@ def _short_tag_warning(config: Config, spec: DeploymentSpec, tag: str) -> str | 
     padded = ".".join([*parts, "0", "0"][:3])
     return (f'{where} {spec.path}.tag: the dashboard reads "{tag}" as "{padded}" and shows '
             '"existing NIM image was not found" when this deployment is edited there')
+
+
+def _airgap_cache_warnings(config: Config) -> list[str]:
+    """Air-gapped deployments whose NIM fills its own cache at start: without cache.source it
+    downloads the weights from NGC, which the cluster cannot reach. (A preload or a NIMCache
+    from NGC is refused outright by generator/config.py.)"""
+    if config.air_gap is None:
+        return []
+    out = []
+    for project in config.projects:
+        for spec in project.deployments:
+            if spec.cache.source is None:
+                line = line_of(config, f"{spec.path}.name")
+                where = f"{config.source}:{line}" if line else config.source
+                out.append(f"{where} {spec.path}.cache: air-gapped and no cache.source, so the "
+                           "NIM would download its weights from NGC, which the cluster cannot "
+                           "reach; mirror them (`nim-gitops airgap images --weights`) and name "
+                           "where in cache.source")
+    return out
 
 
 def _airgap_catalog(used: dict[str, set[str]], cat: Catalog) -> Catalog:
@@ -146,7 +182,7 @@ def resolve(config: Config, cat: Catalog | None = None,
                                           target=config.platform.target,
                                           key_revision=_key_revision(config, project, spec),
                                           needs_key=needs_key, needs_pull_secret=needs_pull))
-    warnings = [*_unread_settings(config), *short_tags]
+    warnings = [*_unread_settings(config), *short_tags, *_airgap_cache_warnings(config)]
     if config.air_gap:
         emitted = _airgap_catalog(used, cat)
         if config.secrets.provider != "none":

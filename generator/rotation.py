@@ -2,12 +2,9 @@
 
 The config is edited with ruamel.yaml's round trip, so comments, quoting and layout stay; a
 result that would change anything but the `keyRevision` fields is refused rather than written.
-The restart plan follows KServe's raw Deployment defaults: a rolling update with maxSurge 25%
-and maxUnavailable 25% (`reconcilers/deployment/deployment_reconciler.go`
-`setDefaultDeploymentSpec`), so a predictor of R replicas starts ceil(R/4) extra pods. The NIM
-Operator's InferenceService asks for maxSurge 0 and maxUnavailable 25% instead
-(NVIDIA/k8s-nim-operator `manifests/inferenceservice.yaml`): no extra pods, and floor(R/4),
-at least one, down at a time.
+What restarts is not decided here: `rotate --plan` renders the config before and after the
+bump and reads the restarts from `plan`'s comparison (`generator.plan.compare`), whose
+rollout rule (`generator.plan.rollout`) gives the extra pods and GPUs.
 """
 
 from __future__ import annotations
@@ -15,20 +12,15 @@ from __future__ import annotations
 import copy
 import difflib
 import io
-import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import InvalidInputError, UsageError
-from generator.models import (
-    ACCOUNT_PULL_SECRET,
-    PROJECT_KEY_SECRET,
-    Config,
-    Deployment,
-    Plan,
-)
+from generator.models import ACCOUNT_PULL_SECRET, PROJECT_KEY_SECRET, Config, Plan
+from generator.plan.compare import Restart
+from generator.plan.rollout import KSERVE_RULE, NIM_OPERATOR_RULE
 
 FIELD = "keyRevision"
 MAX_REVISION = 1_000_000
@@ -343,39 +335,6 @@ def _dotted(path: tuple[str | int, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-@dataclass(frozen=True)
-class Restart:
-    """One predictor that rolls when its key revision changes: `surge` extra pods start,
-    `unavailable` old ones may stop, at a time."""
-
-    deployment: Deployment
-    surge: int
-    unavailable: int
-
-    @property
-    def gpus(self) -> int:
-        """GPUs the extra pods need while the rollout runs."""
-        return self.surge * self.deployment.spec.gpus
-
-
-def restarts(plan: Plan, selector: Selector) -> list[Restart]:
-    """The predictors whose pods roll when `selector`'s key revision changes."""
-    if selector.account:
-        return []  # the Account's controller reads its key itself: no pod restarts
-    chosen = [d for d in plan.deployments if d.project == selector.project
-              and selector.deployment in (None, d.name) and d.spec.replicas]
-    return [_restart(d) for d in chosen]
-
-
-def _restart(d: Deployment) -> Restart:
-    """Kubernetes rounds a percentage surge up and unavailability down, and makes one pod
-    unavailable when both come to zero (`ResolveFenceposts`)."""
-    replicas = d.spec.replicas
-    if d.spec.backend == "nim-operator":
-        return Restart(d, 0, max(1, replicas // 4))
-    return Restart(d, math.ceil(replicas / 4), replicas // 4)
-
-
 def unseen_readers(plan: Plan, selector: Selector) -> str | None:
     """What a rotation cannot restart, in one line: on current, a project key is also read by
     the runtimes the dashboard's wizard creates in the project (it points them at the project
@@ -389,36 +348,33 @@ def unseen_readers(plan: Plan, selector: Selector) -> str | None:
             "new key itself")
 
 
-def plan_text(plan: Plan, selector: Selector, changes: list[Change]) -> str:
-    """What `rotate --plan` prints: the fields that change, then what restarts and the room
-    the rollout needs."""
+def plan_text(found: Sequence[Restart], selector: Selector, changes: list[Change],
+              unseen: str | None) -> str:
+    """What `rotate --plan` prints: the fields that change, then what restarts (`found`, from
+    `plan`'s comparison of the config before and after) and the room the rollout needs."""
     lines = [f"rotating the key of {selector}:"]
     lines += [f"  {c.path}: {'unset' if c.old is None else c.old} -> {c.new}" for c in changes]
-    found = restarts(plan, selector)
-    unseen = unseen_readers(plan, selector)
     if not found:
         lines.append("no predictor restarts" if selector.account else
                      "no predictor restarts (no deployment with replicas)")
         lines += [unseen] if unseen else []
         return "\n".join(lines) + "\n"
-    strategies = ["KServe's default maxSurge 25%, unless inferenceservice-config sets a "
-                  "rollout strategy"] if any(r.surge for r in found) else []
+    strategies = [KSERVE_RULE] if any(r.surge for r in found) else []
     if not all(r.surge for r in found):
-        strategies.append("NIMServices: the NIM Operator's maxSurge 0, maxUnavailable 25%")
+        strategies.append(NIM_OPERATOR_RULE)
     lines.append(f"restarts (rolling; {'; '.join(strategies)}):")
     by_project: dict[str, int] = {}
     for r in found:
-        d = r.deployment
-        size = f"{d.spec.replicas} replica(s) x {d.spec.gpus} GPU(s)"
+        size = f"{r.replicas} replica(s) x {r.gpus_per_pod} GPU(s)"
         if r.surge:
-            lines.append(f"  {d.project}/{d.name}: Deployment {d.name}-predictor, {size}; "
-                         f"{r.surge} extra pod(s), {r.gpus} extra GPU(s), {r.unavailable} "
-                         "pod(s) down at a time during the rollout")
+            lines.append(f"  {r.project}/{r.name}: {r.workload}, {size}; {r.surge} extra "
+                         f"pod(s), {r.surge_gpus} extra GPU(s), {r.unavailable} pod(s) down at "
+                         "a time during the rollout")
         else:
-            lines.append(f"  {d.project}/{d.name}: NIMService {d.name} (its InferenceService's "
-                         f"Deployment {d.name}-predictor), {size}; no extra pods, "
+            lines.append(f"  {r.project}/{r.name}: {r.workload} (its InferenceService's "
+                         f"Deployment {r.name}-predictor), {size}; no extra pods, "
                          f"{r.unavailable} pod(s) down at a time during the rollout")
-        by_project[d.project] = by_project.get(d.project, 0) + r.gpus
+        by_project[r.project] = by_project.get(r.project, 0) + r.surge_gpus
     for project, gpus in sorted(by_project.items()):
         if gpus:
             lines.append(f"project {project}: needs {gpus} free GPU(s) while it rolls")

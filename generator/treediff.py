@@ -4,7 +4,10 @@ A tree of Kubernetes manifests (`render`) is compared object by object, so movin
 between files or reformatting one is no change; the other trees (`chart`, `migrate render`,
 `schemas build`) hold templates, JSON schemas and files that name the same object twice, and
 are compared file by file. Either way the report has one line per unit (`added:`, `changed:`
-followed by a unified diff, `removed:`). Pure functions: the writer reads the files.
+followed by the changed fields and a unified diff, `removed:`). Which units are added, changed
+or removed, and which fields changed, is decided by the plan's object-diff model
+(`generator.plan.model`), the one `plan` and `rotate --plan` use. Pure functions: the writer
+reads the files.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator import yamlio
+from generator.plan.model import describe, diff_objects, object_key
 
 MAX_DIFF_LINES = 40
 Key = tuple[str, ...]  # sorts the report: (kind, namespace, name) or (relative path,)
@@ -45,19 +49,13 @@ class TreeDiff:
         return not (self.added or self.changed or self.removed)
 
 
-def describe(key: tuple[str, str, str]) -> str:
-    kind, namespace, name = key
-    return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
-
-
 def object_units(files: Mapping[str, str]) -> dict[Key, Unit]:
     """Every named object in `files` (Kustomizations and other unnamed documents skipped)."""
     found: dict[Key, Unit] = {}
     for source, text in sorted(files.items()):
         for doc in yamlio.load_all(text, source):
-            meta = doc.get("metadata") if isinstance(doc, dict) else None
-            if isinstance(meta, dict) and meta.get("name"):
-                key = (str(doc.get("kind")), str(meta.get("namespace") or ""), str(meta["name"]))
+            key = object_key(doc)
+            if key is not None:
                 found[key] = Unit(describe(key), doc)
     return found
 
@@ -67,20 +65,21 @@ def file_units(files: Mapping[str, str]) -> dict[Key, Unit]:
     return {(rel,): Unit(rel, text) for rel, text in files.items()}
 
 
-def _unified(old: Unit, new: Unit, new_side: str) -> list[str]:
+def _unified(old: Unit, new: Unit, new_side: str, fields: str) -> list[str]:
     lines = list(difflib.unified_diff(old.lines(), new.lines(), f"{old.label} (on disk)",
                                       f"{new.label} ({new_side})", lineterm="", n=2))
     if len(lines) > MAX_DIFF_LINES:
         lines = [*lines[:MAX_DIFF_LINES], f"... {len(lines) - MAX_DIFF_LINES} more lines"]
-    return lines
+    return [f"fields: {fields}", *lines] if fields else lines
 
 
 def diff_units(old: Mapping[Key, Unit], new: Mapping[Key, Unit], new_side: str) -> TreeDiff:
     """Compare the units on disk with those the run writes (`new_side` names the latter)."""
-    changed = [(new[key].label, _unified(old[key], new[key], new_side))
-               for key in sorted(old.keys() & new.keys()) if old[key].value != new[key].value]
-    return TreeDiff([new[key].label for key in sorted(new.keys() - old.keys())], changed,
-                    [old[key].label for key in sorted(old.keys() - new.keys())])
+    found = diff_objects({k: u.value for k, u in old.items()}, {k: u.value for k, u in new.items()})
+    changed = [(new[c.key].label, _unified(old[c.key], new[c.key], new_side, c.shown_fields()))
+               for c in found.changed]
+    return TreeDiff([new[key].label for key in found.added], changed,
+                    [old[key].label for key in found.removed])
 
 
 def diff_text(diff: TreeDiff) -> str:

@@ -50,8 +50,14 @@ def read_lock(path: Path) -> dict[str, str]:
     """Read and check a lock file: image -> digest."""
     from generator import yamlio
 
-    source = str(path)
-    doc: Any = yamlio.load_one(yamlio.read_text(path), source)
+    return parse_lock(yamlio.read_text(path), str(path))
+
+
+def parse_lock(text: str, source: str) -> dict[str, str]:
+    """Check a lock file's text (`source` names it in errors): image -> digest."""
+    from generator import yamlio
+
+    doc: Any = yamlio.load_one(text, source)
     if not isinstance(doc, dict) or doc.get("kind") != LOCK_KIND:
         raise InvalidInputError(f"not a {LOCK_KIND} file", source=source, path="kind")
     if doc.get("apiVersion") != LOCK_API_VERSION:
@@ -68,17 +74,22 @@ def read_lock(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in digests.items()}
 
 
-def required_digests(config_path: Path | str, images: Iterable[str]) -> dict[str, str]:
-    """The locked digest of every image, or a one-line error telling how to fix it."""
+def required_digests(config_path: Path | str, images: Iterable[str],
+                     locked: Mapping[str, str] | None = None,
+                     source: str | None = None) -> dict[str, str]:
+    """The locked digest of every image, or a one-line error telling how to fix it; `locked`
+    (read elsewhere, e.g. at a Git revision, and named `source`) instead of the lock file."""
     path = lock_path(config_path)
     fix = f"run: nim-gitops airgap lock {config_path}"
-    if not path.is_file():
-        raise InvalidInputError(f"spec.airGap.pinDigests is true but {path} is missing; {fix}",
-                                source=str(config_path), path="spec.airGap.pinDigests")
-    locked = read_lock(path)
+    if locked is None:
+        if not path.is_file():
+            raise InvalidInputError(f"spec.airGap.pinDigests is true but {path} is missing; "
+                                    f"{fix}", source=str(config_path),
+                                    path="spec.airGap.pinDigests")
+        locked = read_lock(path)
     missing = sorted(set(images) - set(locked))
     if missing:
         more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-        raise InvalidInputError(f"no digest for {missing[0]}{more}; {fix}", source=str(path),
-                                path="digests")
+        raise InvalidInputError(f"no digest for {missing[0]}{more}; {fix}",
+                                source=source or str(path), path="digests")
     return {image: locked[image] for image in images}

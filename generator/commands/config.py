@@ -42,13 +42,25 @@ def schema() -> int:
 
 @config.command("check")
 @click.argument("path", type=click.Path(path_type=Path))
-def check(path: Path) -> int:
+@click.option("--base", "base_ref", metavar="REF",
+              help="Also warn about what the change since this Git revision does to managed "
+                   "namespaces (removed, or adopted), as `plan` does.")
+@click.option("--base-file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="As --base, comparing with this config file.")
+def check(path: Path, base_ref: str | None, base_file: Path | None) -> int:
     """Check a config and resolve its deployments against the catalog, writing nothing."""
     from generator.pipeline import plan_from_file
 
     plan = plan_from_file(path)
     for warning in plan.warnings:
         console.warn(warning)
+    if base_ref is not None or base_file is not None:
+        from generator.commands.plan import compared
+        from generator.plan.findings import adopted_namespaces, pruned_namespaces
+
+        comparison = compared(path, plan, base_ref, base_file, None)
+        for finding in [*pruned_namespaces(comparison), *adopted_namespaces(comparison)]:
+            console.warn(finding.message)
     console.info(f"{path}: ok ({len(plan.config.projects)} projects, "
                  f"{len(plan.deployments)} deployments, {len(plan.emitted_catalog)} models)")
     return 0

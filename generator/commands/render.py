@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,19 @@ from generator.commands.options import (
     write_or_diff,
 )
 from generator.errors import UsageError
+
+if TYPE_CHECKING:
+    from generator.writer import TreePlan
+
+
+def _namespace_warnings(tree: TreePlan) -> list[str]:
+    """What the render does to managed Namespaces, read from the previous tree's file list."""
+    from generator import ownership
+    from generator.plan.findings import tree_namespace_warnings
+
+    manifest = ownership.load(tree.root)
+    recorded = list(manifest.files) if manifest else []
+    return tree_namespace_warnings(str(tree.root), tree.remove, tree.missing, recorded)
 
 
 @click.command()
@@ -54,6 +68,8 @@ def render(config: Path, output: str, catalog: Path | None, check: bool, diff: b
         return 0
     root = Path(output)
     tree = plan_tree(root, kustomize_files(objects), "render")
+    for warning in _namespace_warnings(tree):
+        console.warn(warning)
     if check:
         fix = shlex.join(["nim-gitops", "render", str(config), "-o", output]
                          + (["--catalog", str(catalog)] if catalog else [])

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from generator import console
+
+if TYPE_CHECKING:
+    from generator.models import Plan
+    from generator.plan.compare import Restart
+
+
+def _restarts(before: Plan, after: Plan) -> tuple[Restart, ...]:
+    """The predictors that roll between two resolved configs: `plan`'s comparison of their
+    renders, the one diff engine `plan` and `render --diff` share."""
+    from generator.plan.compare import compare, side_of
+    from generator.render import render_objects
+
+    sides = [side_of(label, p, (o.obj for o in render_objects(p)))
+             for label, p in (("before", before), ("after", after))]
+    return compare(*sides).restarts
 
 
 @click.command()
@@ -40,9 +56,11 @@ def rotate(target: str | None, config_path: Path, account: bool, to: int | None,
     text = yamlio.read_text(config_path)
     new_text, changes = bump(text, config, selector, to)
     data, lines = yamlio.load_with_lines(new_text, str(config_path))
-    parse_config(data, str(config_path), config_path.parent, lines)  # still a valid config
+    bumped = parse_config(data, str(config_path), config_path.parent, lines)  # still valid
     if show_plan:
-        click.echo(plan_text(resolve(config), selector, changes), nl=False)
+        found = _restarts(resolve(config), resolve(bumped))
+        click.echo(plan_text(found, selector, changes, unseen_readers(resolve(config),
+                                                                      selector)), nl=False)
         return 0
     bom = "\ufeff" if config_path.read_bytes().startswith(b"\xef\xbb\xbf") else ""
     atomic_write(config_path.resolve(), bom + new_text)  # through a link: its target

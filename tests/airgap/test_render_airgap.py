@@ -116,6 +116,9 @@ def test_no_secret_references_and_provider_forced_with_a_warning(
 def test_provider_none_gives_no_warning(
         airgap_config: dict[str, Any], write_config: Callable[[Any], Path]) -> None:
     airgap_config["spec"]["secrets"] = {"provider": "none"}
+    for project in airgap_config["spec"]["projects"]:  # mirrored weights: no cache warning
+        for deployment in project["deployments"]:
+            deployment["cache"] = {"source": {"pvc": "mirrored-weights"}}
     _, err = _render(write_config(airgap_config))
     assert "warning" not in err
 

@@ -31,6 +31,7 @@ WHEEL_MUST_HOLD = [
     "generator/cli.py",
     "generator/schemas/config.schema.json",
     "generator/schemas/metadata.schema.json",
+    "generator/schemas/plan.schema.json",
     "generator/data/sample-catalog.yaml",
     "generator/data/starter-config.yaml",
     "generator/templates/deployment/inferenceservice.yaml.j2",
