@@ -90,6 +90,9 @@ def _describe(error: Any, written: Mapping[tuple[str | int, ...], str] | None = 
                                     (written or {}).get(path))
         if quoted:
             return path, quoted
+    if validator == "not" and list(error.validator_value) == ["required"]:
+        first, second = error.validator_value["required"]
+        return path, f"set either {first} or {second}, not both"
     if validator == "const":
         return path, f"must be {json.dumps(error.validator_value)}"
     message: str = error.message

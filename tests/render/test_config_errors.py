@@ -84,7 +84,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str | tuple[str, ...]]]
      "accepts"),
     ("env-value-and-value-from", lambda c: _deployment(c).update(env=[
         {"name": "A", "value": "x", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]),
-     "deployments[0].env[0]: "),
+     "deployments[0].env[0]: set either value or valueFrom, not both"),
     ("env-ngc-key", lambda c: _deployment(c).update(env=[{"name": "NGC_API_KEY", "valueFrom": {
         "secretKeyRef": {"name": "other", "key": "k"}}}]),
      "deployments[0].env[0].name: NGC_API_KEY is set by the runtime from the deployment's key "
