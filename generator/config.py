@@ -215,7 +215,7 @@ def _cache(raw: dict[str, Any]) -> CacheSpec:
 def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
                 lines: Lines, backend: str = "kserve",
                 platform_namespace: str = PlatformSpec.namespace,
-                serving: ServingDefaults = ServingDefaults()) -> DeploymentSpec:
+                serving: ServingDefaults = PlatformSpec.serving) -> DeploymentSpec:
     storage = raw.get("storage", {})
     resources_ = raw.get("resources", {})
     profile = raw.get("hardwareProfile")

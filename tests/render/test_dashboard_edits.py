@@ -133,7 +133,8 @@ def changed_pointers(before: Any, after: Any, pointer: str = "") -> set[str]:
     return set() if before == after else {pointer}
 
 
-_SELECT = re.compile(r"^(?P<path>(?:\.[A-Za-z]+|\[\"[^\"]+\"\])+) \| select\(\. == (?P<value>.+)\)$")
+_SELECT = re.compile(r"^(?P<path>(?:\.[A-Za-z]+|\[\"[^\"]+\"\])+)"
+                     r" \| select\(\. == (?P<value>.+)\)$")
 _STEP = re.compile(r"\.([A-Za-z]+)|\[\"([^\"]+)\"\]")
 
 
