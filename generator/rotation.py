@@ -363,14 +363,15 @@ def restarts(plan: Plan, selector: Selector) -> list[Restart]:
     if selector.account:
         return []  # the Account's controller reads its key itself: no pod restarts
     chosen = [d for d in plan.deployments if d.project == selector.project
-              and selector.deployment in (None, d.name) and d.spec.replicas]
+              and selector.deployment in (None, d.name) and d.spec.scaling[1]]
     return [_restart(d) for d in chosen]
 
 
 def _restart(d: Deployment) -> Restart:
     """Kubernetes rounds a percentage surge up and unavailability down, and makes one pod
-    unavailable when both come to zero (`ResolveFenceposts`)."""
-    replicas = d.spec.replicas
+    unavailable when both come to zero (`ResolveFenceposts`). An autoscaled predictor is
+    counted at its upper bound, the most a rollout may need."""
+    replicas = d.spec.scaling[1]
     if d.spec.backend == "nim-operator":
         return Restart(d, 0, max(1, replicas // 4))
     return Restart(d, math.ceil(replicas / 4), replicas // 4)
@@ -409,7 +410,8 @@ def plan_text(plan: Plan, selector: Selector, changes: list[Change]) -> str:
     by_project: dict[str, int] = {}
     for r in found:
         d = r.deployment
-        size = f"{d.spec.replicas} replica(s) x {d.spec.gpus} GPU(s)"
+        low, high = d.spec.scaling
+        size = f"{high if low == high else f'up to {high}'} replica(s) x {d.spec.gpus} GPU(s)"
         if r.surge:
             lines.append(f"  {d.project}/{d.name}: Deployment {d.name}-predictor, {size}; "
                          f"{r.surge} extra pod(s), {r.gpus} extra GPU(s), {r.unavailable} "
