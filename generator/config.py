@@ -474,7 +474,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
     for i, project in enumerate(raw_projects):
         for j, raw_dep in enumerate(project.get("deployments", [])):
             problem = check_serving(raw_dep, projects[i].deployments[j],
-                                    projects[i].deployments[:j])
+                                    projects[i].deployments)
             if problem:
                 where = ("spec", "projects", i, "deployments", j, *problem[0])
                 raise InvalidInputError(problem[1], source=source, line=_line_of(lines, where),

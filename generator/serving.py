@@ -94,7 +94,7 @@ def _scaling_problem(raw: Mapping[str, Any], spec: DeploymentSpec) -> Problem | 
 
 
 def _claim_problem(raw: Mapping[str, Any], spec: DeploymentSpec,
-                   earlier: Sequence[DeploymentSpec]) -> Problem | None:
+                   siblings: Sequence[DeploymentSpec]) -> Problem | None:
     storage = raw.get("storage", {})
     if spec.existing_claim is None:
         if "subPath" in storage:
@@ -109,7 +109,12 @@ def _claim_problem(raw: Mapping[str, Any], spec: DeploymentSpec,
     if spec.cache.preload or spec.cache.source is not None:
         return ("cache",), ("an existing claim is filled by whoever owns it; drop cache.preload "
                             "and cache.source, or let nim-gitops render the cache PVC")
-    for other in earlier:
+    for other in siblings:
+        if other.existing_claim is None and f"{other.name}-cache" == spec.existing_claim:
+            return ("storage", "existingClaim"), (
+                f'"{spec.existing_claim}" is the cache PVC nim-gitops renders (and prunes) for '
+                f'deployment "{other.name}"; name a claim nim-gitops does not own')
+    for other in siblings[:siblings.index(spec)]:
         if other.existing_claim == spec.existing_claim and \
                 (other.sub_path or "") == (spec.sub_path or ""):
             return ("storage", "subPath"), (
@@ -119,10 +124,10 @@ def _claim_problem(raw: Mapping[str, Any], spec: DeploymentSpec,
 
 
 def check_serving(raw: Mapping[str, Any], spec: DeploymentSpec,
-                  earlier: Sequence[DeploymentSpec]) -> Problem | None:
-    """The first problem of one deployment's serving options; `earlier` are the deployments
-    before it in its project (for claims shared on the same sub-path)."""
+                  siblings: Sequence[DeploymentSpec]) -> Problem | None:
+    """The first problem of one deployment's serving options; `siblings` are all the
+    deployments of its project, `spec` among them (for shared claims)."""
     return (_env_problem(spec.env, raw.get("overrideEnv", ()))
             or _args_problem(spec.args)
             or _scaling_problem(raw, spec)
-            or _claim_problem(raw, spec, earlier))
+            or _claim_problem(raw, spec, siblings))

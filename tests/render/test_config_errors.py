@@ -128,6 +128,11 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str | tuple[str, ...]]]
     ("claim-with-preload", lambda c: _deployment(c).update(
         storage={"existingClaim": "shared"}, cache={"preload": True}),
      "deployments[0].cache: an existing claim is filled by whoever owns it"),
+    ("claim-rendered-by-nim-gitops", lambda c: c["spec"]["projects"][0]["deployments"].append(
+        {"name": "b", "model": "llama-3.1-8b-instruct", "tag": "1.15.5",
+         "storage": {"existingClaim": "llama-8b-cache"}}),
+     'deployments[1].storage.existingClaim: "llama-8b-cache" is the cache PVC nim-gitops '
+     'renders (and prunes) for deployment "llama-8b"'),
     ("claim-same-sub-path", lambda c: c["spec"]["projects"][0]["deployments"].extend([
         {"name": "a", "model": "llama-3.1-8b-instruct", "tag": "1.15.5",
          "storage": {"existingClaim": "shared", "subPath": "x"}},
