@@ -25,9 +25,11 @@ from generator.models import (
     ProjectSpec,
     RemoteRef,
     SecretsSpec,
+    ServingDefaults,
     VaultSpec,
     default_scope,
 )
+from generator.serving import check_serving, token_names
 
 API_VERSION = "nim-gitops.opendatahub.io/v1alpha1"
 KIND = "NimGitOps"
@@ -88,6 +90,9 @@ def _describe(error: Any, written: Mapping[tuple[str | int, ...], str] | None = 
                                     (written or {}).get(path))
         if quoted:
             return path, quoted
+    if validator == "not" and list(error.validator_value) == ["required"]:
+        first, second = error.validator_value["required"]
+        return path, f"set either {first} or {second}, not both"
     if validator == "const":
         return path, f"must be {json.dumps(error.validator_value)}"
     message: str = error.message
@@ -209,7 +214,8 @@ def _cache(raw: dict[str, Any]) -> CacheSpec:
 
 def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
                 lines: Lines, backend: str = "kserve",
-                platform_namespace: str = PlatformSpec.namespace) -> DeploymentSpec:
+                platform_namespace: str = PlatformSpec.namespace,
+                serving: ServingDefaults = PlatformSpec.serving) -> DeploymentSpec:
     storage = raw.get("storage", {})
     resources_ = raw.get("resources", {})
     profile = raw.get("hardwareProfile")
@@ -243,6 +249,14 @@ def _deployment(raw: dict[str, Any], path: tuple[str | int, ...], source: str,
         cache=_cache(raw.get("cache", {})),
         key_revision=raw.get("keyRevision"),
         key_required=api_key.get("required", False),
+        external_route=raw.get("externalRoute", serving.external_route),
+        token_auth=token_names(raw["tokenAuth"]) if "tokenAuth" in raw else serving.token_auth,
+        env=tuple(raw.get("env", ())),
+        args=tuple(raw.get("args", ())),
+        min_replicas=raw.get("minReplicas"),
+        max_replicas=raw.get("maxReplicas"),
+        existing_claim=storage.get("existingClaim"),
+        sub_path=storage.get("subPath"),
     )
 
 
@@ -368,7 +382,7 @@ def _check_weights(projects: list[ProjectSpec], air: dict[str, Any] | None,
             base: tuple[str | int, ...] = ("spec", "projects", i, "deployments", j)
             problem, where = None, base
             operator = d.backend == "nim-operator"
-            from_ngc = d.cache.source is None and (operator or d.cache.preload)
+            from_ngc = d.renders_nim_cache or (d.cache.source is None and d.cache.preload)
             if air and operator and air.get("pinDigests"):
                 problem = ("a NIMService names its image by tag, so airGap.pinDigests cannot "
                            "pin it; use backend kserve or turn pinDigests off")
@@ -435,6 +449,9 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         account_key_revision=platform_raw.get("account", {}).get("keyRevision"),
         nim_operator_version=platform_raw.get("nimOperator", {}).get(
             "version", PlatformSpec.nim_operator_version),
+        serving=ServingDefaults(
+            external_route=platform_raw.get("serving", {}).get("externalRoute", False),
+            token_auth=token_names(platform_raw.get("serving", {}).get("tokenAuth", False))),
     )
     projects = []
     raw_projects = spec.get("projects", [])
@@ -446,7 +463,7 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
         _unique([(d["name"], (*base, "deployments", j, "name")) for j, d in enumerate(raw_deps)],
                 "deployment name in this project", source, lines)
         deployments = tuple(_deployment(d, (*base, "deployments", j), source, lines,
-                                        platform.backend, platform.namespace)
+                                        platform.backend, platform.namespace, platform.serving)
                             for j, d in enumerate(raw_deps))
         projects.append(ProjectSpec(
             name=p["name"], path=yamlio.format_path(base),
@@ -454,6 +471,14 @@ def parse_config(data: Any, source: str, base_dir: Path, lines: Lines | None = N
             key_revision=p.get("keyRevision"),
         ))
     _check_ownership(projects, platform, source, lines)
+    for i, project in enumerate(raw_projects):
+        for j, raw_dep in enumerate(project.get("deployments", [])):
+            problem = check_serving(raw_dep, projects[i].deployments[j],
+                                    projects[i].deployments)
+            if problem:
+                where = ("spec", "projects", i, "deployments", j, *problem[0])
+                raise InvalidInputError(problem[1], source=source, line=_line_of(lines, where),
+                                        path=yamlio.format_path(where))
     _check_revisions(projects, spec.get("secrets", {}).get("scope", default_scope(platform.target)),
                      source, lines)
     air = spec.get("airGap")

@@ -24,6 +24,11 @@ PATTERNS: dict[str, str] = {
     "^[a-zA-Z0-9./_-]+$": "letters, digits, '.', '/', '_' and '-' only",
     "^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9._/-]+)?$":
         "a registry host with an optional port and path, e.g. registry.example.com/nvcr",
+    "^[-._a-zA-Z][-._a-zA-Z0-9]*$":
+        "an environment variable name Kubernetes accepts: letters, digits, '_', '-' and '.', "
+        "not starting with a digit, e.g. NIM_LOG_LEVEL",
+    "^[-._a-zA-Z0-9]+$": "a Secret or ConfigMap key: letters, digits, '_', '-' and '.' only",
+    "^[^/]": "a path relative to the claim's root (no leading '/'), e.g. llama-8b",
 }
 
 _JSON_TYPES = {bool: "true/false", int: "a number", float: "a number", list: "a list",

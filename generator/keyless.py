@@ -55,7 +55,7 @@ def nim_cache_needs_key(spec: DeploymentSpec) -> bool:
     as a non-optional `envFrom` Secret (NVIDIA/k8s-nim-operator@f63f74d api/apps/v1alpha1/
     nimcache_types.go EnvFromSecrets, internal/webhook/apps/v1alpha1/
     nimcache_webhook_validation_helper.go validateNGCSource), so that Secret must exist."""
-    return spec.backend == "nim-operator" and spec.cache.source is None
+    return spec.renders_nim_cache
 
 
 def nim_service_needs_key(spec: DeploymentSpec, operator_version: str) -> bool:

@@ -28,6 +28,9 @@ ACCOUNT_PULL_SECRET = f"{ACCOUNT_NAME}-pull"
 PLACEHOLDER_KEY = "air-gapped-no-ngc-key"
 # Set to a holder's key revision on what must change when its key rotates (docs/secrets.md).
 KEY_REVISION_ANNOTATION = "nim-gitops.opendatahub.io/key-revision"
+# The token the dashboard's "Require token authentication" starts with (odh-dashboard
+# packages/model-serving/src/components/deploymentWizard/fields/TokenAuthenticationField.tsx)
+DEFAULT_TOKEN_NAME = "default-name"
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,15 @@ class CatalogSpec:
 
 
 @dataclass(frozen=True)
+class ServingDefaults:
+    """`spec.platform.serving`: what a deployment without its own setting gets. Token auth is
+    off by default, as in the NIM wizard (docs/backend-kserve.md#serving-options)."""
+
+    external_route: bool = False
+    token_auth: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PlatformSpec:
     namespace: str = DEFAULT_NAMESPACE
     catalog: CatalogSpec = CatalogSpec()
@@ -119,6 +131,7 @@ class PlatformSpec:
     backend: str = "kserve"
     account_key_revision: int | None = None
     nim_operator_version: str = "v3.1.2"
+    serving: ServingDefaults = ServingDefaults()
 
 
 BACKENDS = ("kserve", "nim-operator")
@@ -184,6 +197,29 @@ class DeploymentSpec:
     cache: CacheSpec = CacheSpec()
     key_revision: int | None = None
     key_required: bool = False
+    external_route: bool = False
+    token_auth: tuple[str, ...] = ()
+    """The token names ("service accounts" in the dashboard's form); empty: no token auth."""
+    env: tuple[Mapping[str, Any], ...] = ()
+    args: tuple[str, ...] = ()
+    min_replicas: int | None = None
+    max_replicas: int | None = None
+    existing_claim: str | None = None
+    sub_path: str | None = None
+
+    @property
+    def scaling(self) -> tuple[int, int]:
+        """(minReplicas, maxReplicas): `replicas` for either bound the config leaves out."""
+        low = self.replicas if self.min_replicas is None else self.min_replicas
+        return low, self.replicas if self.max_replicas is None else self.max_replicas
+
+    @property
+    def renders_nim_cache(self) -> bool:
+        """Backend nim-operator downloading from NGC through a NIMCache: not with mirrored
+        weights (`cache.source`), nor on an existing claim (served as the wizard's PVC
+        selection serves it, `storage.pvc`)."""
+        return (self.backend == "nim-operator" and self.cache.source is None
+                and self.existing_claim is None)
 
 
 @dataclass(frozen=True)
@@ -289,8 +325,20 @@ class Deployment:
 
     @property
     def pvc_name(self) -> str:
-        """Not `nim-pvc-*` and not labelled managed: the dashboard must never auto-delete it."""
-        return f"{self.spec.name}-cache"
+        """The cache claim: an existing one the config names, else `<name>-cache`, which is not
+        `nim-pvc-*` and not labelled managed, so the dashboard never auto-deletes it."""
+        return self.spec.existing_claim or f"{self.spec.name}-cache"
+
+    @property
+    def service_account(self) -> str:
+        """The ServiceAccount whose tokens call the model (odh-dashboard
+        packages/model-serving/src/concepts/auth.ts getTokenNames: `<name>-sa`)."""
+        return f"{self.spec.name}-sa"
+
+    def token_secret(self, token: str) -> str:
+        """A token's Secret, as frontend/src/api/k8s/secrets.ts assembleSecretSA names it:
+        `<token>-<service account>`."""
+        return f"{token}-{self.service_account}"
 
 
 @dataclass(frozen=True)

@@ -209,7 +209,7 @@ def _check_key_source(config: Config, spec: DeploymentSpec, needs_secret: bool) 
     Secret with secrets.provider none, which references none. A keyless deployment's fill Job
     needs neither (generator/keyless.py), so it passes; a NIMCache always needs its key."""
     operator = spec.backend == "nim-operator"
-    from_ngc = spec.cache.source is None and (operator or spec.cache.preload)
+    from_ngc = spec.renders_nim_cache or (spec.cache.source is None and spec.cache.preload)
     if from_ngc and needs_secret and config.secrets.provider == "none":
         field = "backend" if operator and not spec.cache.preload else "cache"
         raise _error(config, f"{spec.path}.{field}", NO_KEY_SECRET)

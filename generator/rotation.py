@@ -365,7 +365,8 @@ def plan_text(found: Sequence[Restart], selector: Selector, changes: list[Change
     lines.append(f"restarts (rolling; {'; '.join(strategies)}):")
     by_project: dict[str, int] = {}
     for r in found:
-        size = f"{r.replicas} replica(s) x {r.gpus_per_pod} GPU(s)"
+        count = f"up to {r.replicas}" if r.autoscaled else str(r.replicas)
+        size = f"{count} replica(s) x {r.gpus_per_pod} GPU(s)"
         if r.surge:
             lines.append(f"  {r.project}/{r.name}: {r.workload}, {size}; {r.surge} extra "
                          f"pod(s), {r.surge_gpus} extra GPU(s), {r.unavailable} pod(s) down at "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from generator import __version__
+from generator import __version__, serving
 from generator import catalog as catalog_mod
 from generator.catalog import Catalog
 from generator.chart.catalog_data import catalog_json
@@ -19,6 +19,7 @@ from generator.models import (
     ACCOUNT_PULL_SECRET,
     AIRGAP_CONFIGMAP,
     DEFAULT_NAMESPACE,
+    DEFAULT_TOKEN_NAME,
     KEY_REVISION_ANNOTATION,
     NIM_OPERATOR_MAIN,
     NIM_OPERATOR_RELEASE,
@@ -80,6 +81,9 @@ def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
         "model_list": account.MODEL_LIST,
         "project_key_secret": PROJECT_KEY_SECRET,
         "key_revision_annotation": KEY_REVISION_ANNOTATION,
+        "default_token_name": DEFAULT_TOKEN_NAME,
+        "never_overridden": serving.NEVER_OVERRIDDEN,
+        "runtime_set": serving.RUNTIME_SET,
         "project_pull_secret": PROJECT_PULL_SECRET,
         "account_pull_secret": ACCOUNT_PULL_SECRET,
         "remote_ref": ExternalSecretsSpec.remote_ref,

@@ -104,6 +104,7 @@ class Restart:
     gpus_per_pod: int
     surge: int
     unavailable: int
+    autoscaled: bool = False  # `replicas` is then the upper bound (maxReplicas)
 
     @property
     def surge_gpus(self) -> int:
@@ -208,7 +209,7 @@ def _field_changes(old: Deployment, new: Deployment) -> tuple[FieldChange, ...]:
 
 
 def _gpus(d: Deployment | None) -> int:
-    return d.spec.replicas * d.spec.gpus if d is not None else 0
+    return d.spec.scaling[1] * d.spec.gpus if d is not None else 0
 
 
 def _template_change(change: ObjectChange | None) -> tuple[str, ...]:
@@ -251,7 +252,8 @@ def _short(value: Any) -> str:
 
 def _restart(d: Deployment, diff: ObjectDiff, fields: tuple[FieldChange, ...]
              ) -> Restart | None:
-    if not d.spec.replicas:
+    replicas = d.spec.scaling[1]  # an autoscaled predictor at its upper bound
+    if not replicas:
         return None
     kinds = ("NIMService",) if d.spec.backend == "nim-operator" else \
         ("InferenceService", "ServingRuntime")
@@ -259,11 +261,12 @@ def _restart(d: Deployment, diff: ObjectDiff, fields: tuple[FieldChange, ...]
              for p in _template_change(diff.change_of((kind, d.project, d.name)))]
     if not paths:
         return None
-    roll = rolling_update(d.spec.backend, d.spec.replicas)
+    roll = rolling_update(d.spec.backend, replicas)
     workload = f"NIMService {d.name}" if d.spec.backend == "nim-operator" else \
         f"Deployment {d.name}-predictor"
     return Restart(d.project, d.name, d.spec.backend, workload, _reasons(fields, paths),
-                   d.spec.replicas, d.spec.gpus, roll.surge, roll.unavailable)
+                   replicas, d.spec.gpus, roll.surge, roll.unavailable,
+                   autoscaled=len(set(d.spec.scaling)) > 1)
 
 
 def restarts(base: Side, head: Side, diff: ObjectDiff) -> tuple[Restart, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from generator.plan.compare import Comparison, Side
 from generator.plan.model import ObjectKey, describe
@@ -135,9 +136,43 @@ def new_rule_findings(c: Comparison) -> Iterator[Finding]:
         yield Finding(f"rule {rule}", WARNING, f"{rule} {label} {path}: {message}", namespace)
 
 
+VISIBILITY = "networking.kserve.io/visibility"
+ENABLE_AUTH = "security.opendatahub.io/enable-auth"
+
+
+def _serving_meta(kind: str, obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A predictor's labels and annotations: the InferenceService's own, or those a NIMService
+    keeps in `spec.labels` / `spec.annotations` for the InferenceService it creates."""
+    holder = obj.get("metadata") if kind == "InferenceService" else obj.get("spec")
+    holder = holder if isinstance(holder, dict) else {}
+    return holder.get("labels") or {}, holder.get("annotations") or {}
+
+
+def _exposed(side: Side) -> dict[ObjectKey, bool]:
+    """The predictors a route makes reachable from outside the cluster, each with whether it
+    asks for a token (`security.opendatahub.io/enable-auth: "true"`)."""
+    found = {}
+    for key, obj in side.objects.items():
+        if key[0] in ("InferenceService", "NIMService"):
+            labels, annotations = _serving_meta(key[0], obj)
+            if labels.get(VISIBILITY) == "exposed":
+                found[key] = annotations.get(ENABLE_AUTH) == "true"
+    return found
+
+
+def routes_exposed(c: Comparison) -> Iterator[Finding]:
+    """A predictor that gets an external route with this change (`externalRoute: true`)."""
+    head, base = _exposed(c.head), _exposed(c.base)
+    for key in sorted(set(head) - set(base)):
+        unguarded = "" if head[key] else " without token auth (set tokenAuth to require one)"
+        yield Finding("external-route", WARNING,
+                      f"{describe(key)} becomes reachable from outside the cluster "
+                      f"(externalRoute: true){unguarded}", key[1])
+
+
 Check = Callable[[Comparison], Iterable[Finding]]
-CHECKS: tuple[Check, ...] = (pruned_namespaces, adopted_namespaces, config_warnings,
-                             new_rule_findings)
+CHECKS: tuple[Check, ...] = (pruned_namespaces, adopted_namespaces, routes_exposed,
+                             config_warnings, new_rule_findings)
 
 
 def findings(c: Comparison) -> tuple[Finding, ...]:

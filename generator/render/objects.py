@@ -206,7 +206,9 @@ def cache_objects(plan: Plan, d: Deployment, *, from_ngc: bool = True
     fill = None
     if from_ngc or d.spec.cache.source is not None:
         fill = cache_fill(d, plan.secret_refs(d))
-    objects = _render("deployment/pvc.yaml.j2", d=d, clone=clone_source(d))
+    # an existing claim is the user's: never rendered, so never changed or pruned
+    objects = [] if d.spec.existing_claim else \
+        _render("deployment/pvc.yaml.j2", d=d, clone=clone_source(d))
     if fill is not None:
         gpus = {"nvidia.com/gpu": str(fill.gpus)} if fill.gpus else {}
         resources = {"requests": {**FILL_REQUESTS, **gpus}, "limits": {**FILL_LIMITS, **gpus}}
@@ -214,9 +216,15 @@ def cache_objects(plan: Plan, d: Deployment, *, from_ngc: bool = True
     return objects, fill
 
 
+def token_auth_objects(d: Deployment) -> list[dict[str, Any]]:
+    """With token auth: the ServiceAccount, Role, RoleBinding and token Secrets the dashboard
+    creates for it (templates/deployment/token-auth.yaml.j2); none without."""
+    return _render("deployment/token-auth.yaml.j2", d=d) if d.spec.token_auth else []
+
+
 def deployment_objects(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
     """Secret scaffolds (scope deployment), PVC (and its fill Job), ServingRuntime and
-    InferenceService."""
+    InferenceService, and the token-auth objects."""
     cache, fill = cache_objects(plan, d)
     return [
         *own_scaffolds(plan, d),
@@ -224,4 +232,5 @@ def deployment_objects(plan: Plan, d: Deployment) -> list[dict[str, Any]]:
         *_render("deployment/servingruntime.yaml.j2", d=d, refs=plan.secret_refs(d)),
         *_render("deployment/inferenceservice.yaml.j2", d=d, resources=_resources(d),
                  fill=fill),
+        *token_auth_objects(d),
     ]

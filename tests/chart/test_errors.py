@@ -56,6 +56,18 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
     "deployment named like the dashboard's PVCs": (
         _spec({**OK_DEPLOYMENT, "name": "nim-pvc-a"}),
         'projects[0].deployments[0].name: "nim-pvc-a" starts with nim-pvc', "starts with nim-pvc"),
+    # Serving options (issue #28)
+    "min over max": (_spec({**OK_DEPLOYMENT, "minReplicas": 3, "maxReplicas": 2}),
+                     "projects[0].deployments[0].minReplicas: minReplicas (3) is greater than "
+                     "maxReplicas (2)", "minReplicas (3) is greater than maxReplicas (2)"),
+    "env sets the key": (
+        _spec({**OK_DEPLOYMENT, "env": [{"name": "NGC_API_KEY", "value": "x"}]}),
+        "projects[0].deployments[0].env[0].name: NGC_API_KEY is set by the runtime",
+        "NGC_API_KEY is set by the runtime"),
+    "env replaces a runtime variable": (
+        _spec({**OK_DEPLOYMENT, "env": [{"name": "NIM_LOG_LEVEL", "value": "DEBUG"}]}),
+        "env[0].name: NIM_LOG_LEVEL is set by the runtime; to replace its value on purpose, "
+        "list it in overrideEnv", "list it in overrideEnv"),
     "store missing": (_spec(OK_DEPLOYMENT, secrets={"provider": "external-secrets"}),
                       "a secret store is required", "a secret store is required"),
     "unknown placeholder": (

@@ -129,7 +129,7 @@ def test_v312_keeps_the_key_of_a_keyless_nimservice(tmp_path: Path) -> None:
         assert ("nim-api-key-o" in scaffolds) == (expected is not None), version
 
 
-@pytest.mark.parametrize("example", ["nim-operator", "air-gapped"])
+@pytest.mark.parametrize("example", ["nim-operator", "air-gapped", "serving-options"])
 def test_examples_pass_the_released_crds(example: str, released_schemas: tuple[str, str],
                                          tmp_path: Path) -> None:
     from tests.helpers import EXAMPLES

@@ -313,6 +313,32 @@ VARIANTS: dict[str, dict[str, Any]] = {
              "cache": {"profiles": ["p-1"]}},
         ]}],
     },
+    # Serving options (issue #28): defaults from platform.serving, token auth true and listed,
+    # env of every source, args, replica bounds, existing claims shared on sub-paths, both
+    # backends.
+    "serving-options": {
+        "platform": {"serving": {"externalRoute": True, "tokenAuth": True}},
+        "secrets": {"provider": "vault", "scope": "deployment"},
+        "projects": [{"name": "p1", "deployments": [
+            {"name": "k", "model": "llama-3.1-8b-instruct", "minReplicas": 2, "maxReplicas": 4,
+             "env": [{"name": "A", "value": "1"},
+                     {"name": "B", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k",
+                                                                  "optional": True}}},
+                     {"name": "NIM_LOG_LEVEL", "valueFrom": {"configMapKeyRef": {
+                         "name": "c", "key": "level"}}}],
+             "overrideEnv": ["NIM_LOG_LEVEL"], "args": ["--a", "b c"]},
+            {"name": "o", "backend": "nim-operator", "model": "llama-3.1-8b-instruct",
+             "externalRoute": False, "tokenAuth": {"serviceAccounts": ["x", "y"]},
+             "minReplicas": 1, "maxReplicas": 2, "env": [{"name": "A", "value": ""}],
+             "args": ["--z"]},
+            {"name": "shared-a", "model": "mistral-7b-instruct-v0.3", "tokenAuth": False,
+             "storage": {"existingClaim": "cache", "subPath": "a/b"}},
+            {"name": "shared-b", "backend": "nim-operator", "model": "mistral-7b-instruct-v0.3",
+             "replicas": 3, "storage": {"existingClaim": "cache"}},
+            {"name": "shared-c", "backend": "nim-operator", "model": "mistral-7b-instruct-v0.3",
+             "storage": {"existingClaim": "cache", "subPath": "c"}},
+        ]}],
+    },
 }
 TARGETS = ("current", "redesign")
 

@@ -148,3 +148,23 @@ def test_an_older_unknown_tag_is_a_typo_not_a_stale_catalog(tmp_path: Path) -> N
     config.write_text(PLAIN.replace("tag: 1.15.4", "tag: 1.14.9"), "utf-8")
     line = one_error_line(run_cli(["config", "check", str(config)]), 1)
     assert line.endswith("(known: latest, 1.15.5, 1.15.4, 1.15, 1.13.1, 1.12.0)")
+
+
+ROUTE = ("warning: InferenceService team-a/embed becomes reachable from outside the cluster "
+         "(externalRoute: true){guard}")
+
+
+@pytest.mark.parametrize(("options", "guard"), [
+    ("      externalRoute: true\n", " without token auth (set tokenAuth to require one)"),
+    ("      externalRoute: true\n      tokenAuth: true\n", ""),
+])
+def test_plan_names_a_new_external_route(repo: Path, options: str, guard: str) -> None:
+    # issue 28: a route that makes a predictor reachable from outside is a reviewer's finding
+    routed = PLAIN.replace("      tag: 1.10.1\n", "      tag: 1.10.1\n" + options)
+    (repo / CONFIG).write_text(routed, "utf-8")
+    result = run_cli(["plan", CONFIG, "--base", "managed"])
+    assert result.code == 0, result.err
+    line = ROUTE.format(guard=guard)
+    assert line in result.out.splitlines()
+    commit(repo, "routed", routed)  # routed on both sides: nothing new to say
+    assert line not in run_cli(["plan", CONFIG, "--base", "routed"]).out.splitlines()

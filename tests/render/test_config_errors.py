@@ -75,6 +75,71 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], str | tuple[str, ...]]]
      "spec.projects[0].deployments[0].storage.size"),
     ("negative-gpus", lambda c: _deployment(c).update(gpus=-1),
      "spec.projects[0].deployments[0].gpus: "),
+    # Serving options (issue #28): one line naming the field.
+    ("token-auth-bad-name", lambda c: _deployment(c).update(
+        tokenAuth={"serviceAccounts": ["CI_Bot"]}),
+     'deployments[0].tokenAuth.serviceAccounts[0]: "CI_Bot" is not a Kubernetes name'),
+    ("env-bad-name", lambda c: _deployment(c).update(env=[{"name": "1BAD", "value": "x"}]),
+     'deployments[0].env[0].name: "1BAD" is not an environment variable name Kubernetes '
+     "accepts"),
+    ("env-value-and-value-from", lambda c: _deployment(c).update(env=[
+        {"name": "A", "value": "x", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]),
+     "deployments[0].env[0]: set either value or valueFrom, not both"),
+    ("env-ngc-key", lambda c: _deployment(c).update(env=[{"name": "NGC_API_KEY", "valueFrom": {
+        "secretKeyRef": {"name": "other", "key": "k"}}}]),
+     "deployments[0].env[0].name: NGC_API_KEY is set by the runtime from the deployment's key "
+     "Secret"),
+    ("env-cache-path", lambda c: _deployment(c).update(env=[
+        {"name": "NIM_CACHE_PATH", "value": "/tmp"}]),
+     "deployments[0].env[0].name: NIM_CACHE_PATH is set by the runtime from the cache mount"),
+    ("env-runtime-set", lambda c: _deployment(c).update(env=[
+        {"name": "NIM_LOG_LEVEL", "value": "DEBUG"}]),
+     "deployments[0].env[0].name: NIM_LOG_LEVEL is set by the runtime; to replace its value on "
+     "purpose, list it in overrideEnv"),
+    ("env-override-never", lambda c: _deployment(c).update(overrideEnv=["NGC_API_KEY"]),
+     'deployments[0].overrideEnv[0]: "NGC_API_KEY" cannot be overridden'),
+    ("env-literal-token", lambda c: _deployment(c).update(env=[
+        {"name": "HF_TOKEN", "value": "not-a-real-token"}]),
+     "deployments[0].env[0].value: looks like a credential; keep it in a Secret"),
+    ("env-hf-token-value", lambda c: _deployment(c).update(env=[
+        {"name": "EXTRA", "value": "hf_" + "a" * 34}]),
+     "deployments[0].env[0].value: looks like a credential"),
+    ("env-twice", lambda c: _deployment(c).update(env=[{"name": "A", "value": "1"},
+                                                      {"name": "A", "value": "2"}]),
+     'deployments[0].env[1].name: "A" is set twice'),
+    ("min-over-max", lambda c: _deployment(c).update(minReplicas=3, maxReplicas=2),
+     "deployments[0].minReplicas: minReplicas (3) is greater than maxReplicas (2)"),
+    ("min-over-replicas", lambda c: _deployment(c).update(minReplicas=2),
+     "deployments[0].minReplicas: minReplicas (2) is greater than maxReplicas (1)"),
+    ("operator-scale-from-zero", lambda c: _deployment(c).update(
+        backend="nim-operator", minReplicas=0, maxReplicas=2),
+     "deployments[0].minReplicas: the NIM Operator autoscales with a HorizontalPodAutoscaler"),
+    ("sub-path-escapes", lambda c: _deployment(c).update(
+        storage={"existingClaim": "shared", "subPath": "a/../.."}),
+     "deployments[0].storage.subPath: must stay inside the claim"),
+    ("sub-path-absolute", lambda c: _deployment(c).update(
+        storage={"existingClaim": "shared", "subPath": "/abs"}),
+     "deployments[0].storage.subPath: \"/abs\" is not a path relative to the claim's root"),
+    ("sub-path-without-claim", lambda c: _deployment(c).update(storage={"subPath": "a"}),
+     "deployments[0].storage.subPath: only read with storage.existingClaim"),
+    ("claim-with-size", lambda c: _deployment(c).update(
+        storage={"existingClaim": "shared", "size": "10Gi"}),
+     "deployments[0].storage.size: the existing claim's own"),
+    ("claim-with-preload", lambda c: _deployment(c).update(
+        storage={"existingClaim": "shared"}, cache={"preload": True}),
+     "deployments[0].cache: an existing claim is filled by whoever owns it"),
+    ("claim-rendered-by-nim-gitops", lambda c: c["spec"]["projects"][0]["deployments"].append(
+        {"name": "b", "model": "llama-3.1-8b-instruct", "tag": "1.15.5",
+         "storage": {"existingClaim": "llama-8b-cache"}}),
+     'deployments[1].storage.existingClaim: "llama-8b-cache" is the cache PVC nim-gitops '
+     'renders (and prunes) for deployment "llama-8b"'),
+    ("claim-same-sub-path", lambda c: c["spec"]["projects"][0]["deployments"].extend([
+        {"name": "a", "model": "llama-3.1-8b-instruct", "tag": "1.15.5",
+         "storage": {"existingClaim": "shared", "subPath": "x"}},
+        {"name": "b", "model": "llama-3.1-8b-instruct", "tag": "1.15.5",
+         "storage": {"existingClaim": "shared", "subPath": "x"}}]),
+     'deployments[2].storage.subPath: deployment "a" already mounts claim "shared" at '
+     'sub-path "x"'),
 ]
 
 

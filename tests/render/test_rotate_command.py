@@ -178,3 +178,14 @@ def test_per_deployment_keys_have_no_unseen_readers(tmp_path: Path) -> None:
     result = run_cli(["rotate", "-c", str(config), "team-b/mistral", "--plan"])
     assert result.code == 0, result.err
     assert "not restarted" not in result.out
+
+
+def test_plan_counts_an_autoscaled_predictor_at_its_upper_bound(tmp_path: Path) -> None:
+    """examples/serving-options: llama-kserve scales between 1 and 3 replicas, so a rollout
+    may need room for ceil(3/4) = 1 extra pod, as at 3 replicas."""
+    config = _copy(tmp_path, "serving-options")
+    result = run_cli(["rotate", "-c", str(config), "team-serving", "--plan"])
+    assert result.code == 0, result.err
+    line = next(x for x in result.out.splitlines()
+                if x.startswith("  team-serving/llama-kserve:"))
+    assert "up to 3 replica(s) x 1 GPU(s); 1 extra pod(s), 1 extra GPU(s)" in line

@@ -101,12 +101,15 @@ def test_airgap_forces_provider_none_with_a_warning(write_config: Callable[..., 
                          ids=lambda p: p.parent.name)
 def test_output_survives_flux_substitution_and_has_no_secrets(config: Path) -> None:
     """No `${` for Flux to substitute, and no core Secret but an air-gapped Account's, which
-    holds the placeholder and nothing else."""
+    holds the placeholder and nothing else, and token auth's service-account-token Secrets,
+    which hold nothing at all: Kubernetes writes the token into them on the cluster."""
     result = run_cli(["render", str(config), "-o", "-"])
     assert result.code == 0
     assert "${" not in result.out
     for obj in yamlio.load_all(result.out, "stdout"):
-        if obj["kind"] == "Secret":
+        if obj["kind"] == "Secret" and obj.get("type") == "kubernetes.io/service-account-token":
+            assert not {"data", "stringData"} & set(obj), obj
+        elif obj["kind"] == "Secret":
             assert set(obj["stringData"].values()) == {PLACEHOLDER_KEY}, obj
             assert "data" not in obj
 

@@ -190,7 +190,7 @@ def test_list_rules() -> None:
     result = run_cli(["validate", "--list-rules"])
     assert result.code == 0
     assert [line.split()[0] for line in result.out.splitlines()] == [
-        f"NIM{n:03d}" for n in range(1, 14)]
+        f"NIM{n:03d}" for n in range(1, 15)]
 
 
 @pytest.mark.parametrize(("args", "message"), [

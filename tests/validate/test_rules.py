@@ -152,7 +152,8 @@ def test_rule_ids_are_stable() -> None:
         ("NIM005", "runtime-matches"), ("NIM006", "own-secrets"), ("NIM007", "kserve-names"),
         ("NIM008", "configmap-size"), ("NIM009", "externalsecret-explicit"),
         ("NIM010", "no-nulls"), ("NIM011", "nim-operator-key-from-secret"),
-        ("NIM012", "nim-operator-shared-secrets"), ("NIM013", "secrets-created")]
+        ("NIM012", "nim-operator-shared-secrets"), ("NIM013", "secrets-created"),
+        ("NIM014", "empty-token-secret")]
 
 
 # --- NIM006: own secrets, a kept private-mirror pull secret, the project-scope pair ----------

@@ -219,6 +219,29 @@ def secrets_created(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
                           "VaultStaticSecret, or drop the reference")
 
 
+TOKEN_TYPE = "kubernetes.io/service-account-token"
+SERVICE_ACCOUNT_ANNOTATION = "kubernetes.io/service-account.name"
+
+
+def token_secret(obj: dict[str, Any], context: Context) -> Iterator[Hit]:
+    """NIM014: a service-account token Secret (token auth, docs/backend-kserve.md) names its
+    ServiceAccount and carries no data: Kubernetes' token controller writes the token on the
+    cluster, and one written in Git is a credential in its history."""
+    if kind_of(obj) != ("", "Secret") or obj.get("type") != TOKEN_TYPE:
+        return
+    name = meta(obj, "name") or "<no name>"
+    for field in ("data", "stringData"):
+        if obj.get(field):
+            yield jp(field), (f"token Secret {name} carries {field}; leave it out: Kubernetes "
+                              "writes the token into the Secret on the cluster")
+            return
+    account = dig(obj, "metadata", "annotations", SERVICE_ACCOUNT_ANNOTATION)
+    if not isinstance(account, str) or not account:
+        yield jp("metadata", "annotations"), (
+            f"token Secret {name} names no ServiceAccount ({SERVICE_ACCOUNT_ANNOTATION}); "
+            "Kubernetes deletes it")
+
+
 RULES = (
     Rule("NIM001", "no-ngc-key", "An NGC key in a manifest is in Git history forever; keys "
          "live in a secret manager.", key_material),
@@ -235,4 +258,7 @@ RULES = (
          "missing pull Secret only warns, then the pull fails); every nim-api-key-* and "
          "nim-image-pull-* an object names needs its scaffold among the inputs.",
          secrets_created),
+    Rule("NIM014", "empty-token-secret", "A service-account token Secret gets its token from "
+         "Kubernetes on the cluster: one with data in Git is a credential in its history, one "
+         "without its ServiceAccount annotation is deleted.", token_secret),
 )
