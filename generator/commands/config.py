@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from generator import console
+from generator.commands.options import config_input, examples
 
 
-@click.command()
+@click.command(epilog=examples("nim-gitops init", "nim-gitops init team-configs/ai.yaml --force"))
 @click.argument("path", default="nim-gitops.yaml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: Path, force: bool) -> int:
@@ -26,12 +27,13 @@ def init(path: Path, force: bool) -> int:
     return 0
 
 
-@click.group()
+@click.group(epilog=examples("nim-gitops config check nim-gitops.yaml",
+                             "nim-gitops config schema > config.schema.json"))
 def config() -> None:
     """Inspect the config file format."""
 
 
-@config.command("schema")
+@config.command("schema", epilog=examples("nim-gitops config schema > config.schema.json"))
 def schema() -> int:
     """Print the config's JSON schema (also the Helm chart's values schema source)."""
     from generator.config import config_schema
@@ -40,15 +42,16 @@ def schema() -> int:
     return 0
 
 
-@config.command("check")
-@click.argument("path", type=click.Path(path_type=Path))
-def check(path: Path) -> int:
+@config.command("check", epilog=examples("nim-gitops config check nim-gitops.yaml",
+                                         "nim-gitops config check -c nim-gitops.yaml"))
+@config_input()
+def check(config: Path) -> int:
     """Check a config and resolve its deployments against the catalog, writing nothing."""
     from generator.pipeline import plan_from_file
 
-    plan = plan_from_file(path)
+    plan = plan_from_file(config)
     for warning in plan.warnings:
         console.warn(warning)
-    console.info(f"{path}: ok ({len(plan.config.projects)} projects, "
+    console.info(f"{config}: ok ({len(plan.config.projects)} projects, "
                  f"{len(plan.deployments)} deployments, {len(plan.emitted_catalog)} models)")
     return 0
