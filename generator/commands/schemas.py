@@ -11,13 +11,13 @@ from generator.commands.options import diff_option, examples, force_option, writ
 from generator.targets import DEFAULT_TARGET, TARGETS
 
 
-@click.group(epilog=examples("nim-gitops schemas build ../shared/crds -o schemas/"))
+@click.group(epilog=examples("nim-gitops schemas build crds/ -o schemas/"))
 def schemas() -> None:
     """JSON schemas for `nim-gitops validate` and kubeconform."""
 
 
 @schemas.command(epilog=examples(
-    "nim-gitops schemas build ../shared/crds -o schemas/",
+    "nim-gitops schemas build crds/ -o schemas/   # crds/: the CRD YAML files of your cluster",
     "kubectl get crd -o yaml | nim-gitops schemas build - -o schemas/"))
 @click.argument("crds", nargs=-1, required=True, metavar="CRD.yaml...|DIR|-")
 @click.option("-o", "--output", required=True, metavar="DIR", type=click.Path(path_type=Path),

@@ -12,9 +12,10 @@ from generator.validate.options import DEFAULT_KUBERNETES_VERSION
 
 
 @click.command(epilog=examples(
-    "nim-gitops validate rendered/",
+    "nim-gitops validate rendered/ --schema-location schemas/   # schemas: see schemas build",
     "nim-gitops validate --kustomize rendered/projects/team-a --schema-location schemas/",
-    "nim-gitops render nim-gitops.yaml -o - | nim-gitops validate - -o json",
+    "nim-gitops render nim-gitops.yaml -o - | nim-gitops validate - --schema-location schemas/ "
+    "-o json",
     "nim-gitops validate --list-rules"))
 @click.argument("paths", nargs=-1, metavar="[PATH|DIR|-]...")
 @click.option("--kustomize", "kustomize_dirs", multiple=True, metavar="DIR",
