@@ -110,22 +110,34 @@ def find(root: dict[str, Any], path: str) -> Field:
     cleaned = _INDEX.sub("", path.strip()).strip(".")
     if not cleaned:
         return Field("", root)
+    # where the walk that got furthest stopped: the known part, its schema, the unknown name
+    deepest: tuple[int, str, dict[str, Any], str] = (0, "", root, cleaned.split(".")[0])
     for candidate in (cleaned, f"spec.{cleaned}"):
-        node, lists = root, []
+        node, lists, done = root, [], list[str]()
         for name in candidate.split("."):
             step = _child(root, node, name) if name else None
             if step is None:
+                if len(done) > deepest[0]:
+                    deepest = (len(done), ".".join(done), node, name)
                 break
             node, in_list = step
             lists.append(in_list)
+            done.append(name)
         else:
             return Field(candidate, node, tuple(lists))
+    raise UnknownField(path, _nearest(root, *deepest[1:]))
+
+
+def _nearest(root: dict[str, Any], prefix: str, node: dict[str, Any], name: str) -> list[str]:
+    """Fields beside the first unknown name that look like it; else any that do."""
+    items = _items(root, node)
+    siblings = _properties(items if items is not None else node)
+    near = near_names(name, siblings)
+    if near:
+        return [f"{prefix}.{n}" if prefix else n for n in near]
     known = known_paths(root)
-    last = cleaned.rsplit(".", 1)[-1]
-    nearest = near_names(cleaned, known) or \
-        [p for p in known if p.rsplit(".", 1)[-1] in near_names(last, {
-            k.rsplit(".", 1)[-1] for k in known})][:3]
-    raise UnknownField(path, nearest)
+    names = set(near_names(name, {p.rsplit(".", 1)[-1] for p in known}))
+    return [p for p in known if p.rsplit(".", 1)[-1] in names][:3]
 
 
 def type_text(node: dict[str, Any]) -> str:

@@ -44,11 +44,24 @@ class FilledSecret:
 class Entry:
     """One entry of the store: where it is, which field holds the key, what it fills."""
 
-    store: str  # `ClusterSecretStore ngc-keys`, `SecretStore team-a/ngc-keys`, `Vault secret`
+    store: tuple[tuple[str, str], ...]  # (field, value) pairs: kind, name, namespace; or
+    # kind Vault, mount, type, vaultAuthRef
     key: str  # the remote key (External Secrets) or the path under the mount (Vault)
     property: str | None  # the field of the entry holding the NGC key
     version: str | None  # a pinned version (pinVersion), else None: the newest
     secrets: tuple[FilledSecret, ...] = field(default=())
+
+
+def store_text(store: tuple[tuple[str, str], ...]) -> str:
+    """`ClusterSecretStore ngc-keys`, `SecretStore team-a/ngc-keys`, `Vault mount secret
+    (kv-v2, VaultAuth nim)`."""
+    fields = dict(store)
+    if fields["kind"] != "Vault":
+        where = f"{fields['namespace']}/{fields['name']}" if "namespace" in fields else \
+            fields["name"]
+        return f"{fields['kind']} {where}"
+    auth = f", VaultAuth {fields['vaultAuthRef']}" if "vaultAuthRef" in fields else ""
+    return f"Vault mount {fields['mount']} ({fields['type']}{auth})"
 
 
 @dataclass(frozen=True)
@@ -84,14 +97,17 @@ def _readers(objects: list[dict[str, Any]], namespace: str, secret: str) -> tupl
     return tuple(sorted(set(found)))
 
 
-def _eso_entry(obj: dict[str, Any]) -> tuple[str, str, str | None, str | None]:
+_Where = tuple[tuple[tuple[str, str], ...], str, str | None, str | None]
+
+
+def _eso_entry(obj: dict[str, Any]) -> _Where:
     spec = obj["spec"]
-    store = spec["secretStoreRef"]
-    where = store["name"] if store["kind"] == "ClusterSecretStore" else \
-        f"{obj['metadata']['namespace']}/{store['name']}"
-    ref = spec["data"][0]["remoteRef"]
-    return (f"{store['kind']} {where}", ref["key"], ref.get("property"),
-            ref.get("version"))
+    ref = spec["secretStoreRef"]
+    store = [("kind", ref["kind"]), ("name", ref["name"])]
+    if ref["kind"] != "ClusterSecretStore":  # a SecretStore of the ExternalSecret's namespace
+        store.append(("namespace", obj["metadata"]["namespace"]))
+    remote = spec["data"][0]["remoteRef"]
+    return tuple(store), remote["key"], remote.get("property"), remote.get("version")
 
 
 def _vault_field(spec: dict[str, Any]) -> str | None:
@@ -103,12 +119,13 @@ def _vault_field(spec: dict[str, Any]) -> str | None:
     return None
 
 
-def _vault_entry(obj: dict[str, Any]) -> tuple[str, str, str | None, str | None]:
+def _vault_entry(obj: dict[str, Any]) -> _Where:
     spec = obj["spec"]
-    key = _vault_field(spec)
+    store = [("kind", "Vault"), ("mount", spec["mount"]), ("type", spec["type"])]
+    if spec.get("vaultAuthRef"):
+        store.append(("vaultAuthRef", spec["vaultAuthRef"]))
     version = spec.get("version")
-    auth = f", VaultAuth {spec['vaultAuthRef']}" if spec.get("vaultAuthRef") else ""
-    return (f"Vault mount {spec['mount']} ({spec['type']}{auth})", spec["path"], key,
+    return (tuple(store), spec["path"], _vault_field(spec),
             None if version is None else str(version))
 
 
@@ -139,7 +156,7 @@ def _no_entries(plan: Plan) -> str:
 
 def store_entries(plan: Plan, objects: list[dict[str, Any]]) -> StoreEntries:
     """The store entries behind the secret scaffolds among `objects` (the plan's render)."""
-    grouped: dict[tuple[str, str, str | None, str | None], list[FilledSecret]] = {}
+    grouped: dict[_Where, list[FilledSecret]] = {}
     for obj in objects:
         if obj["kind"] not in _SCAFFOLDS:
             continue
@@ -173,7 +190,7 @@ def as_json(found: StoreEntries, source: str) -> dict[str, Any]:
         "provider": found.provider,
         "reason": found.reason,
         "entries": [{
-            "store": e.store, "key": e.key, "property": e.property, "version": e.version,
+            "store": dict(e.store), "key": e.key, "property": e.property, "version": e.version,
             "secrets": [{"namespace": s.namespace, "name": s.name, "type": s.type,
                          "role": s.role, "readers": list(s.readers)} for s in e.secrets],
         } for e in found.entries],
@@ -192,10 +209,11 @@ def as_text(found: StoreEntries, source: str) -> str:
         lines.append("")
         field_text = f"  property {entry.property}" if entry.property else ""
         pinned = f"  version {entry.version}" if entry.version else ""
-        lines.append(f"{entry.store}: {entry.key}{field_text}{pinned}")
-        if entry.store.startswith("Vault mount ") and entry.property:
-            mount = entry.store.split()[2]
-            lines.append(f"  create: vault kv put -mount={mount} {entry.key} {entry.property}=- "
+        lines.append(f"{store_text(entry.store)}: {entry.key}{field_text}{pinned}")
+        store = dict(entry.store)
+        if store["kind"] == "Vault" and entry.property:
+            lines.append(f"  create: vault kv put -mount={store['mount']} {entry.key} "
+                         f"{entry.property}=- "
                          "(reads the key from stdin; kv patch keeps the entry's other fields)")
         for secret in entry.secrets:
             lines.append(f"  fills {secret.namespace}/{secret.name} ({secret.role})")
