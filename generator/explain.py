@@ -144,8 +144,9 @@ def type_text(node: dict[str, Any]) -> str:
     """The field's type in words."""
     if "const" in node:
         return f"the constant {node['const']}"
-    if "enum" in node:
-        return "one of " + ", ".join(str(v) for v in node["enum"])
+    if "enum" in node:  # the values themselves are listed under "allowed"
+        names = {bool: "boolean", int: "integer", float: "number", str: "string"}
+        return " or ".join(sorted({names.get(type(v), "value") for v in node["enum"]}))
     if "anyOf" in node:
         return " or ".join(type_text(n) for n in node["anyOf"])
     kind = node.get("type", "any")
@@ -229,8 +230,11 @@ def explain_lines(root: dict[str, Any], field: Field) -> list[str]:
         lines.append(f"default:  {_flow(node['default'])}")
     elif field.path and not children:
         lines.append("default:  none in the schema (the description says what applies)")
-    if "enum" in node:
-        lines.append(f"allowed:  {', '.join(_flow(v) for v in node['enum'])}")
+    items = node.get("items")
+    allowed = node.get("enum") or (items.get("enum") if isinstance(items, dict) else None)
+    if allowed:
+        each = "" if "enum" in node else " (each item)"
+        lines.append(f"allowed:  {', '.join(_flow(v) for v in allowed)}{each}")
     example = example_lines(field)
     if example:
         lines.append("example:")

@@ -33,8 +33,9 @@ def test_a_field_shows_description_type_default_and_an_example_in_place() -> Non
 
 def test_an_enum_lists_its_allowed_values() -> None:
     out = run_cli(["explain", "spec.secrets.provider"]).out
-    assert "allowed:  external-secrets, vault, none\n" in out
-    assert "default:  none\n" in out
+    assert "type:     string\ndefault:  none\nallowed:  external-secrets, vault, none\n" in out
+    items = run_cli(["explain", "spec.platform.templates"]).out
+    assert "type:     list of string\ndefault:  [http]\nallowed:  http, grpc (each item)\n" in items
 
 
 def test_list_items_are_stepped_through_with_or_without_indexes() -> None:
