@@ -36,7 +36,7 @@ def _sidecar(containers: list[dict[str, Any]]) -> dict[str, Any]:
 
 def test_the_openshift_sidecar_is_the_upstream_one_without_a_fixed_uid() -> None:
     upstream = _load(REPO / "plugins/argocd/repo-server-patch.yaml")[0]["spec"]["template"]["spec"]
-    patch = _load(OPENSHIFT / "argocd-cmp-patch.yaml")[0]["spec"]["repo"]
+    patch = _load(REPO / "plugins/argocd/openshift-gitops/argocd-cmp-patch.yaml")[0]["spec"]["repo"]
     ours = _sidecar(patch["sidecarContainers"])
     theirs = _sidecar(upstream["containers"])
     assert theirs["securityContext"].pop("runAsUser") == 999
