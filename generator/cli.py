@@ -40,7 +40,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "migrate": ("generator.commands.migrate", "migrate", "Migrate pre-redesign deployments."),
     "rotate": ("generator.commands.rotate", "rotate", "Rotate an NGC key through Git."),
     "plan": ("generator.commands.plan", "plan", "Show what a config change does, from Git."),
+    "explain": ("generator.commands.explain", "explain", "Describe a config field."),
+    "secrets": ("generator.commands.secrets", "secrets",
+                "List the secret-store entries a config needs."),
 }
+
+EXAMPLES = ("\b\nExamples:\n  nim-gitops init && nim-gitops render nim-gitops.yaml -o rendered/\n"
+            "  nim-gitops explain spec.secrets.externalSecrets.projectRemoteRef\n"
+            "  nim-gitops COMMAND --help\n"
+            "  eval \"$(_NIM_GITOPS_COMPLETE=bash_source nim-gitops)\"   # bash completion; "
+            "zsh, fish: docs/cli.md")
 
 EXIT_INTERRUPTED = 130
 EXIT_UNEXPECTED = 70
@@ -72,8 +81,20 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="nim-gitops")
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """`--version`: the version, and the git commit when run from a checkout."""
+    if not value or ctx.resilient_parsing:
+        return
+    from generator.buildinfo import version_line
+
+    click.echo(version_line(__version__))
+    ctx.exit()
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXAMPLES)
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version (and commit) and exit.")
 @click.option("--debug", is_flag=True, help="Show a traceback for unexpected errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:

@@ -29,9 +29,10 @@ import pytest
 
 from tests.helpers import REPO, TOOLS_BIN, isolated_env
 
-PAGES = ["README.md", "docs/argocd.md", "docs/flux.md", "docs/gitops.md",
+PAGES = ["README.md", "docs/argocd.md", "docs/cli.md", "docs/flux.md", "docs/gitops.md",
          "docs/helm-plugins.md", "docs/helm.md", "docs/kustomize-plugin.md",
-         "docs/migration.md", "docs/plan.md", "docs/secrets.md"]
+         "docs/migration.md", "docs/plan.md", "docs/quickstart-teams.md", "docs/resources.md",
+         "docs/secrets.md"]
 SHELL = {"sh", "bash", "shell", "console"}
 MARKER = re.compile(r"<!-- doc-test: (run(?: in (?P<dir>\S+))?|skip (?P<reason>.+?)|"
                     r"write (?P<path>\S+)) -->")

@@ -45,7 +45,7 @@ def values_schema() -> dict[str, Any]:
     local `#/$defs/...` references, and keeps `additionalProperties: false` everywhere, so a
     misspelled key is rejected.
     """
-    source = copy.deepcopy(config_schema())
+    source = _without_examples(copy.deepcopy(config_schema()))
     defs: dict[str, Any] = source["$defs"]
     root = defs.pop("spec")
     catalog = defs["platform"]["properties"]["catalog"]["properties"]
@@ -60,6 +60,16 @@ def values_schema() -> dict[str, Any]:
     }
     _check_local_refs(schema)
     return schema
+
+
+def _without_examples(node: Any) -> Any:
+    """`node` without its `examples`: they show config files (`nim-gitops explain`), whose
+    paths and URLs mean nothing to the chart."""
+    if isinstance(node, dict):
+        return {k: _without_examples(v) for k, v in node.items() if k != "examples"}
+    if isinstance(node, list):
+        return [_without_examples(v) for v in node]
+    return node
 
 
 def _check_local_refs(node: Any) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
+from generator.commands.options import config_input, examples
 from generator.keys import KeySafeCommand, check_url_option, key_options, retry_options
 
 if TYPE_CHECKING:
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
     from generator.models import Plan
 
 
-@click.group()
+@click.group(epilog=examples(
+    "nim-gitops airgap images nim-gitops.yaml --format oc-mirror -o imageset.yaml",
+    "nim-gitops airgap lock nim-gitops.yaml --api-key-file key.txt"))
 def airgap() -> None:
     """Air-gapped clusters: image lists for mirroring and digest pinning."""
 
@@ -67,8 +70,12 @@ def _config_images(config: Path, catalog: Path | None) -> list[Image]:
     return plan_images(_config_plan(config, catalog))
 
 
-@airgap.command()
-@click.argument("config", required=False, type=click.Path(path_type=Path))
+@airgap.command(epilog=examples(
+    "nim-gitops airgap images nim-gitops.yaml",
+    "nim-gitops airgap images -c nim-gitops.yaml --format skopeo -o sync.yaml",
+    "nim-gitops airgap images --models llama-3.1-8b-instruct:1.15.5",
+    "nim-gitops airgap images nim-gitops.yaml --weights"))
+@config_input(required=False)
 @click.option("--catalog", type=click.Path(path_type=Path),
               help="Metadata ConfigMap to read models from (default: the config's, or the "
                    "embedded sample catalog).")
@@ -129,8 +136,10 @@ def images(config: Path | None, catalog: Path | None, models: tuple[str, ...],
     return 0
 
 
-@airgap.command(cls=KeySafeCommand)
-@click.argument("config", type=click.Path(path_type=Path))
+@airgap.command(cls=KeySafeCommand, epilog=examples(
+    "nim-gitops airgap lock nim-gitops.yaml --api-key-file key.txt",
+    "nim-gitops airgap lock -c nim-gitops.yaml --extended nim-models-details.json"))
+@config_input()
 @click.option("--catalog", type=click.Path(path_type=Path),
               help="Metadata ConfigMap to use instead of the one the config names.")
 @key_options

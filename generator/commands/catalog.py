@@ -6,17 +6,22 @@ from pathlib import Path
 
 import click
 
+from generator.commands.options import config_input, examples
 
-@click.group()
+
+@click.group(epilog=examples("nim-gitops catalog list"))
 def catalog() -> None:
     """Look into the model catalog (the metadata ConfigMap)."""
 
 
-@catalog.command("list")
+@catalog.command("list", epilog=examples(
+    "nim-gitops catalog list",
+    "nim-gitops catalog list nim-gitops.yaml",
+    "nim-gitops catalog list --catalog nim-models-data.yaml"))
+@config_input(required=False,
+              help_text="List the catalog this config names (spec.platform.catalog)")
 @click.option("--catalog", "catalog_path", type=click.Path(path_type=Path),
               help="Metadata ConfigMap to list instead of the embedded sample catalog.")
-@click.option("--config", type=click.Path(path_type=Path),
-              help="List the catalog this config names (spec.platform.catalog).")
 def list_cmd(catalog_path: Path | None, config: Path | None) -> int:
     """One line per model: its name, its tags (newest first) and EU availability."""
     from generator import catalog as catalog_mod
@@ -24,7 +29,7 @@ def list_cmd(catalog_path: Path | None, config: Path | None) -> int:
     from generator.errors import UsageError
 
     if catalog_path is not None and config is not None:
-        raise UsageError("give --catalog or --config, not both")
+        raise UsageError("give --catalog or a config (CONFIG or -c/--config), not both")
     if config is not None:
         from generator.config import load_config
         from generator.resolve import load_plan_catalog

@@ -9,7 +9,9 @@ import click
 
 from generator import console
 from generator.commands.options import (
+    config_input,
     diff_option,
+    examples,
     force_option,
     target_option,
     write_or_diff,
@@ -19,7 +21,10 @@ from generator.errors import UsageError
 CATALOG_HELP = "Metadata ConfigMap to embed instead of the sample catalog."
 
 
-@click.command()
+@click.command(epilog=examples(
+    "nim-gitops chart -o charts/nim-gitops",
+    "nim-gitops chart -o charts/nim-gitops --check   # CI: is the committed chart current?",
+    "nim-gitops chart --catalog nim-models-data.yaml -o my-chart"))
 @click.option("--catalog", type=click.Path(path_type=Path), help=CATALOG_HELP)
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               metavar="DIR", help="Chart directory to write (created if missing).")
@@ -55,8 +60,10 @@ def chart(catalog: Path | None, output: Path, check: bool, diff: bool, force: bo
     return 0
 
 
-@click.command()
-@click.argument("config", type=click.Path(path_type=Path))
+@click.command(epilog=examples(
+    "nim-gitops values nim-gitops.yaml > values.yaml",
+    "helm template nim charts/nim-gitops -f <(nim-gitops values -c nim-gitops.yaml)"))
+@config_input()
 @click.option("--catalog", type=click.Path(path_type=Path),
               help="The catalog the chart embeds (as given to `nim-gitops chart --catalog`).")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",

@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from generator import console
+from generator.commands.options import config_input, examples
 
 
-@click.command()
+@click.command(epilog=examples("nim-gitops init", "nim-gitops init team-configs/ai.yaml --force"))
 @click.argument("path", default="nim-gitops.yaml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: Path, force: bool) -> int:
@@ -26,12 +27,13 @@ def init(path: Path, force: bool) -> int:
     return 0
 
 
-@click.group()
+@click.group(epilog=examples("nim-gitops config check nim-gitops.yaml",
+                             "nim-gitops config schema > config.schema.json"))
 def config() -> None:
     """Inspect the config file format."""
 
 
-@config.command("schema")
+@config.command("schema", epilog=examples("nim-gitops config schema > config.schema.json"))
 def schema() -> int:
     """Print the config's JSON schema (also the Helm chart's values schema source)."""
     from generator.config import config_schema
@@ -40,27 +42,30 @@ def schema() -> int:
     return 0
 
 
-@config.command("check")
-@click.argument("path", type=click.Path(path_type=Path))
+@config.command("check", epilog=examples(
+    "nim-gitops config check nim-gitops.yaml",
+    "nim-gitops config check -c nim-gitops.yaml",
+    "nim-gitops config check nim-gitops.yaml --base origin/main"))
+@config_input()
 @click.option("--base", "base_ref", metavar="REF",
               help="Also warn about what the change since this Git revision does to managed "
                    "namespaces (removed, or adopted), as `plan` does.")
 @click.option("--base-file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="As --base, comparing with this config file.")
-def check(path: Path, base_ref: str | None, base_file: Path | None) -> int:
+def check(config: Path, base_ref: str | None, base_file: Path | None) -> int:
     """Check a config and resolve its deployments against the catalog, writing nothing."""
     from generator.pipeline import plan_from_file
 
-    plan = plan_from_file(path)
+    plan = plan_from_file(config)
     for warning in plan.warnings:
         console.warn(warning)
     if base_ref is not None or base_file is not None:
         from generator.commands.plan import compared
         from generator.plan.findings import adopted_namespaces, pruned_namespaces
 
-        comparison = compared(path, plan, base_ref, base_file, None)
+        comparison = compared(config, plan, base_ref, base_file, None)
         for finding in [*pruned_namespaces(comparison), *adopted_namespaces(comparison)]:
             console.warn(finding.message)
-    console.info(f"{path}: ok ({len(plan.config.projects)} projects, "
+    console.info(f"{config}: ok ({len(plan.config.projects)} projects, "
                  f"{len(plan.deployments)} deployments, {len(plan.emitted_catalog)} models)")
     return 0

@@ -6,15 +6,19 @@ from pathlib import Path
 
 import click
 
+from generator.commands.options import examples
 from generator.keys import KeySafeCommand, service_options
 
 
-@click.group()
+@click.group(epilog=examples("NGC_API_KEY=... nim-gitops key validate"))
 def key() -> None:
     """Check NGC API keys before they are stored."""
 
 
-@key.command(cls=KeySafeCommand)
+@key.command(cls=KeySafeCommand, epilog=examples(
+    "NGC_API_KEY=... nim-gitops key validate",
+    "nim-gitops key validate --api-key-file key.txt",
+    "pass show ngc/team-a | nim-gitops key validate --api-key-stdin"))
 @service_options
 def validate(api_key_file: Path | None, api_key_stdin: bool, ngc_url: str, timeout: float,
              retries: int, backoff: float) -> int:

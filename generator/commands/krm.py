@@ -9,11 +9,14 @@ from pathlib import Path
 import click
 
 from generator import console
+from generator.commands.options import config_input, examples
 from generator.errors import UsageError
 
 
-@click.command()
-@click.argument("config", required=False, type=click.Path(path_type=Path))
+@click.command(epilog=examples(
+    "nim-gitops krm nim-gitops.yaml > all-objects.yaml   # as kustomize's exec plugin runs it",
+    "kustomize build --enable-alpha-plugins --enable-exec .   # see docs/kustomize-plugin.md"))
+@config_input(required=False, help_text="A NimGitOps file to render as a legacy exec plugin")
 def krm(config: Path | None) -> int:
     """Generate manifests for kustomize.
 

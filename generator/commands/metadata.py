@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
+from generator.commands.options import examples
 from generator.keys import KeySafeCommand, service_options
 from generator.ngc import DEFAULT_CONCURRENCY
 
@@ -38,12 +39,17 @@ def _probe_options(func: click.decorators.FC) -> click.decorators.FC:
     return service_options(func)
 
 
-@click.group()
+@click.group(epilog=examples(
+    "NGC_API_KEY=... nim-gitops metadata generate -o nim-models-data.yaml",
+    "nim-gitops metadata validate nim-models-data.yaml"))
 def metadata() -> None:
     """Build the model metadata ConfigMap from NVIDIA's NGC API, check and compare it."""
 
 
-@metadata.command(cls=KeySafeCommand)
+@metadata.command(cls=KeySafeCommand, epilog=examples(
+    "NGC_API_KEY=... nim-gitops metadata generate -o nim-models-data.yaml",
+    "nim-gitops metadata generate --api-key-file key.txt -o new.yaml --previous old.yaml "
+    "--extended nim-models-details.json"))
 @click.option("--output", "-o", required=True, metavar="FILE", help="ConfigMap file, - for stdout.")
 @click.option("--name", default="nim-models-data", show_default=True, help="ConfigMap name.")
 @click.option("--namespace", help="ConfigMap namespace (omitted by default).")
@@ -85,7 +91,8 @@ def generate(output: str, name: str, namespace: str | None, eu_restricted: Path 
     return 0
 
 
-@metadata.command("detect-eu", cls=KeySafeCommand)
+@metadata.command("detect-eu", cls=KeySafeCommand, epilog=examples(
+    "NGC_API_KEY=... nim-gitops metadata detect-eu -o nim_eu_restricted.json   # run in the EU"))
 @click.option("--output", "-o", required=True, metavar="FILE", help="EU list file, - for stdout.")
 @_probe_options
 def detect_eu(output: str, concurrency: int, allow_partial: bool, exclude: tuple[str, ...],
@@ -108,7 +115,7 @@ def detect_eu(output: str, concurrency: int, allow_partial: bool, exclude: tuple
     return 0
 
 
-@metadata.command()
+@metadata.command(epilog=examples("nim-gitops metadata validate nim-models-data.yaml"))
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(path_type=Path))
 def validate(files: tuple[Path, ...]) -> int:
@@ -131,7 +138,9 @@ def validate(files: tuple[Path, ...]) -> int:
     return 0
 
 
-@metadata.command()
+@metadata.command(epilog=examples(
+    "nim-gitops metadata diff old.yaml new.yaml",
+    "nim-gitops metadata diff old.yaml new.yaml --format json"))
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown",

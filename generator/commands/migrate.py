@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
-from generator.commands.options import diff_option, force_option, write_or_diff
+from generator.commands.options import diff_option, examples, force_option, write_or_diff
 
 if TYPE_CHECKING:
     from generator.models import SecretsSpec
@@ -18,12 +18,17 @@ _only = click.option("--only", multiple=True, metavar="NAME",
                      help="Migrate only these ServingRuntimes now (repeatable).")
 
 
-@click.group()
+@click.group(epilog=examples(
+    "oc get servingruntime,inferenceservice,secret,pvc -n team-a -o yaml > export.yaml",
+    "nim-gitops migrate plan export.yaml",
+    "nim-gitops migrate render export.yaml -c nim-gitops.yaml -o migration/"))
 def migrate() -> None:
     """Migrate NIM deployments off the shared nvidia-nim-secrets / ngc-secret."""
 
 
-@migrate.command("plan")
+@migrate.command("plan", epilog=examples(
+    "oc get servingruntime,inferenceservice,secret,pvc -n team-a -o yaml > export.yaml",
+    "nim-gitops migrate plan export.yaml --only llama-8b"))
 @_export
 @_only
 def plan_cmd(export: Path, only: tuple[str, ...]) -> int:
@@ -79,11 +84,13 @@ def _secrets(config: Path | None, provider: str | None, store: str | None, store
     return SecretsSpec(provider=provider, external_secrets=eso, vault=vault)
 
 
-@migrate.command("render")
+@migrate.command("render", epilog=examples(
+    "nim-gitops migrate render export.yaml -c nim-gitops.yaml -o migration/",
+    "nim-gitops migrate render export.yaml --provider vault --vault-auth-ref nim -o migration/"))
 @_export
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               metavar="DIR", help="Directory to write the kustomize tree into.")
-@click.option("--config", type=click.Path(path_type=Path),
+@click.option("-c", "--config", type=click.Path(path_type=Path),
               help="A nim-gitops config whose spec.secrets chooses the secret provider.")
 @click.option("--provider", type=click.Choice(["external-secrets", "vault", "none"]),
               help="Secret provider, without a config.")

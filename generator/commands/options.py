@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -75,3 +77,40 @@ def write_or_diff(tree: TreePlan, *, diff: bool, force: bool,
         console.warn(f"{tree.root / rel}: no longer produced but kept (edited since nim-gitops "
                      "wrote it); delete it if it is not needed")
     return None
+
+
+def examples(*lines: str) -> str:
+    """A command's epilog: an "Examples:" block of command lines, kept as written by click."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def config_input(required: bool = True, help_text: str = "The nim-gitops config file"
+                 ) -> Callable[[F], F]:
+    """The config of a command, as the positional CONFIG or as `-c/--config FILE` (the same
+    file either way). The command receives it as `config` (None when optional and not given);
+    both, or neither when required, is a one-line usage error (exit 2)."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def wrapper(*args: Any, config_arg: Path | None = None,
+                    config_opt: Path | None = None, **kwargs: Any) -> Any:
+            from generator.errors import UsageError
+
+            if config_arg is not None and config_opt is not None:
+                raise UsageError(f"give the config once: as CONFIG ({config_arg}) or with "
+                                 f"-c/--config ({config_opt}), not both")
+            config = config_arg if config_arg is not None else config_opt
+            if config is None and required:
+                raise UsageError("missing the config: give it as CONFIG or with -c/--config "
+                                 "FILE")
+            return command(*args, config=config, **kwargs)
+
+        wrapped = click.option("-c", "--config", "config_opt", metavar="FILE",
+                               type=click.Path(path_type=Path),
+                               help=f"{help_text}; the same as giving it as CONFIG.")(wrapper)
+        wrapped = click.argument("config_arg", metavar="CONFIG" if required else "[CONFIG]",
+                                 required=False,
+                                 type=click.Path(path_type=Path))(wrapped)
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

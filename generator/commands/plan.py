@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from generator.commands.options import target_option
+from generator.commands.options import config_input, examples, target_option
 from generator.errors import UsageError
 
 if TYPE_CHECKING:
@@ -66,11 +66,11 @@ def compared(config: Path, head: Plan, base_ref: str | None, base_file: Path | N
     return compare(_side(label, base), _side(str(config), head), arch=arch)
 
 
-@click.command()
-@click.argument("config_arg", required=False, metavar="[CONFIG]",
-                type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-c", "--config", "config_opt", type=click.Path(dir_okay=False, path_type=Path),
-              help="The config file (instead of the CONFIG argument).")
+@click.command(epilog=examples(
+    "nim-gitops plan nim-gitops.yaml --base origin/main",
+    "nim-gitops plan -c nim-gitops.yaml --base main --format markdown > plan.md",
+    "nim-gitops plan nim-gitops.yaml --base-file old.yaml --max-gpus 16 --max-gpus team-a=4"))
+@config_input()
 @click.option("--base", "base_ref", metavar="REF",
               help="Git revision to compare with (default HEAD): the config, its catalog, "
                    "extended details and lock file are read as that commit holds them.")
@@ -90,7 +90,7 @@ def compared(config: Path, head: Plan, base_ref: str | None, base_file: Path | N
 @click.option("--fail-on-prune", is_flag=True,
               help="Exit 1 when Argo CD or Flux would prune any object.")
 @target_option
-def plan(config_arg: Path | None, config_opt: Path | None, base_ref: str | None,
+def plan(config: Path, base_ref: str | None,
          base_file: Path | None, fmt: str, extended: Path | None, arch: str,
          max_gpus: tuple[str, ...], fail_on_prune: bool, target: str | None) -> int:
     """Compare CONFIG at a base (a Git revision, or --base-file) with the working tree: the
@@ -99,12 +99,6 @@ def plan(config_arg: Path | None, config_opt: Path | None, base_ref: str | None,
     Renders both sides in memory and writes nothing. Exit codes: 0 the plan is shown and
     every policy holds; 1 a policy (--max-gpus, --fail-on-prune) failed (the plan is still
     shown) or an input is invalid; 2 a usage error.
-
-    \b
-    Examples:
-      nim-gitops plan nim-gitops.yaml --base origin/main
-      nim-gitops plan -c nim-gitops.yaml --base main --format markdown > plan.md
-      nim-gitops plan nim-gitops.yaml --base-file old.yaml --max-gpus 16 --max-gpus team-a=4
     """
     from dataclasses import replace
 
@@ -115,11 +109,6 @@ def plan(config_arg: Path | None, config_opt: Path | None, base_ref: str | None,
     from generator.plan import findings as findings_mod
     from generator.plan import policy as policy_mod
     from generator.plan import report
-    if config_arg is not None and config_opt is not None:
-        raise UsageError("give the config once: CONFIG or -c CONFIG")
-    config = config_arg or config_opt
-    if config is None:
-        raise UsageError("name the config: nim-gitops plan CONFIG (or -c CONFIG)")
     total, per_project = parse_limits(max_gpus)
     head_plan = plan_from_file(config, target=target)
     if extended is not None:

@@ -10,7 +10,9 @@ import click
 
 from generator import console
 from generator.commands.options import (
+    config_input,
     diff_option,
+    examples,
     force_option,
     target_option,
     write_or_diff,
@@ -31,8 +33,12 @@ def _namespace_warnings(tree: TreePlan) -> list[str]:
     return tree_namespace_warnings(str(tree.root), tree.remove, tree.missing, recorded)
 
 
-@click.command()
-@click.argument("config", type=click.Path(path_type=Path))
+@click.command(epilog=examples(
+    "nim-gitops render nim-gitops.yaml -o rendered/",
+    "nim-gitops render -c nim-gitops.yaml -o - > all-objects.yaml",
+    "nim-gitops render nim-gitops.yaml -o rendered/ --diff     # what would change",
+    "nim-gitops render nim-gitops.yaml -o rendered/ --check    # CI: is rendered/ up to date?"))
+@config_input()
 @click.option("-o", "--output", required=True, metavar="DIR",
               help="Output directory, or - to stream every object to stdout.")
 @click.option("--catalog", type=click.Path(path_type=Path),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from generator import console
+from generator.commands.options import examples
 
 if TYPE_CHECKING:
     from generator.models import Plan
@@ -25,7 +26,10 @@ def _restarts(before: Plan, after: Plan) -> tuple[Restart, ...]:
     return compare(*sides).restarts
 
 
-@click.command()
+@click.command(epilog=examples(
+    "nim-gitops rotate team-a --plan",
+    "nim-gitops rotate --account --plan",
+    "nim-gitops rotate team-a/llama-8b -c clusters/prod/nim-gitops.yaml --to 3"))
 @click.argument("target", required=False, metavar="PROJECT[/DEPLOYMENT]")
 @click.option("-c", "--config", "config_path", default="nim-gitops.yaml", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The config file to edit.")

@@ -7,16 +7,18 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.commands.options import diff_option, force_option, write_or_diff
+from generator.commands.options import diff_option, examples, force_option, write_or_diff
 from generator.targets import DEFAULT_TARGET, TARGETS
 
 
-@click.group()
+@click.group(epilog=examples("nim-gitops schemas build crds/ -o schemas/"))
 def schemas() -> None:
     """JSON schemas for `nim-gitops validate` and kubeconform."""
 
 
-@schemas.command()
+@schemas.command(epilog=examples(
+    "nim-gitops schemas build crds/ -o schemas/   # crds/: the CRD YAML files of your cluster",
+    "kubectl get crd -o yaml | nim-gitops schemas build - -o schemas/"))
 @click.argument("crds", nargs=-1, required=True, metavar="CRD.yaml...|DIR|-")
 @click.option("-o", "--output", required=True, metavar="DIR", type=click.Path(path_type=Path),
               help="Schema directory to write (created when missing).")

@@ -6,11 +6,17 @@ import io
 
 import click
 
+from generator.commands.options import examples
 from generator.targets import DEFAULT_TARGET, TARGETS
 from generator.validate.options import DEFAULT_KUBERNETES_VERSION
 
 
-@click.command()
+@click.command(epilog=examples(
+    "nim-gitops validate rendered/ --schema-location schemas/   # schemas: see schemas build",
+    "nim-gitops validate --kustomize rendered/projects/team-a --schema-location schemas/",
+    "nim-gitops render nim-gitops.yaml -o - | nim-gitops validate - --schema-location schemas/ "
+    "-o json",
+    "nim-gitops validate --list-rules"))
 @click.argument("paths", nargs=-1, metavar="[PATH|DIR|-]...")
 @click.option("--kustomize", "kustomize_dirs", multiple=True, metavar="DIR",
               help="Build DIR with `kubectl kustomize` and validate the result (repeatable).")

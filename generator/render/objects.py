@@ -42,8 +42,15 @@ WRITABLE_DIRS = (
     ("nim-dot-config", "/opt/nim/.config"),
     ("nim-dot-triton", "/opt/nim/.triton"),
 )
-DEFAULT_REQUESTS = {"cpu": "1", "memory": "4Gi"}
-DEFAULT_LIMITS = {"cpu": "2", "memory": "8Gi"}
+# CPU and memory of a NIM container unless the config says otherwise (docs/resources.md): an
+# 8B LLM at bf16 is 16 GB of weights that pass through host memory as the NIM loads them, so
+# the dashboard's preselected "Small" size (limit 2 CPU / 8Gi, odh-dashboard
+# frontend/src/concepts/modelServing/modelServingSizesUtils.ts DEFAULT_MODEL_SERVER_SIZES[0])
+# cannot start one. The limits are those of NVIDIA's KServe runtime for llama-3.1-8b-instruct
+# (NVIDIA/nim-deploy@9017be57 kserve/runtimes/llama-3.1-8b-instruct-1.1.0.yaml: 12 CPU, 32Gi);
+# the requests are lower so a 1-GPU node with 8 vCPU and 32 GiB can schedule the pod.
+DEFAULT_REQUESTS = {"cpu": "4", "memory": "16Gi"}
+DEFAULT_LIMITS = {"cpu": "12", "memory": "32Gi"}
 PLATFORM = "platform"
 
 

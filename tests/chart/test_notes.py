@@ -51,3 +51,40 @@ def test_notes_name_the_side_file_values(chart_dir: Path, tmp_path: Path) -> Non
     plain = write_values(EXAMPLES / "air-gapped/nim-gitops.yaml", tmp_path / "plain.yaml")
     notes = _notes(chart_dir, plain)
     assert "Keyless" not in notes and "ImageDigestMirrorSet" not in notes
+
+
+def _store_keys(config: Path, target: str) -> list[str]:
+    """The store entries `nim-gitops secrets list` names for `config`, as NOTES words them."""
+    import json
+
+    from tests.helpers import run_cli
+
+    result = run_cli(["secrets", "list", str(config), "--format", "json", "--target", target])
+    assert result.code == 0, result.err
+    return [f"key {e['key']}" + (f", property {e['property']}" if e["property"] else "")
+            for e in json.loads(result.out)["entries"]]
+
+
+@pytest.mark.parametrize("target", ["current", "redesign"])
+def test_notes_print_the_configured_store_entries(chart_dir: Path, tmp_path: Path,
+                                                  target: str) -> None:
+    """NOTES names the entries the config sets (projectRemoteRef filled in for each project,
+    accountRemoteRef), not the defaults: the same ones `secrets list` reports."""
+    config = tmp_path / "teams.yaml"
+    config.write_text(
+        (EXAMPLES / "project-keys/nim-gitops.yaml").read_text("utf-8").replace(
+            'projectRemoteRef: {key: "nim/{project}", property: api_key}',
+            'projectRemoteRef: {key: "teams/{project}/ngc"}'), "utf-8")
+    notes = _notes(chart_dir, write_values(config, tmp_path / "v.yaml", target=target))
+    assert "  - project research: key teams/research/ngc\n" in notes
+    assert ("  - the Account: key nim/platform-admin, property api_key" in notes) == \
+        (target == "current")
+    assert "nim/{project}" not in notes and "nim/account" not in notes
+    for entry in _store_keys(config, target):
+        assert entry in notes, entry
+
+
+def test_notes_print_each_projects_vault_path(chart_dir: Path, tmp_path: Path) -> None:
+    values = write_values(EXAMPLES / "nim-operator/nim-gitops.yaml", tmp_path / "v.yaml")
+    notes = _notes(chart_dir, values)
+    assert "  - project team-ops: nim/team-ops\n" in notes

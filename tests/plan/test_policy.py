@@ -61,7 +61,8 @@ def test_fail_on_prune(at: Checkout) -> None:
     (["--max-gpus", "lots"], "--max-gpus lots: give N or PROJECT=N (N a whole number)"),
     (["--base", "no-such-ref"], "--base no-such-ref: not a commit of"),
     (["--base", "add", "--base-file", CONFIG], "give --base REF or --base-file FILE, not both"),
-    (["-c", CONFIG], "give the config once: CONFIG or -c CONFIG"),
+    (["-c", CONFIG], "give the config once: as CONFIG (nim-gitops.yaml) or with -c/--config "
+                     "(nim-gitops.yaml), not both"),
 ])
 def test_wrong_calls_exit_2_in_one_line(at: Checkout, args: list[str], message: str) -> None:
     at("add")
