@@ -22,8 +22,14 @@ def test_notes_follow_target_and_scope(chart_dir: Path, tmp_path: Path, target: 
     notes = _notes(chart_dir, values)
     assert f"target {target}" in notes
     # on current the project Account's controller writes the pull Secret
-    pull = "odh-nim-account-pull" if target == "current" else "ngc-secret"
-    assert f"nvidia-nim-secrets and {pull}" in notes and "nim-api-key-" not in notes
+    # (platform-today: odh-model-controller's account reconciler writes odh-nim-account-pull)
+    if target == "current":
+        assert "creates nvidia-nim-secrets (one per project)\n" in notes
+        assert ("odh-model-controller writes the pull Secret odh-nim-account-pull in each "
+                "project from its Account's key.") in notes
+    else:
+        assert "creates nvidia-nim-secrets and ngc-secret (one pair per project)" in notes
+    assert "nim-api-key-" not in notes
     assert ("Account odh-nim-account" in notes) == (target == "current")
     assert ("Template nim-http-template" in notes) == (target == "redesign")
 
