@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from generator import console
-from generator.commands.options import config_input, examples
+from generator.commands.options import base_options, config_input, examples
 
 
 @click.command(epilog=examples("nim-gitops init", "nim-gitops init team-configs/ai.yaml --force"))
@@ -47,13 +47,13 @@ def schema() -> int:
     "nim-gitops config check -c nim-gitops.yaml",
     "nim-gitops config check nim-gitops.yaml --base origin/main"))
 @config_input()
-@click.option("--base", "base_ref", metavar="REF",
-              help="Also warn about what the change since this Git revision does to managed "
-                   "namespaces (removed, or adopted), as `plan` does.")
-@click.option("--base-file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="As --base, comparing with this config file.")
+@base_options
 def check(config: Path, base_ref: str | None, base_file: Path | None) -> int:
-    """Check a config and resolve its deployments against the catalog, writing nothing."""
+    """Check a config and resolve its deployments against the catalog, writing nothing.
+
+    With --base or --base-file, also warn about what the change does to managed namespaces
+    (one removed, or an existing one adopted), as `plan` does.
+    """
     from generator.pipeline import plan_from_file
 
     plan = plan_from_file(config)

@@ -114,3 +114,15 @@ def config_input(required: bool = True, help_text: str = "The nim-gitops config 
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+def base_options(command: F) -> F:
+    """`--base REF` / `--base-file FILE`: what `plan` and `config check` compare a config with
+    (a Git revision, or another config file)."""
+    command = click.option(
+        "--base-file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+        help="Compare with this config file instead of a Git revision.")(command)
+    return click.option(
+        "--base", "base_ref", metavar="REF",
+        help="Git revision to compare with: the config, its catalog, extended details and "
+             "lock file are read as that commit holds them.")(command)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from generator.commands.options import config_input, examples, target_option
+from generator.commands.options import base_options, config_input, examples, target_option
 from generator.errors import UsageError
 
 if TYPE_CHECKING:
@@ -71,11 +71,7 @@ def compared(config: Path, head: Plan, base_ref: str | None, base_file: Path | N
     "nim-gitops plan -c nim-gitops.yaml --base main --format markdown > plan.md",
     "nim-gitops plan nim-gitops.yaml --base-file old.yaml --max-gpus 16 --max-gpus team-a=4"))
 @config_input()
-@click.option("--base", "base_ref", metavar="REF",
-              help="Git revision to compare with (default HEAD): the config, its catalog, "
-                   "extended details and lock file are read as that commit holds them.")
-@click.option("--base-file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Compare with this config file instead of a Git revision.")
+@base_options
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               default="text", show_default=True,
               help="text for a terminal, markdown for a pull request comment, json for bots.")
@@ -93,8 +89,9 @@ def compared(config: Path, head: Plan, base_ref: str | None, base_file: Path | N
 def plan(config: Path, base_ref: str | None,
          base_file: Path | None, fmt: str, extended: Path | None, arch: str,
          max_gpus: tuple[str, ...], fail_on_prune: bool, target: str | None) -> int:
-    """Compare CONFIG at a base (a Git revision, or --base-file) with the working tree: the
-    deployments added, removed and changed, GPUs, restarts, pulls, prunes and new findings.
+    """Compare CONFIG at a base (a Git revision, HEAD unless --base or --base-file says
+    otherwise) with the working tree: the deployments added, removed and changed, GPUs,
+    restarts, pulls, prunes and new findings.
 
     Renders both sides in memory and writes nothing. Exit codes: 0 the plan is shown and
     every policy holds; 1 a policy (--max-gpus, --fail-on-prune) failed (the plan is still
