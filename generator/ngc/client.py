@@ -11,6 +11,7 @@ form body NGC asks for).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -49,24 +50,30 @@ ANSWER_CAP = Cap(compressed=16 * MiB, decoded=16 * MiB)
 
 
 class HttpPool:
-    """Several `httpx.AsyncClient`s side by side; each request goes to the least busy one."""
+    """Several `httpx.AsyncClient`s side by side; each request goes to the least busy one,
+    and at most `limit` requests (all kinds together) are in flight at once."""
 
-    def __init__(self, clients: Sequence[httpx.AsyncClient]) -> None:
+    def __init__(self, clients: Sequence[httpx.AsyncClient], limit: int) -> None:
         self.clients = list(clients)
         self._busy = [0] * len(self.clients)
+        # first come, first served: a request waits here, not in httpcore's pool (whose
+        # scan of its waiting requests costs quadratic CPU); retries wait outside the gate
+        self._gate = asyncio.Semaphore(max(1, limit))
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """The answer to a request built from `method`, `url` and `kwargs` (as
         `AsyncClient.build_request` takes them), read within `ANSWER_CAP` by the client with
-        the fewest requests in flight."""
-        busy = self._busy
-        index = busy.index(min(busy))
-        busy[index] += 1
-        try:
-            client = self.clients[index]
-            return await fetch(client, client.build_request(method, url, **kwargs), ANSWER_CAP)
-        finally:
-            busy[index] -= 1
+        the fewest requests in flight, once fewer than `limit` are."""
+        async with self._gate:
+            busy = self._busy
+            index = busy.index(min(busy))
+            busy[index] += 1
+            try:
+                client = self.clients[index]
+                return await fetch(client, client.build_request(method, url, **kwargs),
+                                   ANSWER_CAP)
+            finally:
+                busy[index] -= 1
 
     async def __aenter__(self) -> HttpPool:
         return self
@@ -78,12 +85,13 @@ class HttpPool:
 
 def make_http_client(settings: NgcSettings) -> HttpPool:
     """The HTTP clients of a run: explicit timeouts, connections for the concurrency (in
-    pools of `POOL_CONNECTIONS`), built by `transport.clients.build_clients`."""
+    pools of `POOL_CONNECTIONS`), built by `transport.clients.build_clients`, and at most
+    `settings.concurrency` requests in flight."""
     wanted = max(1, settings.concurrency)
     sizes = [min(POOL_CONNECTIONS, wanted - start)
              for start in range(0, wanted, POOL_CONNECTIONS)]
     return HttpPool(build_clients(settings.base, settings.timeout, settings.connect_timeout,
-                                  sizes, headers={"Accept": "application/json"}))
+                                  sizes, headers={"Accept": "application/json"}), wanted)
 
 
 def _refused(what: str, code: int) -> str:

@@ -26,12 +26,12 @@ def _quiet(total: int) -> Progress:
     return Progress(total, quiet=True)
 
 
-def test_the_hook_runs_once_after_the_key_check_and_before_the_catalog(small: NgcServer) -> None:
+def test_the_hook_runs_once_after_the_key_check_and_before_any_model(small: NgcServer) -> None:
     seen: list[tuple[int, int]] = []
     probe = run_probe(NgcSettings(url=small.base_url), FAKE_KEY, progress=_quiet,
                       on_key_accepted=lambda: seen.append(
-                          (small.count("get-caller-info"), small.count(""))))
-    assert seen == [(1, 1)]  # the key check, and nothing else, had been answered
+                          (small.count("get-caller-info"), small.count("/repos/"))))
+    assert seen == [(1, 0)]  # the key check had been answered, no model requested yet
     assert len(probe.entries) == 4
 
 
