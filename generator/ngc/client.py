@@ -15,6 +15,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -28,6 +29,9 @@ from generator.transport.retry import send
 
 CATALOG_PATH = "/v2/search/catalog/resources/CONTAINER"
 CALLER_INFO_PATH = "/v3/keys/get-caller-info"
+# queries are written into the URL, not passed as `params` (httpx would parse the URL again
+# to merge them, for every request)
+REPO_QUERY = "resolve-labels=true"
 
 
 class Restricted(Exception):
@@ -167,8 +171,8 @@ class NgcClient:
         """One page of the public container catalog of the organisation."""
         query = {"query": f"orgName:{self.settings.org}", "page": page,
                  "pageSize": self.settings.page_size}
-        data = await self._request(f"catalog page {page}", "GET", CATALOG_PATH,
-                                   params={"q": json.dumps(query, separators=(",", ":"))})
+        q = urlencode({"q": json.dumps(query, separators=(",", ":"))}, quote_via=quote)
+        data = await self._request(f"catalog page {page}", "GET", f"{CATALOG_PATH}?{q}")
         if not isinstance(data, dict):
             raise RemoteServiceError(f"catalog page {page}: the answer is not a JSON object")
         return data
@@ -182,8 +186,8 @@ class NgcClient:
             path = f"/v2/org/{parts[0]}/repos/{parts[1]}"
         else:
             raise RemoteServiceError(f"{resource_id}: not an org/team/name resource id")
-        data = await self._request(resource_id, "GET", path, headers=self._auth,
-                                   params={"resolve-labels": "true"})
+        data = await self._request(resource_id, "GET", f"{path}?{REPO_QUERY}",
+                                   headers=self._auth)
         if not isinstance(data, dict):
             raise RemoteServiceError(f"{resource_id}: the answer is not a JSON object")
         check_digests(resource_id, data)
