@@ -214,14 +214,16 @@ def _collect(result: Probe, resources: list[Resource], outcomes: list[_Outcome])
 
 async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
                 exclude: Iterable[str] = (),
-                on_key_accepted: Callable[[], None] | None = None) -> Probe:
+                while_waiting: Callable[[], None] | None = None) -> Probe:
     """Validate the key, discover and fetch every model (451s and failures recorded).
 
     The key check and the catalog (whose requests do not carry the key) start together; each
     model's request starts once its catalog page is in and goes out once the key is
     accepted. A refused key is raised before anything else is looked at, and no request that
-    carries the key has been sent by then. `on_key_accepted` is called once NGC has accepted
-    the key: work worth doing only for a run that goes on.
+    carries the key has been sent by then. `while_waiting` is called once, as the key check
+    and the first catalog page set off and before either is answered: the one stretch of a
+    run with nothing else to do (a thread doing work later, while answers pour in, holds
+    up the event loop, GIL against I/O: see docs/performance.md).
     """
     from generator.ngc.client import NgcClient, make_http_client
 
@@ -236,10 +238,11 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
             r for r in found if r.resource_id not in skip)))
         bar: Progress | None = None
         try:
+            await asyncio.sleep(0)  # both requests have set off
+            if while_waiting is not None:
+                while_waiting()
             result.caller = await key_check
             fetches.open()
-            if on_key_accepted is not None:
-                on_key_accepted()
             resources = [r for r in await fetches.until(catalog) if r.resource_id not in skip]
             check_collisions(resources)
             result.discovered = len(resources)
@@ -262,10 +265,10 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
 
 def run_probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
               exclude: Iterable[str] = (),
-              on_key_accepted: Callable[[], None] | None = None) -> Probe:
+              while_waiting: Callable[[], None] | None = None) -> Probe:
     """`probe` from synchronous code."""
     return asyncio.run(probe(settings, key, progress=progress, exclude=exclude,
-                             on_key_accepted=on_key_accepted))
+                             while_waiting=while_waiting))
 
 
 def refuse_failures(result: Probe, allow_partial: bool, what: str) -> None:

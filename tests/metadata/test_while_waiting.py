@@ -1,4 +1,4 @@
-"""Work done while NGC answers: the `on_key_accepted` hook, background imports, and requests
+"""Work done while NGC answers: the `while_waiting` hook, background imports, and requests
 that cost no import-path searches."""
 
 from __future__ import annotations
@@ -26,21 +26,23 @@ def _quiet(total: int) -> Progress:
     return Progress(total, quiet=True)
 
 
-def test_the_hook_runs_once_after_the_key_check_and_before_any_model(small: NgcServer) -> None:
-    seen: list[tuple[int, int]] = []
+def test_the_hook_runs_once_before_any_request_is_answered(small: NgcServer) -> None:
+    """The hook is for work done while the first round trip is out: it runs once, before
+    the key check or the first page has even reached the server (so before any answer)."""
+    seen: list[int] = []
     probe = run_probe(NgcSettings(url=small.base_url), FAKE_KEY, progress=_quiet,
-                      on_key_accepted=lambda: seen.append(
-                          (small.count("get-caller-info"), small.count("/repos/"))))
-    assert seen == [(1, 0)]  # the key check had been answered, no model requested yet
+                      while_waiting=lambda: seen.append(small.count("")))
+    assert seen == [0]
     assert len(probe.entries) == 4
 
 
-def test_a_refused_key_never_runs_the_hook(small: NgcServer) -> None:
+def test_a_refused_key_still_ends_the_run_after_the_hook(small: NgcServer) -> None:
     seen: list[int] = []
     with pytest.raises(AuthenticationError):
         run_probe(NgcSettings(url=small.base_url, retries=0), "nvapi-not-the-right-key",
-                  progress=_quiet, on_key_accepted=lambda: seen.append(1))
-    assert seen == []
+                  progress=_quiet, while_waiting=lambda: seen.append(1))
+    assert seen == [1]
+    assert small.count("/repos/") == 0
 
 
 def test_preload_imports_what_it_names_and_skips_what_fails(
