@@ -220,10 +220,11 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
     The key check and the catalog (whose requests do not carry the key) start together; each
     model's request starts once its catalog page is in and goes out once the key is
     accepted. A refused key is raised before anything else is looked at, and no request that
-    carries the key has been sent by then. `while_waiting` is called once, as the key check
-    and the first catalog page set off and before either is answered: the one stretch of a
-    run with nothing else to do (a thread doing work later, while answers pour in, holds
-    up the event loop, GIL against I/O: see docs/performance.md).
+    carries the key has been sent by then. `while_waiting` is called once the key check has
+    gone out, before it is answered: the one stretch of a run with nothing else to do (work
+    in a thread any earlier slows the first requests, any later holds up the event loop
+    while answers pour in, GIL against I/O: see docs/performance.md). It may be called
+    again if the key check is sent again.
     """
     from generator.ngc.client import NgcClient, make_http_client
 
@@ -233,14 +234,11 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
     async with make_http_client(settings) as http:
         client = NgcClient(http, key, settings)
         fetches = _Fetches(client)
-        key_check = asyncio.ensure_future(client.caller_info())
+        key_check = asyncio.ensure_future(client.caller_info(on_sent=while_waiting))
         catalog = asyncio.ensure_future(discover(client, on_page=lambda found: fetches.start(
             r for r in found if r.resource_id not in skip)))
         bar: Progress | None = None
         try:
-            await asyncio.sleep(0)  # both requests have set off
-            if while_waiting is not None:
-                while_waiting()
             result.caller = await key_check
             fetches.open()
             resources = [r for r in await fetches.until(catalog) if r.resource_id not in skip]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -124,6 +124,15 @@ ANSWERS = Statuses("NGC", _refused, _not_found, {451: _restricted})
 KEY_CHECK = Statuses("NGC", _refused, _key_not_found, {451: _restricted, 400: _key_refused})
 
 
+def _when_sent(callback: Callable[[], None]) -> Callable[[str, Any], Awaitable[None]]:
+    """An httpx `trace` extension that calls `callback` once the request's body is sent."""
+    async def trace(event: str, info: Any) -> None:
+        if event == "http11.send_request_body.complete":
+            callback()
+
+    return trace
+
+
 def check_digests(resource_id: str, data: dict[str, Any]) -> None:
     """Refuse a repo answer with an image digest that is not `sha256:<64 hex>` (digests go
     into lock files and reports): a `RemoteServiceError` naming the model and the field. An
@@ -154,14 +163,17 @@ class NgcClient:
                           lambda: self.http.request(method, url, **kwargs),
                           lambda response: answers.json(response, what))
 
-    async def caller_info(self) -> dict[str, Any]:
-        """Validate the key: `POST /v3/keys/get-caller-info`; the JSON answer on success."""
+    async def caller_info(self, on_sent: Callable[[], None] | None = None) -> dict[str, Any]:
+        """Validate the key: `POST /v3/keys/get-caller-info`; the JSON answer on success.
+        `on_sent` is called once the request has gone out (every attempt's; not at all if
+        none got that far)."""
         if not self._key:
             raise AuthenticationError("no API key to validate")
         data = await self._request(
             "key validation", "POST", CALLER_INFO_PATH, answers=KEY_CHECK,
             headers={**self._auth, "Content-Type": "application/x-www-form-urlencoded"},
             content=f"credentials={self._key}".encode(),
+            **({"extensions": {"trace": _when_sent(on_sent)}} if on_sent else {}),
         )
         if not isinstance(data, dict):
             raise RemoteServiceError("key validation: the answer is not a JSON object")

@@ -4,6 +4,7 @@ that cost no import-path searches."""
 from __future__ import annotations
 
 import importlib.abc
+import re
 import subprocess
 import sys
 import threading
@@ -19,20 +20,35 @@ from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
 from generator.preload import Preload
 from tests.helpers import FAKE_KEY, REPO
-from tests.ngc_server import NgcServer
+from tests.ngc_server import Answer, NgcServer, Seen, _caller
 
 
 def _quiet(total: int) -> Progress:
     return Progress(total, quiet=True)
 
 
-def test_the_hook_runs_once_before_any_request_is_answered(small: NgcServer) -> None:
-    """The hook is for work done while the first round trip is out: it runs once, before
-    the key check or the first page has even reached the server (so before any answer)."""
-    seen: list[int] = []
+def test_the_hook_runs_once_the_key_check_is_out_and_before_its_answer(
+        small: NgcServer) -> None:
+    """The hook is for work done while the first round trip is out. The server holds the
+    key check until the hook has run: a hook that ran only after the answer would never
+    release it (and the hold would time out)."""
+    ran = threading.Event()
+    held: list[bool] = []
+    calls: list[int] = []
+
+    def caller(ngc: NgcServer, match: re.Match[str], seen: Seen) -> Answer:
+        held.append(ran.wait(timeout=10))
+        return _caller(ngc, match, seen)
+
+    small.route("POST", r"/v3/keys/get-caller-info", caller)
+
+    def hook() -> None:
+        calls.append(1)
+        ran.set()
+
     probe = run_probe(NgcSettings(url=small.base_url), FAKE_KEY, progress=_quiet,
-                      while_waiting=lambda: seen.append(small.count("")))
-    assert seen == [0]
+                      while_waiting=hook)
+    assert calls == [1] and held == [True]
     assert len(probe.entries) == 4
 
 
