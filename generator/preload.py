@@ -1,10 +1,11 @@
 """Importing, while a command waits on the network, the modules it needs only afterwards.
 
-`metadata generate` spends most of its run waiting for NGC. The YAML emitter and the file
-writers (about 30 ms of imports) are needed only once every answer is in, so the command
-imports them in a thread started once the key is accepted, just before the catalog request
-goes out: the main thread sends it (about a millisecond, shared with the thread) and then
-waits on the socket, so the imports cost next to no wall time. The command waits for the
+`metadata generate` spends much of its run waiting for NGC. The YAML emitter, the file
+writers and jsonschema (tens of ms of imports) are needed only once every answer is in, so
+the command imports them in a thread started as the key check and the first catalog page set
+off: the main thread then waits on the sockets for a round trip, so the imports cost next to
+no wall time (later, while answers pour in, the thread would hold up the event loop). A
+refused key pays for imports it does not use. The command waits for the
 thread before it uses those modules (`Preload.wait`). An import that fails in the thread is
 skipped, left for the main thread to repeat and report; a thread that cannot be started
 (a process limit) leaves every import to the main thread.

@@ -4,7 +4,10 @@ Data comes from model documents (the contract's fields plus NGC's extra fields),
 the recorded 186-model snapshot or from any list of entries. Faults are scripted per path:
 status codes (with or without Retry-After), slow or trickling answers, connection resets
 mid-body, malformed or truncated JSON, replacement bodies; each with `after` (let N through
-first) and `times` (then fault N requests). New endpoints can be added with `route()`.
+first) and `times` (then fault N requests). Every answer can be held for a latency plus a
+seeded random jitter. Each request is recorded (`requests`) with when it arrived and when
+its answer went out, and `Seen.carries` says whether it carried a key. New endpoints can be
+added with `route()`.
 `write_fault` answers a fault; the registry double (tests/airgap/registry_server.py) uses it
 too.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
 import socket
 import struct
@@ -163,14 +167,23 @@ def _trickle(handler: BaseHTTPRequestHandler, delay: float) -> None:
         handler.close_connection = True
 
 
-@dataclass(frozen=True)
+@dataclass
 class Seen:
-    """One request the server received."""
+    """One request the server received: `at` is when it arrived (`time.monotonic`, body
+    read), `answered_at` when its answer began to go out (0 until then), so that the order
+    of requests and answers can be checked."""
 
     method: str
     path: str
     headers: Mapping[str, str]
     body: bytes
+    at: float = 0.0
+    answered_at: float = 0.0
+
+    def carries(self, secret: str) -> bool:
+        """Whether `secret` (a key) is anywhere in the request: path, a header or the body."""
+        return (secret in self.path or secret.encode() in self.body
+                or any(secret in value for value in self.headers.values()))
 
 
 class _Server(ThreadingHTTPServer):
@@ -239,11 +252,14 @@ class NgcServer:
 
     def __init__(self, entries: Iterable[Mapping[str, Any]] = (), *, page_size: int | None = None,
                  eu: bool = False, eu_restricted: Iterable[str] = (), latency: float = 0.0,
-                 keys: Iterable[str] = (FAKE_KEY,), scored: int = 2) -> None:
+                 jitter: float = 0.0, seed: int = 0, keys: Iterable[str] = (FAKE_KEY,),
+                 scored: int = 2) -> None:
         self.page_size = page_size
         self.eu = eu
         self.eu_restricted = set(eu_restricted)
         self.latency = latency
+        self.jitter = jitter
+        self.random = random.Random(seed)
         self.keys = set(keys)
         self.scored = scored
         self.lock = threading.Lock()
@@ -323,6 +339,15 @@ class NgcServer:
         regex = re.compile(pattern)
         with self.lock:
             return sum(1 for r in self.requests if regex.search(r.path))
+
+    def delay(self) -> float:
+        """Seconds to hold the next answer: `latency`, plus up to `jitter` more drawn from
+        the seeded generator (answers then arrive in an order that differs from run to
+        run, and from the order of the requests)."""
+        if not self.jitter:
+            return self.latency
+        with self.lock:
+            return self.latency + self.random.uniform(0, self.jitter)
 
     # lifecycle --------------------------------------------------------------------------
     def start(self) -> NgcServer:
@@ -433,21 +458,26 @@ class _Handler(BaseHTTPRequestHandler):
         ngc: NgcServer = self.server.ngc  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         seen = Seen(self.command, unquote(self.path), dict(self.headers.items()),
-                    self.rfile.read(length) if length else b"")
+                    self.rfile.read(length) if length else b"", time.monotonic())
         with ngc.lock:
             ngc.requests.append(seen)
             ngc.in_flight += 1
             ngc.max_in_flight = max(ngc.max_in_flight, ngc.in_flight)
         try:
-            if ngc.latency:
-                time.sleep(ngc.latency)
+            delay = ngc.delay()
+            if delay:
+                time.sleep(delay)
             fault = ngc._fault_for(seen.path)
             if fault is not None:
+                if fault.kind not in ("slow", "action"):
+                    seen.answered_at = time.monotonic()
                 if write_fault(self, fault, lambda: ngc.answer(seen).body):
                     return
                 if fault.kind == "action" and fault.action is not None:
                     fault.action(ngc)
-            self._send(ngc.answer(seen))
+            answer = ngc.answer(seen)
+            seen.answered_at = time.monotonic()
+            self._send(answer)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,9 @@ class CatalogChanged(RemoteServiceError):
     """The catalog changed while its pages were read (offset paging then skips or repeats)."""
 
 
+PageHandler = Callable[[list[Resource]], None]
+
+
 def _page_numbers(page: dict[str, Any], asked: int) -> tuple[int, int]:
     params = page.get("params")
     number = params.get("page") if isinstance(params, dict) else None
@@ -89,37 +93,67 @@ def _page_numbers(page: dict[str, Any], asked: int) -> tuple[int, int]:
     return number, total
 
 
-async def _read_catalog(client: NgcClient) -> list[Resource]:
-    """One pass over the pages; `CatalogChanged` when the totals move or pages overlap."""
-    resources: dict[str, Resource] = {}
-    first: tuple[int, Any] | None = None
-    asked = 0
-    while True:
+def _counts(page: dict[str, Any], asked: int) -> tuple[int, Any]:
+    """A page's (page total, resource total): the same on every page of one catalog."""
+    return _page_numbers(page, asked)[1], page.get("resultTotal")
+
+
+def _changed(first: tuple[int, Any], counts: tuple[int, Any]) -> CatalogChanged:
+    return CatalogChanged(f"the catalog changed while it was read ({first[0]} pages and "
+                          f"{first[1]} resources, then {counts[0]} and {counts[1]})")
+
+
+async def _read_catalog(client: NgcClient, on_page: PageHandler) -> list[Resource]:
+    """One pass over the pages: the first, then every other one at once (the first gives
+    their number); `CatalogChanged` when the totals move or pages overlap.
+
+    Each page's resources go to `on_page` as soon as that page is in and agrees with the
+    first. Failures are raised in page order once every page has answered, so that the same
+    faults give the same error whichever page answers first.
+    """
+    first_page = await client.catalog_page(0)
+    first = _counts(first_page, 0)
+    if first[0] > MAX_PAGES:
+        raise RemoteServiceError(f"the catalog has more than {MAX_PAGES} pages")
+
+    async def later(asked: int) -> list[Resource]:
         page = await client.catalog_page(asked)
-        number, total = _page_numbers(page, asked)
-        counts = (total, page.get("resultTotal"))
-        if first is None:
-            first = counts
-        elif counts != first:
-            raise CatalogChanged(
-                f"the catalog changed while it was read ({first[0]} pages and "
-                f"{first[1]} resources, then {total} and {counts[1]})")
-        found = {r.resource_id: r for r in page_resources(page)}
+        counts = _counts(page, asked)
+        if counts != first:
+            raise _changed(first, counts)
+        found = page_resources(page)
+        on_page(found)
+        return found
+
+    # the other pages are requested before the first page's models, which wait behind them
+    pending = [asyncio.ensure_future(later(asked)) for asked in range(1, first[0])]
+    try:
+        on_page(page_resources(first_page))
+        answers = await asyncio.gather(*pending, return_exceptions=True)
+    finally:
+        for task in pending:
+            task.cancel()
+    resources: dict[str, Resource] = {r.resource_id: r for r in page_resources(first_page)}
+    for number, answer in enumerate(answers, start=1):
+        if isinstance(answer, BaseException):
+            raise answer
+        found = {r.resource_id: r for r in answer}
         overlap = sorted(set(found) & set(resources))
         if overlap:  # an entry moved to a later page: something was inserted before it
             raise CatalogChanged(f"catalog page {number} repeats {overlap[0]} from an "
                                  "earlier page: the catalog changed while it was read")
         resources.update(found)
-        if number >= total - 1:
-            break
-        asked += 1
-        if asked >= MAX_PAGES:
-            raise RemoteServiceError(f"the catalog has more than {MAX_PAGES} pages")
     return sorted(resources.values(), key=lambda r: r.resource_id)
 
 
-async def discover(client: NgcClient, passes: int = PASSES) -> list[Resource]:
-    """Every catalog resource with a latest tag, paging until `page >= resultPageTotal - 1`.
+def _ignore(resources: list[Resource]) -> None:
+    """A page handler that does nothing."""
+
+
+async def discover(client: NgcClient, passes: int = PASSES,
+                   on_page: PageHandler = _ignore) -> list[Resource]:
+    """Every catalog resource with a latest tag: the first page, then pages 1 to
+    `resultPageTotal - 1` all at once; `on_page` sees each page's resources as they come.
 
     Repeats within a page are dropped. When the catalog changes while it is read (page or
     resource totals move, or a later page repeats an earlier one), it is read again from the
@@ -127,7 +161,7 @@ async def discover(client: NgcClient, passes: int = PASSES) -> list[Resource]:
     """
     for attempt in range(1, passes + 1):
         try:
-            return await _read_catalog(client)
+            return await _read_catalog(client, on_page)
         except CatalogChanged as exc:
             if attempt == passes:
                 raise CatalogChanged(f"{exc}; it kept changing over {passes} reads, "

@@ -34,7 +34,7 @@ from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
 from generator.preload import Preload
 
-# Needed once every answer is in; imported while the catalog request is in flight (detect-eu
+# Needed once every answer is in; imported while the first requests are in flight (detect-eu
 # needs only the writer, which imports yamlio too, through treediff; jsonschema checks each
 # entry against the metadata schema)
 AFTER_PROBE = ("generator.yamlio", "generator.writer", "jsonschema")
@@ -46,7 +46,7 @@ def _probe(settings: NgcSettings, key: str, progress: ProgressFactory,
     preload = Preload(AFTER_PROBE)
     try:
         return run_probe(settings, key, progress=progress, exclude=exclude,
-                         on_key_accepted=preload.start)
+                         while_waiting=preload.start)
     finally:
         preload.wait()
 

@@ -11,9 +11,11 @@ form body NGC asks for).
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -27,6 +29,9 @@ from generator.transport.retry import send
 
 CATALOG_PATH = "/v2/search/catalog/resources/CONTAINER"
 CALLER_INFO_PATH = "/v3/keys/get-caller-info"
+# queries are written into the URL, not passed as `params` (httpx would parse the URL again
+# to merge them, for every request)
+REPO_QUERY = "resolve-labels=true"
 
 
 class Restricted(Exception):
@@ -49,24 +54,30 @@ ANSWER_CAP = Cap(compressed=16 * MiB, decoded=16 * MiB)
 
 
 class HttpPool:
-    """Several `httpx.AsyncClient`s side by side; each request goes to the least busy one."""
+    """Several `httpx.AsyncClient`s side by side; each request goes to the least busy one,
+    and at most `limit` requests (all kinds together) are in flight at once."""
 
-    def __init__(self, clients: Sequence[httpx.AsyncClient]) -> None:
+    def __init__(self, clients: Sequence[httpx.AsyncClient], limit: int) -> None:
         self.clients = list(clients)
         self._busy = [0] * len(self.clients)
+        # first come, first served: a request waits here, not in httpcore's pool (whose
+        # scan of its waiting requests costs quadratic CPU); retries wait outside the gate
+        self._gate = asyncio.Semaphore(max(1, limit))
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """The answer to a request built from `method`, `url` and `kwargs` (as
         `AsyncClient.build_request` takes them), read within `ANSWER_CAP` by the client with
-        the fewest requests in flight."""
-        busy = self._busy
-        index = busy.index(min(busy))
-        busy[index] += 1
-        try:
-            client = self.clients[index]
-            return await fetch(client, client.build_request(method, url, **kwargs), ANSWER_CAP)
-        finally:
-            busy[index] -= 1
+        the fewest requests in flight, once fewer than `limit` are."""
+        async with self._gate:
+            busy = self._busy
+            index = busy.index(min(busy))
+            busy[index] += 1
+            try:
+                client = self.clients[index]
+                return await fetch(client, client.build_request(method, url, **kwargs),
+                                   ANSWER_CAP)
+            finally:
+                busy[index] -= 1
 
     async def __aenter__(self) -> HttpPool:
         return self
@@ -78,12 +89,13 @@ class HttpPool:
 
 def make_http_client(settings: NgcSettings) -> HttpPool:
     """The HTTP clients of a run: explicit timeouts, connections for the concurrency (in
-    pools of `POOL_CONNECTIONS`), built by `transport.clients.build_clients`."""
+    pools of `POOL_CONNECTIONS`), built by `transport.clients.build_clients`, and at most
+    `settings.concurrency` requests in flight."""
     wanted = max(1, settings.concurrency)
     sizes = [min(POOL_CONNECTIONS, wanted - start)
              for start in range(0, wanted, POOL_CONNECTIONS)]
     return HttpPool(build_clients(settings.base, settings.timeout, settings.connect_timeout,
-                                  sizes, headers={"Accept": "application/json"}))
+                                  sizes, headers={"Accept": "application/json"}), wanted)
 
 
 def _refused(what: str, code: int) -> str:
@@ -110,6 +122,15 @@ def _key_refused(what: str, code: int) -> Exception:
 # as a refused key, and its 404 most likely a wrong --ngc-url
 ANSWERS = Statuses("NGC", _refused, _not_found, {451: _restricted})
 KEY_CHECK = Statuses("NGC", _refused, _key_not_found, {451: _restricted, 400: _key_refused})
+
+
+def _when_sent(callback: Callable[[], None]) -> Callable[[str, Any], Awaitable[None]]:
+    """An httpx `trace` extension that calls `callback` once the request's body is sent."""
+    async def trace(event: str, info: Any) -> None:
+        if event == "http11.send_request_body.complete":
+            callback()
+
+    return trace
 
 
 def check_digests(resource_id: str, data: dict[str, Any]) -> None:
@@ -142,14 +163,17 @@ class NgcClient:
                           lambda: self.http.request(method, url, **kwargs),
                           lambda response: answers.json(response, what))
 
-    async def caller_info(self) -> dict[str, Any]:
-        """Validate the key: `POST /v3/keys/get-caller-info`; the JSON answer on success."""
+    async def caller_info(self, on_sent: Callable[[], None] | None = None) -> dict[str, Any]:
+        """Validate the key: `POST /v3/keys/get-caller-info`; the JSON answer on success.
+        `on_sent` is called once the request has gone out (every attempt's; not at all if
+        none got that far)."""
         if not self._key:
             raise AuthenticationError("no API key to validate")
         data = await self._request(
             "key validation", "POST", CALLER_INFO_PATH, answers=KEY_CHECK,
             headers={**self._auth, "Content-Type": "application/x-www-form-urlencoded"},
             content=f"credentials={self._key}".encode(),
+            **({"extensions": {"trace": _when_sent(on_sent)}} if on_sent else {}),
         )
         if not isinstance(data, dict):
             raise RemoteServiceError("key validation: the answer is not a JSON object")
@@ -159,8 +183,8 @@ class NgcClient:
         """One page of the public container catalog of the organisation."""
         query = {"query": f"orgName:{self.settings.org}", "page": page,
                  "pageSize": self.settings.page_size}
-        data = await self._request(f"catalog page {page}", "GET", CATALOG_PATH,
-                                   params={"q": json.dumps(query, separators=(",", ":"))})
+        q = urlencode({"q": json.dumps(query, separators=(",", ":"))}, quote_via=quote)
+        data = await self._request(f"catalog page {page}", "GET", f"{CATALOG_PATH}?{q}")
         if not isinstance(data, dict):
             raise RemoteServiceError(f"catalog page {page}: the answer is not a JSON object")
         return data
@@ -174,8 +198,8 @@ class NgcClient:
             path = f"/v2/org/{parts[0]}/repos/{parts[1]}"
         else:
             raise RemoteServiceError(f"{resource_id}: not an org/team/name resource id")
-        data = await self._request(resource_id, "GET", path, headers=self._auth,
-                                   params={"resolve-labels": "true"})
+        data = await self._request(resource_id, "GET", f"{path}?{REPO_QUERY}",
+                                   headers=self._auth)
         if not isinstance(data, dict):
             raise RemoteServiceError(f"{resource_id}: the answer is not a JSON object")
         check_digests(resource_id, data)

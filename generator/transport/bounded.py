@@ -85,14 +85,14 @@ def _too_large(url: str, cap: Cap, which: str) -> AnswerTooLarge:
     return AnswerTooLarge(f"{url}: the answer is over {cap.words(which)}; refused")
 
 
-def _inflater(coding: str, url: str) -> zlib._Decompress | None:
+def _inflater(coding: str, body: _Body) -> zlib._Decompress | None:
     """The decompressor for a `Content-Encoding` value (None: the body is sent as is)."""
     coding = coding.strip().lower()
     if coding in ("", "identity"):
         return None
     bits = _WINDOW_BITS.get(coding)
     if bits is None:
-        raise RemoteServiceError(f"{url}: the answer has Content-Encoding {coding[:40]!r}; "
+        raise RemoteServiceError(f"{body.url}: the answer has Content-Encoding {coding[:40]!r}; "
                                  f"only {ACCEPT_ENCODING} or deflate is accepted")
     return zlib.decompressobj(bits)
 
@@ -102,12 +102,16 @@ class _Body:
 
     def __init__(self, response: httpx.Response, cap: Cap) -> None:
         self.request = response.request
-        self.url = bare_url(response.request.url)
         self.cap = cap
         self.wire = 0
         self.size = 0
         self.parts: list[bytes] = []
-        self.inflate = _inflater(response.headers.get("Content-Encoding", ""), self.url)
+        self.inflate = _inflater(response.headers.get("Content-Encoding", ""), self)
+
+    @property
+    def url(self) -> str:
+        """The request's URL without its query, for a message (only errors need it)."""
+        return bare_url(self.request.url)
 
     def feed(self, chunk: bytes) -> None:
         """Count `chunk` as sent and keep what it decodes to, within the cap."""

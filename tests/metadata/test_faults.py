@@ -105,13 +105,14 @@ def test_401_after_some_successes_aborts_the_run(generate: Generate, previous: P
     assert previous.read_text() == "previous content, must survive\n"
 
 
-def test_unknown_key_is_refused_before_anything_else(small: NgcServer, generate: Generate,
-                                                     previous: Path) -> None:
-    result = generate(small, "-o", str(previous),
-                      env={"NGC_API_KEY": "nvapi-not-the-right-key"})
+def test_unknown_key_is_refused_before_any_request_that_carries_it(
+        small: NgcServer, generate: Generate, previous: Path) -> None:
+    wrong = "nvapi-not-the-right-key"
+    result = generate(small, "-o", str(previous), env={"NGC_API_KEY": wrong})
     assert result.code == 3
     assert "rejected the API key (HTTP 401" in result.err
-    assert small.count(r"/v2/") == 0
+    assert small.count(r"/repos/") == 0
+    assert [r.path for r in small.requests if r.carries(wrong)] == ["/v3/keys/get-caller-info"]
     assert previous.read_text() == "previous content, must survive\n"
 
 

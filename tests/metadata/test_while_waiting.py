@@ -1,9 +1,10 @@
-"""Work done while NGC answers: the `on_key_accepted` hook, background imports, and requests
+"""Work done while NGC answers: the `while_waiting` hook, background imports, and requests
 that cost no import-path searches."""
 
 from __future__ import annotations
 
 import importlib.abc
+import re
 import subprocess
 import sys
 import threading
@@ -19,28 +20,45 @@ from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
 from generator.preload import Preload
 from tests.helpers import FAKE_KEY, REPO
-from tests.ngc_server import NgcServer
+from tests.ngc_server import Answer, NgcServer, Seen, _caller
 
 
 def _quiet(total: int) -> Progress:
     return Progress(total, quiet=True)
 
 
-def test_the_hook_runs_once_after_the_key_check_and_before_the_catalog(small: NgcServer) -> None:
-    seen: list[tuple[int, int]] = []
+def test_the_hook_runs_once_the_key_check_is_out_and_before_its_answer(
+        small: NgcServer) -> None:
+    """The hook is for work done while the first round trip is out. The server holds the
+    key check until the hook has run: a hook that ran only after the answer would never
+    release it (and the hold would time out)."""
+    ran = threading.Event()
+    held: list[bool] = []
+    calls: list[int] = []
+
+    def caller(ngc: NgcServer, match: re.Match[str], seen: Seen) -> Answer:
+        held.append(ran.wait(timeout=10))
+        return _caller(ngc, match, seen)
+
+    small.route("POST", r"/v3/keys/get-caller-info", caller)
+
+    def hook() -> None:
+        calls.append(1)
+        ran.set()
+
     probe = run_probe(NgcSettings(url=small.base_url), FAKE_KEY, progress=_quiet,
-                      on_key_accepted=lambda: seen.append(
-                          (small.count("get-caller-info"), small.count(""))))
-    assert seen == [(1, 1)]  # the key check, and nothing else, had been answered
+                      while_waiting=hook)
+    assert calls == [1] and held == [True]
     assert len(probe.entries) == 4
 
 
-def test_a_refused_key_never_runs_the_hook(small: NgcServer) -> None:
+def test_a_refused_key_still_ends_the_run_after_the_hook(small: NgcServer) -> None:
     seen: list[int] = []
     with pytest.raises(AuthenticationError):
         run_probe(NgcSettings(url=small.base_url, retries=0), "nvapi-not-the-right-key",
-                  progress=_quiet, on_key_accepted=lambda: seen.append(1))
-    assert seen == []
+                  progress=_quiet, while_waiting=lambda: seen.append(1))
+    assert seen == [1]
+    assert small.count("/repos/") == 0
 
 
 def test_preload_imports_what_it_names_and_skips_what_fails(
