@@ -37,11 +37,11 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def dump(kind: str, files: Mapping[str, str]) -> str:
-    """The file list for a tree of `files` (relative path -> text) written by `kind`."""
+def dump_digests(kind: str, digests: Mapping[str, bytes]) -> str:
+    """The file list for a tree whose files (relative path -> SHA-256) `kind` wrote."""
     lines = [f"# nim-gitops {kind}: the files it wrote here and their SHA-256. Files not "
              "listed are never changed or removed. Do not edit."]
-    lines += [f"{digest(text.encode('utf-8'))}  {rel}" for rel, text in sorted(files.items())]
+    lines += [f"{digests[rel].hex()}  {rel}" for rel in sorted(digests)]
     return "\n".join(lines) + "\n"
 
 
