@@ -18,6 +18,7 @@ import stat
 import string
 import sys
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -155,7 +156,6 @@ class TreePlan:
     remove: list[str] = field(default_factory=list)      # files the last run wrote, now unused
     kept: list[str] = field(default_factory=list)        # unused but edited since: left alone
     refusals: list[str] = field(default_factory=list)    # why writing needs --force
-    manifest_text: str = ""
     manifest_changed: bool = False
     staging: _Staging | None = None                      # files already staged (streamed)
 
@@ -258,7 +258,11 @@ class _Staging:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._root = str(root).rstrip("/")
-        self.staged: dict[str, str] = {}      # relative path -> its temporary file
+        # the files staged, in order, and the number in each one's temporary name (`_temporary`);
+        # the first `_renamed` of them are in place
+        self.staged: list[str] = []
+        self._numbers = array("L")
+        self._renamed = 0
         self.created: list[str] = []          # directories made, parents first
         self._ready: set[str] = set()         # directories known to exist now
         self._made_marker = False
@@ -308,28 +312,32 @@ class _Staging:
             self._ready.add(path)
         self._ready.add(folder)
 
-    def stage(self, rel: str, data: bytes, mode: int | None,
+    def _temporary(self, rel: str, number: int) -> str:
+        folder, _, name = f"{self._root}/{rel}".rpartition("/")
+        return f"{folder}/.{name}.{self._token}{number % 0x100000:05x}.tmp"
+
+    def stage(self, rel: str, chunks: Iterable[bytes], mode: int | None,
               existed: dict[str, bool]) -> None:
-        """Write `data` into a new temporary file beside `rel` (making its directories);
+        """Write `chunks` into a new temporary file beside `rel` (making its directories);
         `mode` None: the mode of the file it replaces (a new file: 0666 less the umask).
         `existed` says which directories were there when the plan looked (`_folder`)."""
-        folder, _, name = f"{self._root}/{rel}".rpartition("/")
-        self._folder(folder, existed)
+        self._folder(f"{self._root}/{rel}".rpartition("/")[0], existed)
         while True:
             self._count += 1
-            tmp = f"{folder}/.{name}.{self._token}{self._count % 0x100000:05x}.tmp"
             try:
-                fd = _create(tmp)
+                fd = _create(self._temporary(rel, self._count))
             except FileExistsError:
                 continue
             except OSError as exc:
                 raise _cannot_write(f"{self._root}/{rel}", exc) from None
             break
-        self.staged[rel] = tmp
+        self.staged.append(rel)
+        self._numbers.append(self._count)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
             if mode is None:
                 status = _lstat(f"{self._root}/{rel}")
                 mode = self.new_mode if status is None else stat.S_IMODE(status.st_mode)
@@ -340,32 +348,41 @@ class _Staging:
         finally:
             os.close(fd)
 
+    def unstage_last(self) -> None:
+        """Remove the file staged last (a file list found unchanged after all)."""
+        os.unlink(self._temporary(self.staged.pop(), self._numbers.pop()))
+
     def commit(self, plan: TreePlan) -> None:
-        """Rename every staged file into place, remove the stale ones, the file list last."""
+        """Rename every staged file into place, remove the stale ones, the file list last
+        (it is staged last, when it changed)."""
         root = self.root
+        last = len(self.staged) - (bool(self.staged) and self.staged[-1] == MANIFEST)
         rel = ""
         try:
-            for rel in [name for name in self.staged if name != MANIFEST]:
-                os.replace(self.staged[rel], f"{self._root}/{rel}")
-                del self.staged[rel]
+            while self._renamed < last:
+                rel = self.staged[self._renamed]
+                os.replace(self._temporary(rel, self._numbers[self._renamed]),
+                           f"{self._root}/{rel}")
+                self._renamed += 1
             for rel in plan.remove:
                 (root / rel).unlink(missing_ok=True)
             _remove_empty_dirs(root, plan.remove)
-            if MANIFEST in self.staged:  # replaced last: an interrupted run still knows its files
+            if last < len(self.staged):  # replaced last: an interrupted run still knows its files
                 rel = MANIFEST
-                os.replace(self.staged[MANIFEST], root / MANIFEST)
-                del self.staged[MANIFEST]
+                os.replace(self._temporary(MANIFEST, self._numbers[last]), root / MANIFEST)
+                self._renamed += 1
             rel = STAGING_MARKER
             (root / STAGING_MARKER).unlink(missing_ok=True)
         except OSError as exc:
             raise _cannot_write(root / rel, exc) from None
 
     def discard(self) -> None:
-        """Remove every temporary file left, the marker if this run made it, and the
-        directories made for staging that are empty again."""
-        for tmp in self.staged.values():
-            Path(tmp).unlink(missing_ok=True)
-        self.staged.clear()
+        """Remove every temporary file not yet renamed, the marker if this run made it, and
+        the directories made for staging that are empty again."""
+        for index in range(self._renamed, len(self.staged)):
+            Path(self._temporary(self.staged[index], self._numbers[index])).unlink(
+                missing_ok=True)
+        del self.staged[self._renamed:], self._numbers[self._renamed:]
         if self._made_marker:
             (self.root / STAGING_MARKER).unlink(missing_ok=True)
         for folder in reversed(self.created):
@@ -455,7 +472,8 @@ class TreePlanner:
                 self._refused.append((rel, _refusal(plan.root, rel, rel in self._recorded,
                                                     self._manifest)))
             if self._staging is not None and (self._force or not self._refusing()):
-                self._staging.stage(rel, data, self._staging.new_mode if mode is None else mode,
+                self._staging.stage(rel, (data,),
+                                    self._staging.new_mode if mode is None else mode,
                                     self._existed)
 
     def _refusing(self) -> bool:
@@ -464,7 +482,7 @@ class TreePlanner:
     def finish(self) -> TreePlan:
         """The whole plan: the stale files, the file list, refusals in path order."""
         plan = self.plan
-        for rel in sorted(set(self._recorded) - set(plan.digests)):
+        for rel in sorted(rel for rel in self._recorded if rel not in plan.digests):
             if _odd_part(rel, self._tool_names) is not None \
                     or not ownership.owned_shape(plan.kind, rel):
                 continue  # never a name this command writes (`.git/...`): not ours to remove
@@ -478,15 +496,28 @@ class TreePlanner:
         plan.refusals = [*self._foreign, *(why for _, why in sorted(self._refused))]
         if self._texts == "all":
             plan.files = dict(sorted(plan.files.items()))
-        plan.manifest_text = ownership.dump_digests(plan.kind, plan.digests)
-        manifest = plan.manifest_text.encode("utf-8")
-        plan.manifest_changed = _read(plan.root / MANIFEST) != manifest
+        plan.manifest_changed = _differs(_read(plan.root / MANIFEST),
+                                         ownership.manifest_chunks(plan.kind, plan.digests))
         if self._stale:
             _remove_stale_staging(plan.root, [*plan.remove, *plan.kept, MANIFEST])
         if self._staging is not None and plan.manifest_changed \
                 and (self._force or not plan.refusals):
-            self._staging.stage(MANIFEST, manifest, None, self._existed)
+            self._staging.stage(MANIFEST, ownership.manifest_chunks(plan.kind, plan.digests),
+                                None, self._existed)
         return plan
+
+
+def _differs(old: bytes | None, chunks: Iterable[bytes]) -> bool:
+    """Whether `old` (None: no file) differs from the concatenation of `chunks`."""
+    if old is None:
+        return True
+    offset = 0
+    for chunk in chunks:
+        end = offset + len(chunk)
+        if old[offset:end] != chunk:
+            return True
+        offset = end
+    return offset != len(old)
 
 
 @contextmanager
@@ -543,11 +574,11 @@ def write_plan(plan: TreePlan, *, force: bool = False) -> None:
             if (root / STAGING_MARKER).is_file():
                 _remove_stale_staging(root, [*plan.files, *plan.remove, *plan.kept, MANIFEST])
             existed: dict[str, bool] = {}
-            texts = {rel: plan.files[rel] for rel in plan.write}
+            for rel in plan.write:
+                staging.stage(rel, (plan.files[rel].encode("utf-8"),), None, existed)
             if plan.manifest_changed:
-                texts[MANIFEST] = plan.manifest_text
-            for rel, text in texts.items():
-                staging.stage(rel, text.encode("utf-8"), None, existed)
+                staging.stage(MANIFEST, ownership.manifest_chunks(plan.kind, plan.digests), None,
+                              existed)
         if not staging.staged and not plan.remove and not (root / STAGING_MARKER).exists():
             return
         staging.commit(plan)
