@@ -19,7 +19,7 @@ import string
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,6 +248,17 @@ def _refusal(root: Path, rel: str, listed: bool, manifest: Manifest | None) -> s
     return f"{path}: {why}; move it away or rerun with --force to overwrite it"
 
 
+def _path_text(root: Path) -> Callable[[str], str]:
+    """A function giving `str(root / rel)` for a plain relative path, without building a Path
+    (a fleet has hundreds of thousands of them)."""
+    prefix = str(root / "x")[:-1]
+    return lambda rel: prefix + rel
+
+
+def _folder_of(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
 class _Staging:
     """Temporary files beside their targets, and the directories made for them.
 
@@ -257,7 +268,7 @@ class _Staging:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._root = str(root).rstrip("/")
+        self.path = _path_text(root)
         # the files staged, in order, and the number in each one's temporary name (`_temporary`);
         # the first `_renamed` of them are in place
         self.staged: list[str] = []
@@ -293,7 +304,7 @@ class _Staging:
             except OSError as exc:
                 raise _cannot_write(marker, exc) from None
             self._made_marker = True
-        self._ready.add(self._root)
+        self._ready.add(_folder_of(self.path("x")))
 
     def _folder(self, folder: str, existed: dict[str, bool]) -> None:
         """Make `folder` (the root or below it) exist; `existed` says which directories were
@@ -304,7 +315,7 @@ class _Staging:
             self._start()
         chain = []
         current = folder
-        while current not in self._ready and not existed.get(current, False):
+        while current and current not in self._ready and not existed.get(current, False):
             chain.append(current)
             current = current.rpartition("/")[0]
         for path in reversed(chain):
@@ -313,7 +324,7 @@ class _Staging:
         self._ready.add(folder)
 
     def _temporary(self, rel: str, number: int) -> str:
-        folder, _, name = f"{self._root}/{rel}".rpartition("/")
+        folder, _, name = self.path(rel).rpartition("/")
         return f"{folder}/.{name}.{self._token}{number % 0x100000:05x}.tmp"
 
     def stage(self, rel: str, chunks: Iterable[bytes], mode: int | None,
@@ -321,7 +332,7 @@ class _Staging:
         """Write `chunks` into a new temporary file beside `rel` (making its directories);
         `mode` None: the mode of the file it replaces (a new file: 0666 less the umask).
         `existed` says which directories were there when the plan looked (`_folder`)."""
-        self._folder(f"{self._root}/{rel}".rpartition("/")[0], existed)
+        self._folder(_folder_of(self.path(rel)), existed)
         while True:
             self._count += 1
             try:
@@ -329,7 +340,7 @@ class _Staging:
             except FileExistsError:
                 continue
             except OSError as exc:
-                raise _cannot_write(f"{self._root}/{rel}", exc) from None
+                raise _cannot_write(self.path(rel), exc) from None
             break
         self.staged.append(rel)
         self._numbers.append(self._count)
@@ -339,12 +350,12 @@ class _Staging:
                 while view:
                     view = view[os.write(fd, view):]
             if mode is None:
-                status = _lstat(f"{self._root}/{rel}")
+                status = _lstat(self.path(rel))
                 mode = self.new_mode if status is None else stat.S_IMODE(status.st_mode)
             if mode != self.new_mode:
                 os.fchmod(fd, mode)
         except OSError as exc:
-            raise _cannot_write(f"{self._root}/{rel}", exc) from None
+            raise _cannot_write(self.path(rel), exc) from None
         finally:
             os.close(fd)
 
@@ -362,7 +373,7 @@ class _Staging:
             while self._renamed < last:
                 rel = self.staged[self._renamed]
                 os.replace(self._temporary(rel, self._numbers[self._renamed]),
-                           f"{self._root}/{rel}")
+                           self.path(rel))
                 self._renamed += 1
             for rel in plan.remove:
                 (root / rel).unlink(missing_ok=True)
@@ -415,7 +426,7 @@ class TreePlanner:
         self._tool_names = tool_names
         self._texts = texts
         self._force = force
-        self._root = str(root).rstrip("/")
+        self._path = _path_text(root)
         self._existed: dict[str, bool] = {}  # directory -> it was there when planned
         self._refused: list[tuple[str, str]] = []
         self._stale = stage and (root / STAGING_MARKER).is_file()
@@ -425,15 +436,15 @@ class TreePlanner:
     def _confine(self, rel: str) -> str:
         """`root/rel` after checking every directory on the way; raise for a link or a
         directory where the file goes. Paths below a missing directory are not looked at."""
-        current = self._root
-        for part in rel.split("/")[:-1]:
-            current = f"{current}/{part}"
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            current = self._path("/".join(parts[:depth]))
             found = self._existed.get(current)
             if found is None:
                 found = self._existed[current] = _is_dir_path(Path(current))
             if not found:
                 return ""
-        return f"{self._root}/{rel}"
+        return self._path(rel)
 
     def _current(self, rel: str) -> tuple[bytes | None, int | None]:
         """What the file holds now (CRLF read as LF) and its mode; (None, None): no file."""
@@ -449,7 +460,7 @@ class TreePlanner:
         plan = self.plan
         check_names(plan.root, files, self._tool_names)
         for rel, text in files.items():
-            refuse_key_material(text, str(plan.root / rel))
+            refuse_key_material(text, self._path(rel))
         if self._stale:
             _remove_stale_staging(plan.root, files)
         for rel in sorted(files):

@@ -88,3 +88,20 @@ def test_force_writes_through_a_late_conflict_and_check_passes(tmp_path: Path) -
     assert run_cli(["render", str(config), "-o", str(out), "--force"]).code == 0
     assert run_cli(["render", str(config), "-o", str(out), "--check"]).code == 0
     assert not list(out.rglob("*.tmp")) and not (out / ".nim-gitops-files.staging").exists()
+
+
+@pytest.mark.parametrize("output", [".", "out", "./out/", "out/deeper/tree"])
+def test_relative_outputs_are_written_checked_and_rewritten_alike(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str) -> None:
+    config = _fleet(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    first = run_cli(["render", str(config), "-o", output])
+    assert first.code == 0, first.err
+    written = _snapshot(work)
+    assert (work / output / "projects" / "team-00000" / "kustomization.yaml").is_file()
+    assert run_cli(["render", str(config), "-o", output, "--check"]).code == 0
+    again = run_cli(["render", str(config), "-o", output])
+    assert again.code == 0 and "(0 files written, 0 stale removed)" in again.err
+    assert _snapshot(work) == written
