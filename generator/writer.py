@@ -4,8 +4,13 @@ A tree (`render`, `chart`, `migrate render`, `schemas build`) is written in two 
 plan resolves every target first: names must be safe, no directory below the output may be a
 symbolic link, nothing may stand where a directory must go, and a file is overwritten or
 removed only when the tree's file list (`.nim-gitops-files`, kept in the tree root) records
-it with the content on disk. Only then is anything written, each file through a temporary
-file and a rename; the file list is replaced last. `--check` and `--diff` stop after the plan.
+it with the content on disk. No file of the tree is replaced before the whole tree is
+planned; then each file is renamed into place from a temporary file beside it, the file list
+last (`generator.staging`). `--check` and `--diff` stop after the plan.
+
+A large tree (`render` of a fleet) is planned a batch at a time (`TreePlanner`): each
+project's files are planned and staged as they are rendered and then forgotten, so memory
+follows the largest project; a conflict found in a late batch discards everything staged.
 """
 
 from __future__ import annotations
@@ -13,13 +18,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import secrets
 import stat
-import string
 import sys
 import tempfile
-from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,23 +33,21 @@ from generator.hints import plural
 from generator.keyguard import refuse_key_material
 from generator.ownership import MANIFEST, Manifest
 from generator.redact import unscrubbed
+from generator.staging import (
+    STAGING_MARKER,
+    Staging,
+    cannot_write,
+    lstat_or_none,
+    path_text,
+    remove_stale,
+    umask,
+)
 
 MAX_LISTED = 20
 STDOUT_CHUNK = 1 << 20  # characters encoded and written to stdout at a time
 SPOOL_MEMORY = 32 << 20  # characters of a stream held in memory before a temporary file
-# While a tree is being written: an interrupted run (Ctrl-C, SIGKILL) leaves it behind, and the
-# next run then removes the staging files it finds beside the tree's own files.
-STAGING_MARKER = f"{MANIFEST}.staging"
-_STAGED = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp")
 # A portable file name: letters, digits, `.`, `_` and `-`; `.`-names only when the tool made them.
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,254}")
-_TOKEN_CHARS = string.ascii_letters + string.digits
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _mode_for(path: Path) -> int:
@@ -55,11 +55,7 @@ def _mode_for(path: Path) -> int:
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
-        return 0o666 & ~_umask()
-
-
-def _cannot_write(path: Path | str, exc: OSError) -> InvalidInputError:
-    return InvalidInputError(f"cannot write: {exc.strerror or exc}", source=str(path))
+        return 0o666 & ~umask()
 
 
 def _stage(path: Path, text: str) -> str:
@@ -97,7 +93,7 @@ def atomic_write(path: Path | str, text: str) -> None:
     except OSError as exc:  # disk full, read-only file system, path is a directory ...
         if tmp:
             Path(tmp).unlink(missing_ok=True)
-        raise _cannot_write(path, exc) from None
+        raise cannot_write(path, exc) from None
 
 
 class StdoutSpool:
@@ -157,7 +153,7 @@ class TreePlan:
     kept: list[str] = field(default_factory=list)        # unused but edited since: left alone
     refusals: list[str] = field(default_factory=list)    # why writing needs --force
     manifest_changed: bool = False
-    staging: _Staging | None = None                      # files already staged (streamed)
+    staging: Staging | None = None                      # files already staged (streamed)
 
 
 def _odd_part(rel: str, tool_names: frozenset[str]) -> str | None:
@@ -190,18 +186,9 @@ def _is_dir_path(path: Path) -> bool:
     return path.is_dir()
 
 
-def _lstat(path: str) -> os.stat_result | None:
-    try:
-        return os.lstat(path)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read: {exc.strerror or exc}", source=path) from None
-
-
 def _check_target(target: str) -> os.stat_result | None:
     """`target`'s status (None: it does not exist); raise for a link or a directory."""
-    status = _lstat(target)
+    status = lstat_or_none(target)
     if status is not None and stat.S_ISLNK(status.st_mode):
         raise _link_error(target)
     if status is not None and stat.S_ISDIR(status.st_mode):
@@ -248,164 +235,6 @@ def _refusal(root: Path, rel: str, listed: bool, manifest: Manifest | None) -> s
     return f"{path}: {why}; move it away or rerun with --force to overwrite it"
 
 
-def _path_text(root: Path) -> Callable[[str], str]:
-    """A function giving `str(root / rel)` for a plain relative path, without building a Path
-    (a fleet has hundreds of thousands of them)."""
-    prefix = str(root / "x")[:-1]
-    return lambda rel: prefix + rel
-
-
-def _folder_of(path: str) -> str:
-    return path.rpartition("/")[0]
-
-
-class _Staging:
-    """Temporary files beside their targets, and the directories made for them.
-
-    The marker (`STAGING_MARKER`) exists before the first temporary file does. `commit`
-    renames every file into place (the file list last); `discard` removes what was made.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.path = _path_text(root)
-        # the files staged, in order, and the number in each one's temporary name (`_temporary`);
-        # the first `_renamed` of them are in place
-        self.staged: list[str] = []
-        self._numbers = array("L")
-        self._renamed = 0
-        self.created: list[str] = []          # directories made, parents first
-        self._ready: set[str] = set()         # directories known to exist now
-        self._made_marker = False
-        self._token = "".join(secrets.choice(_TOKEN_CHARS) for _ in range(3))
-        self._count = 0
-        self.new_mode = 0o666 & ~_umask()
-
-    def _mkdir(self, folder: str) -> None:
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            if not os.path.isdir(folder) or os.path.islink(folder):
-                raise _cannot_write(folder, FileExistsError(17, "File exists")) from None
-            return  # made meanwhile by someone else: not ours to remove
-        except OSError as exc:
-            raise _cannot_write(folder, exc) from None
-        self.created.append(folder)
-
-    def _start(self) -> None:
-        """The root (and its missing parents) and the marker, before any temporary file."""
-        missing = [p for p in (self.root, *self.root.absolute().parents) if not p.exists()]
-        for path in reversed(missing):
-            self._mkdir(str(path))
-        marker = self.root / STAGING_MARKER
-        if not marker.exists():
-            try:
-                marker.touch()
-            except OSError as exc:
-                raise _cannot_write(marker, exc) from None
-            self._made_marker = True
-        self._ready.add(_folder_of(self.path("x")))
-
-    def _folder(self, folder: str, existed: dict[str, bool]) -> None:
-        """Make `folder` (the root or below it) exist; `existed` says which directories were
-        already there when the plan looked (missing ones below a missing one are absent)."""
-        if folder in self._ready:
-            return
-        if not self._ready:
-            self._start()
-        chain = []
-        current = folder
-        while current and current not in self._ready and not existed.get(current, False):
-            chain.append(current)
-            current = current.rpartition("/")[0]
-        for path in reversed(chain):
-            self._mkdir(path)
-            self._ready.add(path)
-        self._ready.add(folder)
-
-    def _temporary(self, rel: str, number: int) -> str:
-        folder, _, name = self.path(rel).rpartition("/")
-        return f"{folder}/.{name}.{self._token}{number % 0x100000:05x}.tmp"
-
-    def stage(self, rel: str, chunks: Iterable[bytes], mode: int | None,
-              existed: dict[str, bool]) -> None:
-        """Write `chunks` into a new temporary file beside `rel` (making its directories);
-        `mode` None: the mode of the file it replaces (a new file: 0666 less the umask).
-        `existed` says which directories were there when the plan looked (`_folder`)."""
-        self._folder(_folder_of(self.path(rel)), existed)
-        while True:
-            self._count += 1
-            try:
-                fd = _create(self._temporary(rel, self._count))
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                raise _cannot_write(self.path(rel), exc) from None
-            break
-        self.staged.append(rel)
-        self._numbers.append(self._count)
-        try:
-            for chunk in chunks:
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
-            if mode is None:
-                status = _lstat(self.path(rel))
-                mode = self.new_mode if status is None else stat.S_IMODE(status.st_mode)
-            if mode != self.new_mode:
-                os.fchmod(fd, mode)
-        except OSError as exc:
-            raise _cannot_write(self.path(rel), exc) from None
-        finally:
-            os.close(fd)
-
-    def unstage_last(self) -> None:
-        """Remove the file staged last (a file list found unchanged after all)."""
-        os.unlink(self._temporary(self.staged.pop(), self._numbers.pop()))
-
-    def commit(self, plan: TreePlan) -> None:
-        """Rename every staged file into place, remove the stale ones, the file list last
-        (it is staged last, when it changed)."""
-        root = self.root
-        last = len(self.staged) - (bool(self.staged) and self.staged[-1] == MANIFEST)
-        rel = ""
-        try:
-            while self._renamed < last:
-                rel = self.staged[self._renamed]
-                os.replace(self._temporary(rel, self._numbers[self._renamed]),
-                           self.path(rel))
-                self._renamed += 1
-            for rel in plan.remove:
-                (root / rel).unlink(missing_ok=True)
-            _remove_empty_dirs(root, plan.remove)
-            if last < len(self.staged):  # replaced last: an interrupted run still knows its files
-                rel = MANIFEST
-                os.replace(self._temporary(MANIFEST, self._numbers[last]), root / MANIFEST)
-                self._renamed += 1
-            rel = STAGING_MARKER
-            (root / STAGING_MARKER).unlink(missing_ok=True)
-        except OSError as exc:
-            raise _cannot_write(root / rel, exc) from None
-
-    def discard(self) -> None:
-        """Remove every temporary file not yet renamed, the marker if this run made it, and
-        the directories made for staging that are empty again."""
-        for index in range(self._renamed, len(self.staged)):
-            Path(self._temporary(self.staged[index], self._numbers[index])).unlink(
-                missing_ok=True)
-        del self.staged[self._renamed:], self._numbers[self._renamed:]
-        if self._made_marker:
-            (self.root / STAGING_MARKER).unlink(missing_ok=True)
-        for folder in reversed(self.created):
-            if os.path.isdir(folder) and not any(os.scandir(folder)):
-                os.rmdir(folder)
-
-
-def _create(path: str) -> int:
-    """A new file, opened for writing (never an existing one)."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-
-
 TEXTS_KEPT = ("all", "changed", "none")
 
 
@@ -426,11 +255,11 @@ class TreePlanner:
         self._tool_names = tool_names
         self._texts = texts
         self._force = force
-        self._path = _path_text(root)
+        self._path = path_text(root)
         self._existed: dict[str, bool] = {}  # directory -> it was there when planned
         self._refused: list[tuple[str, str]] = []
         self._stale = stage and (root / STAGING_MARKER).is_file()
-        self._staging = _Staging(root) if stage else None
+        self._staging = Staging(root) if stage else None
         self.plan.staging = self._staging
 
     def _confine(self, rel: str) -> str:
@@ -462,7 +291,7 @@ class TreePlanner:
         for rel, text in files.items():
             refuse_key_material(text, self._path(rel))
         if self._stale:
-            _remove_stale_staging(plan.root, files)
+            remove_stale(plan.root, files)
         for rel in sorted(files):
             if rel in plan.digests:
                 raise ValueError(f"{rel} is planned twice")
@@ -510,7 +339,7 @@ class TreePlanner:
         plan.manifest_changed = _differs(_read(plan.root / MANIFEST),
                                          ownership.manifest_chunks(plan.kind, plan.digests))
         if self._stale:
-            _remove_stale_staging(plan.root, [*plan.remove, *plan.kept, MANIFEST])
+            remove_stale(plan.root, [*plan.remove, *plan.kept, MANIFEST])
         if self._staging is not None and plan.manifest_changed \
                 and (self._force or not plan.refusals):
             self._staging.stage(MANIFEST, ownership.manifest_chunks(plan.kind, plan.digests),
@@ -555,16 +384,6 @@ def plan_tree(root: Path, files: Mapping[str, str], kind: str, *,
     return planner.finish()
 
 
-def _remove_empty_dirs(root: Path, rels: Iterable[str]) -> None:
-    """Remove the now-empty directories (below `root`) that held `rels`, deepest first."""
-    dirs = {(root / rel).parent for rel in rels}
-    for rel in rels:
-        dirs.update(p for p in (root / rel).parents if root in p.parents)
-    for path in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
-        if path != root and path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
-            path.rmdir()
-
-
 def write_plan(plan: TreePlan, *, force: bool = False) -> None:
     """Carry out `plan`: refuse (nothing written) unless it is safe or `force` is given.
 
@@ -581,9 +400,9 @@ def write_plan(plan: TreePlan, *, force: bool = False) -> None:
     root = plan.root
     try:
         if staging is None:
-            staging = _Staging(root)
+            staging = Staging(root)
             if (root / STAGING_MARKER).is_file():
-                _remove_stale_staging(root, [*plan.files, *plan.remove, *plan.kept, MANIFEST])
+                remove_stale(root, [*plan.files, *plan.remove, *plan.kept, MANIFEST])
             existed: dict[str, bool] = {}
             for rel in plan.write:
                 staging.stage(rel, (plan.files[rel].encode("utf-8"),), None, existed)
@@ -596,23 +415,6 @@ def write_plan(plan: TreePlan, *, force: bool = False) -> None:
     except BaseException:  # an error, and Ctrl-C too: no staging file is left behind
         staging.discard() if staging is not None else None
         raise
-
-
-def _remove_stale_staging(root: Path, rels: Iterable[str]) -> None:
-    """Remove the staging files (`_stage`'s names) an interrupted run left beside the files of
-    this tree: only names derived from the tree's own files, only regular files."""
-    names: dict[Path, set[str]] = {}
-    for rel in rels:
-        names.setdefault((root / rel).parent, set()).add(Path(rel).name)
-    for folder, owned in names.items():
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            match = _STAGED.fullmatch(entry.name)
-            if match and match["name"] in owned and entry.is_file(follow_symlinks=False):
-                Path(entry.path).unlink(missing_ok=True)
 
 
 def check_plan(plan: TreePlan, what: str, fix: str) -> None:

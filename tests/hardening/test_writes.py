@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import writer
+from generator import staging, writer
 from tests.helpers import EXAMPLES, run_cli
 
 
@@ -41,7 +41,7 @@ def test_an_interrupted_write_keeps_the_old_files(tmp_path: Path,
 def test_a_failure_before_the_renames_leaves_no_new_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file is staged before the first rename: failing half-way leaves nothing."""
-    real_create = writer._create
+    real_create = staging.create_new
     calls = []
 
     def failing_create(path: str) -> int:
@@ -50,7 +50,7 @@ def test_a_failure_before_the_renames_leaves_no_new_directory(
             raise OSError(28, "No space left on device")
         return real_create(path)
 
-    monkeypatch.setattr(writer, "_create", failing_create)
+    monkeypatch.setattr(staging, "create_new", failing_create)
     out = tmp_path / "out"
     result = run_cli(["render", str(EXAMPLES / "multi-project" / "nim-gitops.yaml"), "-o",
                       str(out)])
