@@ -195,8 +195,13 @@ class Staging:
         if self._made_marker:
             (self.root / STAGING_MARKER).unlink(missing_ok=True)
         for folder in reversed(self.created):
-            if os.path.isdir(folder) and not any(os.scandir(folder)):
+            if os.path.isdir(folder) and _empty(folder):
                 os.rmdir(folder)
+
+
+def _empty(folder: str) -> bool:
+    with os.scandir(folder) as entries:
+        return next(entries, None) is None
 
 
 def create_new(path: str) -> int:

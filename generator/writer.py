@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from generator import ownership, treediff
 from generator.errors import CheckFailedError, InvalidInputError
@@ -235,9 +235,6 @@ def _refusal(root: Path, rel: str, listed: bool, manifest: Manifest | None) -> s
     return f"{path}: {why}; move it away or rerun with --force to overwrite it"
 
 
-TEXTS_KEPT = ("all", "changed", "none")
-
-
 class TreePlanner:
     """Plans writing a tree batch by batch (a project's files at a time); with `stage`, it
     also writes each batch's new and changed files into temporary files beside their targets
@@ -246,7 +243,8 @@ class TreePlanner:
     """
 
     def __init__(self, root: Path, kind: str, *, tool_names: frozenset[str] = frozenset(),
-                 stage: bool = False, force: bool = False, texts: str = "all") -> None:
+                 stage: bool = False, force: bool = False,
+                 texts: Literal["all", "changed", "none"] = "all") -> None:
         _check_root(root)
         self._manifest = ownership.load(root)
         self.plan = TreePlan(root, kind, {})
