@@ -25,11 +25,13 @@ class Run:
 
 
 def measure(cmd: Sequence[str], *, stdin: bytes | None = None,
-            timeout: float | None = None, keep_stdout: bool = True) -> Run:
-    """Run `cmd` to completion (or kill it after `timeout` s); stdout captured (or dropped),
-    stderr dropped."""
+            timeout: float | None = None, keep_stdout: bool = True,
+            cwd: str | None = None) -> Run:
+    """Run `cmd` (in `cwd`) to completion (or kill it after `timeout` s); stdout captured (or
+    dropped), stderr dropped."""
     start = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+    proc = subprocess.Popen(list(cmd), cwd=cwd,
+                            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                             stdout=subprocess.PIPE if keep_stdout else subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     feeder = None

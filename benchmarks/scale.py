@@ -12,9 +12,12 @@ MODELS = ("llama-3.1-8b-instruct", "mistral-7b-instruct-v0.3", "nv-embedqa-e5-v5
 
 
 def scale_config(projects: int, per_project: int = 5,
-                 provider: str = "external-secrets") -> dict[str, Any]:
-    """A config with `projects` projects of `per_project` deployments each."""
+                 provider: str = "external-secrets", scope: str | None = None) -> dict[str, Any]:
+    """A config with `projects` projects of `per_project` deployments each; `scope` sets
+    `secrets.scope` (left out: the target's default)."""
     secrets: dict[str, Any] = {"provider": provider}
+    if scope is not None:
+        secrets["scope"] = scope
     if provider == "external-secrets":
         secrets["externalSecrets"] = {"storeRef": {"name": "ngc-keys"}}
     return {
@@ -34,9 +37,10 @@ def scale_config(projects: int, per_project: int = 5,
     }
 
 
-def write_scale_config(directory: Path, projects: int, per_project: int = 5) -> Path:
+def write_scale_config(directory: Path, projects: int, per_project: int = 5,
+                       scope: str | None = None) -> Path:
     """Write a synthetic config into `directory` and return its path."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"scale-{projects}.yaml"
-    path.write_text(yamlio.dump(scale_config(projects, per_project)), "utf-8")
+    path = directory / f"scale-{projects}{'-' + scope if scope else ''}.yaml"
+    path.write_text(yamlio.dump(scale_config(projects, per_project, scope=scope)), "utf-8")
     return path

@@ -1,10 +1,11 @@
 """How a run treats Python's cycle collector: collect the young, freeze the survivors.
 
-A run builds its whole output before it writes anything (nothing is half-written), so the
-heap grows to hundreds of thousands of small dicts and lists that are acyclic and stay alive
-until the process ends. CPython's collector assumes the opposite, and two of its habits cost
-`render` of 10,000 projects x 5 deployments a fifth of its CPU (figures in
-docs/performance.md):
+A run may build much of its output before it writes anything (nothing is half-written):
+hundreds of thousands of small dicts and lists that are acyclic and stay alive for long.
+CPython's collector assumes the opposite, and two of its habits cost `render` of 10,000
+projects x 5 deployments a fifth of its CPU when it still held every object (figures in
+docs/performance.md; `render` now streams a project at a time, and `validate` and the
+other commands still hold their inputs):
 
 - a young collection every 700 allocations rescans the objects just built; here every
   10,000 (`YOUNG_THRESHOLD`);

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +37,16 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def dump(kind: str, files: Mapping[str, str]) -> str:
-    """The file list for a tree of `files` (relative path -> text) written by `kind`."""
-    lines = [f"# nim-gitops {kind}: the files it wrote here and their SHA-256. Files not "
-             "listed are never changed or removed. Do not edit."]
-    lines += [f"{digest(text.encode('utf-8'))}  {rel}" for rel, text in sorted(files.items())]
-    return "\n".join(lines) + "\n"
+def manifest_chunks(kind: str, digests: Mapping[str, bytes],
+                    lines: int = 4096) -> Iterator[bytes]:
+    """The file list (UTF-8) for a tree whose files (relative path -> SHA-256) `kind` wrote, a
+    few thousand lines at a time: a fleet's list runs to tens of MB."""
+    yield (f"# nim-gitops {kind}: the files it wrote here and their SHA-256. Files not "
+           "listed are never changed or removed. Do not edit.\n").encode()
+    rels = sorted(digests)
+    for start in range(0, len(rels), lines):
+        yield "".join(f"{digests[rel].hex()}  {rel}\n"
+                      for rel in rels[start:start + lines]).encode("utf-8")
 
 
 def parse(text: str, source: str) -> Manifest:

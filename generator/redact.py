@@ -38,7 +38,16 @@ def scrub(text: str) -> str:
 
 def find_key(text: str) -> bool:
     """True when `text` holds a registered secret or a key-shaped token."""
-    return any(secret in text for secret in _SECRETS) or KEY_SHAPE.search(text) is not None
+    return any(secret in text for secret in _SECRETS) or _key_shaped(text)
+
+
+def _key_shaped(text: str) -> bool:
+    # A case-blind pattern is scanned character by character (0.16 s over the 25 MB of a
+    # 1,000-project render); ASCII text, nearly all output, is first searched for the
+    # lower-cased prefix, which for ASCII finds exactly the places the pattern can start.
+    if text.isascii() and "nvapi-" not in text.lower():
+        return False
+    return KEY_SHAPE.search(text) is not None
 
 
 def _escape(match: re.Match[str]) -> str:

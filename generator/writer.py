@@ -4,20 +4,28 @@ A tree (`render`, `chart`, `migrate render`, `schemas build`) is written in two 
 plan resolves every target first: names must be safe, no directory below the output may be a
 symbolic link, nothing may stand where a directory must go, and a file is overwritten or
 removed only when the tree's file list (`.nim-gitops-files`, kept in the tree root) records
-it with the content on disk. Only then is anything written, each file through a temporary
-file and a rename; the file list is replaced last. `--check` and `--diff` stop after the plan.
+it with the content on disk. No file of the tree is replaced before the whole tree is
+planned; then each file is renamed into place from a temporary file beside it, the file list
+last (`generator.staging`). `--check` and `--diff` stop after the plan.
+
+A large tree (`render` of a fleet) is planned a batch at a time (`TreePlanner`): each
+project's files are planned and staged as they are rendered and then forgotten, so memory
+follows the largest project; a conflict found in a late batch discards everything staged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 from generator import ownership, treediff
 from generator.errors import CheckFailedError, InvalidInputError
@@ -25,21 +33,21 @@ from generator.hints import plural
 from generator.keyguard import refuse_key_material
 from generator.ownership import MANIFEST, Manifest
 from generator.redact import unscrubbed
+from generator.staging import (
+    STAGING_MARKER,
+    Staging,
+    cannot_write,
+    lstat_or_none,
+    path_text,
+    remove_stale,
+    umask,
+)
 
 MAX_LISTED = 20
 STDOUT_CHUNK = 1 << 20  # characters encoded and written to stdout at a time
-# While a tree is being written: an interrupted run (Ctrl-C, SIGKILL) leaves it behind, and the
-# next run then removes the staging files it finds beside the tree's own files.
-STAGING_MARKER = f"{MANIFEST}.staging"
-_STAGED = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp")
+SPOOL_MEMORY = 32 << 20  # characters of a stream held in memory before a temporary file
 # A portable file name: letters, digits, `.`, `_` and `-`; `.`-names only when the tool made them.
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,254}")
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _mode_for(path: Path) -> int:
@@ -47,11 +55,7 @@ def _mode_for(path: Path) -> int:
     try:
         return stat.S_IMODE(path.stat().st_mode)
     except OSError:
-        return 0o666 & ~_umask()
-
-
-def _cannot_write(path: Path | str, exc: OSError) -> InvalidInputError:
-    return InvalidInputError(f"cannot write: {exc.strerror or exc}", source=str(path))
+        return 0o666 & ~umask()
 
 
 def _stage(path: Path, text: str) -> str:
@@ -89,23 +93,67 @@ def atomic_write(path: Path | str, text: str) -> None:
     except OSError as exc:  # disk full, read-only file system, path is a directory ...
         if tmp:
             Path(tmp).unlink(missing_ok=True)
-        raise _cannot_write(path, exc) from None
+        raise cannot_write(path, exc) from None
+
+
+class StdoutSpool:
+    """A stream for stdout built piece by piece (a project at a time): each piece is checked
+    for key material as it comes and held, in memory up to `SPOOL_MEMORY` characters and then
+    in an unnamed temporary file, until `flush` writes everything: a failure half-way prints
+    nothing, and memory does not grow with the stream."""
+
+    def __init__(self) -> None:
+        self._pieces: list[str] = []
+        self._held = 0
+        self._file: Any = None
+
+    def add(self, text: str) -> None:
+        refuse_key_material(text, "<stdout>")
+        if self._file is not None:
+            self._file.write(text)
+            return
+        self._pieces.append(text)
+        self._held += len(text)
+        if self._held > SPOOL_MEMORY:
+            # unnamed (nothing is left on disk); closed by flush, or with the process
+            self._file = tempfile.TemporaryFile(  # noqa: SIM115
+                "w+", encoding="utf-8", newline="")
+            self._file.writelines(self._pieces)
+            self._pieces.clear()
+
+    def flush(self) -> None:
+        out = unscrubbed(sys.stdout)
+        for piece in self._pieces:
+            for start in range(0, len(piece), STDOUT_CHUNK):
+                out.write(piece[start:start + STDOUT_CHUNK])
+        if self._file is not None:
+            with self._file:
+                self._file.seek(0)
+                while chunk := self._file.read(STDOUT_CHUNK):
+                    out.write(chunk)
+        out.flush()
 
 
 @dataclass
 class TreePlan:
-    """What writing `files` into `root` does; computed before anything is written."""
+    """What writing a tree into `root` does; computed before any file is replaced.
+
+    `files` holds the text of every file (`plan_tree`), or of the files in `write` only (a
+    streamed plan kept for `--diff`), or nothing (a streamed plan being written, whose changed
+    files are already in `staging`); `digests` lists every file of the tree either way.
+    """
 
     root: Path
     kind: str
     files: dict[str, str]
+    digests: dict[str, bytes] = field(default_factory=dict)  # every file -> SHA-256
     write: list[str] = field(default_factory=list)       # new or changed files
     missing: list[str] = field(default_factory=list)     # the subset of `write` not on disk
     remove: list[str] = field(default_factory=list)      # files the last run wrote, now unused
     kept: list[str] = field(default_factory=list)        # unused but edited since: left alone
     refusals: list[str] = field(default_factory=list)    # why writing needs --force
-    manifest_text: str = ""
     manifest_changed: bool = False
+    staging: Staging | None = None                      # files already staged (streamed)
 
 
 def _odd_part(rel: str, tool_names: frozenset[str]) -> str | None:
@@ -123,37 +171,30 @@ def check_names(root: Path, rels: Iterable[str], tool_names: frozenset[str]) -> 
                                     "name (letters, digits, '.', '_', '-')", source=str(root))
 
 
+def _link_error(path: Path | str) -> InvalidInputError:
+    return InvalidInputError("is a symbolic link; nim-gitops does not write or remove "
+                             "through links below the output directory", source=str(path))
+
+
 def _is_dir_path(path: Path) -> bool:
     """True for a real directory; raise for a link or a file where a directory must go."""
     if path.is_symlink():
-        raise InvalidInputError("is a symbolic link; nim-gitops does not write or remove "
-                                "through links below the output directory", source=str(path))
+        raise _link_error(path)
     if path.exists() and not path.is_dir():
         raise InvalidInputError("is a file where nim-gitops needs a directory; move it away",
                                 source=str(path))
     return path.is_dir()
 
 
-def _confine(root: Path, rel: str, checked: dict[Path, bool]) -> Path:
-    """`root/rel` after checking every directory on the way; the target itself is not a link.
-
-    `checked` remembers directories already looked at (directory -> exists).
-    """
-    current = root
-    for part in rel.split("/")[:-1]:
-        current = current / part
-        if current not in checked:
-            checked[current] = _is_dir_path(current)
-        if not checked[current]:
-            break
-    target = root / rel
-    if target.is_symlink():
-        raise InvalidInputError("is a symbolic link; nim-gitops does not write or remove "
-                                "through links below the output directory", source=str(target))
-    if target.is_dir():
+def _check_target(target: str) -> os.stat_result | None:
+    """`target`'s status (None: it does not exist); raise for a link or a directory."""
+    status = lstat_or_none(target)
+    if status is not None and stat.S_ISLNK(status.st_mode):
+        raise _link_error(target)
+    if status is not None and stat.S_ISDIR(status.st_mode):
         raise InvalidInputError("is a directory where nim-gitops writes a file; move it away",
-                                source=str(target))
-    return target
+                                source=target)
+    return status
 
 
 def _check_root(root: Path) -> None:
@@ -165,16 +206,22 @@ def _check_root(root: Path) -> None:
                                 source=str(existing))
 
 
-def _read(path: Path) -> bytes | None:
-    """A file's content with CRLF line ends read as LF (a Git checkout with `core.autocrlf`
-    holds the same files with other line ends), None when it does not exist."""
+def _as_lf(data: bytes) -> bytes:
+    """CRLF line ends read as LF: a Git checkout with `core.autocrlf` holds the same files
+    with other line ends."""
+    return data.replace(b"\r\n", b"\n") if b"\r\n" in data else data
+
+
+def _read(path: Path | str) -> bytes | None:
+    """A file's content (CRLF read as LF), None when it does not exist."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise InvalidInputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-    return data.replace(b"\r\n", b"\n") if b"\r\n" in data else data
+    return _as_lf(data)
 
 
 def _refusal(root: Path, rel: str, listed: bool, manifest: Manifest | None) -> str:
@@ -188,127 +235,184 @@ def _refusal(root: Path, rel: str, listed: bool, manifest: Manifest | None) -> s
     return f"{path}: {why}; move it away or rerun with --force to overwrite it"
 
 
+class TreePlanner:
+    """Plans writing a tree batch by batch (a project's files at a time); with `stage`, it
+    also writes each batch's new and changed files into temporary files beside their targets
+    as it goes, so the texts need not stay in memory. No file of the tree is replaced before
+    `write_plan`; a conflict found in the last batch leaves the tree as it was (`discard`).
+    """
+
+    def __init__(self, root: Path, kind: str, *, tool_names: frozenset[str] = frozenset(),
+                 stage: bool = False, force: bool = False,
+                 texts: Literal["all", "changed", "none"] = "all") -> None:
+        _check_root(root)
+        self._manifest = ownership.load(root)
+        self.plan = TreePlan(root, kind, {})
+        self._foreign = ownership.foreign_roots(root, kind, self._manifest)
+        self._recorded = self._manifest.files if self._manifest else {}
+        self._tool_names = tool_names
+        self._texts = texts
+        self._force = force
+        self._path = path_text(root)
+        self._existed: dict[str, bool] = {}  # directory -> it was there when planned
+        self._refused: list[tuple[str, str]] = []
+        self._stale = stage and (root / STAGING_MARKER).is_file()
+        self._staging = Staging(root) if stage else None
+        self.plan.staging = self._staging
+
+    def _confine(self, rel: str) -> str:
+        """`root/rel` after checking every directory on the way; raise for a link or a
+        directory where the file goes. Paths below a missing directory are not looked at."""
+        parts = rel.split("/")
+        for depth in range(1, len(parts)):
+            current = self._path("/".join(parts[:depth]))
+            found = self._existed.get(current)
+            if found is None:
+                found = self._existed[current] = _is_dir_path(Path(current))
+            if not found:
+                return ""
+        return self._path(rel)
+
+    def _current(self, rel: str) -> tuple[bytes | None, int | None]:
+        """What the file holds now (CRLF read as LF) and its mode; (None, None): no file."""
+        target = self._confine(rel)
+        status = _check_target(target) if target else None
+        if status is None:
+            return None, None
+        data = _read(target)
+        return data, None if data is None else stat.S_IMODE(status.st_mode)
+
+    def add(self, files: Mapping[str, str]) -> None:
+        """Plan (and stage) `files`, relative path -> text; each path once per tree."""
+        plan = self.plan
+        check_names(plan.root, files, self._tool_names)
+        for rel, text in files.items():
+            refuse_key_material(text, self._path(rel))
+        if self._stale:
+            remove_stale(plan.root, files)
+        for rel in sorted(files):
+            if rel in plan.digests:
+                raise ValueError(f"{rel} is planned twice")
+            text = files[rel]
+            data = text.encode("utf-8")
+            plan.digests[rel] = hashlib.sha256(data).digest()
+            if self._texts == "all":
+                plan.files[rel] = text
+            current, mode = self._current(rel)
+            if current == data:
+                continue
+            plan.write.append(rel)
+            if self._texts == "changed":
+                plan.files[rel] = text
+            if current is None:
+                plan.missing.append(rel)
+            elif self._recorded.get(rel) != ownership.digest(current):
+                self._refused.append((rel, _refusal(plan.root, rel, rel in self._recorded,
+                                                    self._manifest)))
+            if self._staging is not None and (self._force or not self._refusing()):
+                self._staging.stage(rel, (data,),
+                                    self._staging.new_mode if mode is None else mode,
+                                    self._existed)
+
+    def _refusing(self) -> bool:
+        return bool(self._foreign or self._refused)
+
+    def finish(self) -> TreePlan:
+        """The whole plan: the stale files, the file list, refusals in path order."""
+        plan = self.plan
+        for rel in sorted(rel for rel in self._recorded if rel not in plan.digests):
+            if _odd_part(rel, self._tool_names) is not None \
+                    or not ownership.owned_shape(plan.kind, rel):
+                continue  # never a name this command writes (`.git/...`): not ours to remove
+            current, _ = self._current(rel)
+            if current is None:
+                continue
+            (plan.remove if ownership.digest(current) == self._recorded[rel]
+             else plan.kept).append(rel)
+        plan.write.sort()
+        plan.missing.sort()
+        plan.refusals = [*self._foreign, *(why for _, why in sorted(self._refused))]
+        if self._texts == "all":
+            plan.files = dict(sorted(plan.files.items()))
+        plan.manifest_changed = _differs(_read(plan.root / MANIFEST),
+                                         ownership.manifest_chunks(plan.kind, plan.digests))
+        if self._stale:
+            remove_stale(plan.root, [*plan.remove, *plan.kept, MANIFEST])
+        if self._staging is not None and plan.manifest_changed \
+                and (self._force or not plan.refusals):
+            self._staging.stage(MANIFEST, ownership.manifest_chunks(plan.kind, plan.digests),
+                                None, self._existed)
+        return plan
+
+
+def _differs(old: bytes | None, chunks: Iterable[bytes]) -> bool:
+    """Whether `old` (None: no file) differs from the concatenation of `chunks`."""
+    if old is None:
+        return True
+    offset = 0
+    for chunk in chunks:
+        end = offset + len(chunk)
+        if old[offset:end] != chunk:
+            return True
+        offset = end
+    return offset != len(old)
+
+
+@contextmanager
+def planned_tree(root: Path, kind: str, **options: Any) -> Iterator[TreePlanner]:
+    """A `TreePlanner` whose staged files and directories are removed again when the block
+    fails (a render error, a conflict, Ctrl-C)."""
+    planner = TreePlanner(root, kind, **options)
+    try:
+        yield planner
+    except BaseException:
+        if planner.plan.staging is not None:
+            planner.plan.staging.discard()
+        raise
+
+
 def plan_tree(root: Path, files: Mapping[str, str], kind: str, *,
               tool_names: frozenset[str] = frozenset()) -> TreePlan:
     """Resolve every target of writing `files` under `root`; raise on unsafe paths.
 
     Ownership problems do not raise here: they are listed in `refusals` (see `write_plan`).
     """
-    _check_root(root)
-    check_names(root, files, tool_names)
-    for rel, text in files.items():
-        refuse_key_material(text, str(root / rel))
-    plan = TreePlan(root, kind, dict(sorted(files.items())))
-    manifest = ownership.load(root)
-    plan.refusals.extend(ownership.foreign_roots(root, kind, manifest))
-    recorded = manifest.files if manifest else {}
-    checked: dict[Path, bool] = {}
-    for rel, text in plan.files.items():
-        current = _read(_confine(root, rel, checked))
-        if current == text.encode("utf-8"):
-            continue
-        plan.write.append(rel)
-        if current is None:
-            plan.missing.append(rel)
-        elif recorded.get(rel) != ownership.digest(current):
-            plan.refusals.append(_refusal(root, rel, rel in recorded, manifest))
-    for rel in sorted(set(recorded) - set(plan.files)):
-        if _odd_part(rel, tool_names) is not None or not ownership.owned_shape(kind, rel):
-            continue  # never a name this command writes (`.git/...`): not ours to remove
-        current = _read(_confine(root, rel, checked))
-        if current is None:
-            continue
-        (plan.remove if ownership.digest(current) == recorded[rel] else plan.kept).append(rel)
-    plan.manifest_text = ownership.dump(kind, plan.files)
-    plan.manifest_changed = _read(root / MANIFEST) != plan.manifest_text.encode("utf-8")
-    return plan
-
-
-def _created_dirs(root: Path, rels: Iterable[str]) -> list[Path]:
-    """Directories (root included) that writing `rels` creates, parents first."""
-    needed: set[Path] = set()
-    for parent in {(root / rel).parent for rel in rels}:
-        while parent not in needed and not parent.exists():
-            needed.add(parent)
-            parent = parent.parent
-    return sorted(needed, key=lambda p: len(p.parts))
-
-
-def _remove_empty_dirs(root: Path, rels: Iterable[str]) -> None:
-    """Remove the now-empty directories (below `root`) that held `rels`, deepest first."""
-    dirs = {(root / rel).parent for rel in rels}
-    for rel in rels:
-        dirs.update(p for p in (root / rel).parents if root in p.parents)
-    for path in sorted(dirs, key=lambda p: len(p.parts), reverse=True):
-        if path != root and path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
-            path.rmdir()
+    planner = TreePlanner(root, kind, tool_names=tool_names)
+    planner.add(files)
+    return planner.finish()
 
 
 def write_plan(plan: TreePlan, *, force: bool = False) -> None:
-    """Carry out `plan`: refuse (nothing written) unless it is safe or `force` is given."""
+    """Carry out `plan`: refuse (nothing written) unless it is safe or `force` is given.
+
+    A plan from `plan_tree` is staged here; a streamed one (`TreePlanner(stage=True)`) was
+    staged while it was planned. Either way every file is staged before the first rename.
+    """
+    staging = plan.staging
     if plan.refusals and not force:
+        if staging is not None:
+            staging.discard()
         more = len(plan.refusals) - 1
         suffix = f" (and {more} more)" if more else ""
         raise InvalidInputError(plan.refusals[0] + suffix)
     root = plan.root
-    marker = root / STAGING_MARKER
-    if marker.is_file():
-        _remove_stale_staging(root, [*plan.files, *plan.remove, *plan.kept, MANIFEST])
-        marker.unlink()
-    created = _created_dirs(root, plan.write or [MANIFEST])
-    staged: dict[Path, str] = {}
-    current: Path = root
-    texts = {root / rel: plan.files[rel] for rel in plan.write}
-    if plan.manifest_changed:
-        texts[root / MANIFEST] = plan.manifest_text
-    if not texts and not plan.remove:
-        return
     try:
-        for current in created:
-            current.mkdir()
-        current = marker
-        marker.touch()
-        for current, text in texts.items():
-            staged[current] = _stage(current, text)
-        manifest = root / MANIFEST  # replaced last: an interrupted run still knows its files
-        for current in [target for target in staged if target != manifest]:
-            os.replace(staged[current], current)
-            del staged[current]
-        for current in (root / rel for rel in plan.remove):
-            current.unlink(missing_ok=True)
-        _remove_empty_dirs(root, plan.remove)
-        if manifest in staged:
-            current = manifest
-            os.replace(staged[manifest], manifest)
-            del staged[manifest]
-        marker.unlink(missing_ok=True)
-    except BaseException as exc:  # OSError, and Ctrl-C too: no staging file is left behind
-        for tmp in staged.values():
-            Path(tmp).unlink(missing_ok=True)
-        marker.unlink(missing_ok=True)
-        for path in reversed(created):
-            if path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-        if isinstance(exc, OSError):
-            raise _cannot_write(current, exc) from None
+        if staging is None:
+            staging = Staging(root)
+            if (root / STAGING_MARKER).is_file():
+                remove_stale(root, [*plan.files, *plan.remove, *plan.kept, MANIFEST])
+            existed: dict[str, bool] = {}
+            for rel in plan.write:
+                staging.stage(rel, (plan.files[rel].encode("utf-8"),), None, existed)
+            if plan.manifest_changed:
+                staging.stage(MANIFEST, ownership.manifest_chunks(plan.kind, plan.digests), None,
+                              existed)
+        if not staging.staged and not plan.remove and not (root / STAGING_MARKER).exists():
+            return
+        staging.commit(plan)
+    except BaseException:  # an error, and Ctrl-C too: no staging file is left behind
+        staging.discard() if staging is not None else None
         raise
-
-
-def _remove_stale_staging(root: Path, rels: Iterable[str]) -> None:
-    """Remove the staging files (`_stage`'s names) an interrupted run left beside the files of
-    this tree: only names derived from the tree's own files, only regular files."""
-    names: dict[Path, set[str]] = {}
-    for rel in rels:
-        names.setdefault((root / rel).parent, set()).add(Path(rel).name)
-    for folder, owned in names.items():
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            match = _STAGED.fullmatch(entry.name)
-            if match and match["name"] in owned and entry.is_file(follow_symlinks=False):
-                Path(entry.path).unlink(missing_ok=True)
 
 
 def check_plan(plan: TreePlan, what: str, fix: str) -> None:

@@ -30,6 +30,8 @@ _NON_PRINTABLE = re.compile(f"[^{_RANGES}]")
 _PRINTABLE = re.compile(f"[{_RANGES}]*")
 MAX_REMEMBERED = 100_000  # distinct strings whose scalar form is kept (a few MB at most)
 _scalars: dict[str, str] = {}
+_heads: dict[str, dict[str, str]] = {}  # indent -> key -> `indent key:`
+HEAD_LEVELS = 16  # indents whose keys are remembered (the objects' usual depth)
 
 
 def is_ambiguous(text: str) -> bool:
@@ -131,11 +133,31 @@ def _str_scalar(text: str) -> str:
     return found
 
 
+def _head(key: Any, indent: str) -> str | None:
+    """`indent` + `key` + `:` for a simple key (remembered per indent), None for a long one."""
+    text = _str_scalar(key) if type(key) is str else scalar(key)
+    if len(text) > MAX_SIMPLE_KEY:  # YAML's implicit keys stop at 1,024 characters
+        return None
+    head = f"{indent}{text}:"
+    heads = _heads.get(indent)
+    if heads is None and len(_heads) < HEAD_LEVELS:
+        heads = _heads[indent] = {}
+    if heads is not None and type(key) is str and len(heads) < MAX_REMEMBERED // HEAD_LEVELS:
+        heads[key] = head
+    return head
+
+
 def _mapping(data: dict[Any, Any], indent: str, out: list[str]) -> None:
     append = out.append
+    heads = _heads.get(indent) or {}
+    scalars = _scalars
     for key, value in data.items():
-        text = _str_scalar(key) if type(key) is str else scalar(key)
-        if len(text) > MAX_SIMPLE_KEY:  # YAML's implicit keys stop at 1,024 characters
+        head = heads.get(key) if type(key) is str else None
+        if head is None:
+            head = _head(key, indent)
+            heads = _heads.get(indent, heads)
+        if head is None:
+            text = _str_scalar(key) if type(key) is str else scalar(key)
             append(f"{indent}? {text}\n{indent}:")
             if isinstance(value, list) and value:
                 append("\n")
@@ -143,10 +165,9 @@ def _mapping(data: dict[Any, Any], indent: str, out: list[str]) -> None:
             else:
                 _value(value, indent, out)
             continue
-        head = f"{indent}{text}:"
         kind = type(value)
         if kind is str and "\n" not in value:
-            append(f"{head} {_str_scalar(value)}\n")
+            append(f"{head} {scalars.get(value) or _str_scalar(value)}\n")
         elif (kind is dict or kind is list) and value:
             append(head + "\n")
             if kind is dict:
@@ -159,9 +180,10 @@ def _mapping(data: dict[Any, Any], indent: str, out: list[str]) -> None:
 
 
 def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
+    scalars = _scalars
     for item in items:
         if type(item) is str and "\n" not in item:
-            out.append(f"{indent}- {_str_scalar(item)}\n")
+            out.append(f"{indent}- {scalars.get(item) or _str_scalar(item)}\n")
         elif isinstance(item, dict) and item:
             inner: list[str] = []
             _mapping(item, indent + "  ", inner)

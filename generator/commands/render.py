@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from generator.commands.options import (
 from generator.errors import UsageError
 
 if TYPE_CHECKING:
+    from generator.render.objects import RenderedObject
     from generator.writer import TreePlan
 
 
@@ -57,36 +59,60 @@ def render(config: Path, output: str, catalog: Path | None, check: bool, diff: b
     """
     from generator.hints import plural
     from generator.pipeline import plan_from_file
-    from generator.render import render_objects
-    from generator.render.kustomize import kustomize_files, stream
-    from generator.writer import atomic_write, check_plan, plan_tree
+    from generator.render import iter_objects
+    from generator.render.kustomize import groups, stream, tree_batches
+    from generator.writer import StdoutSpool, check_plan, planned_tree
 
     if check and diff:
         raise UsageError("give --check or --diff, not both")
+    if output == "-" and (check or diff):
+        raise UsageError("--check and --diff need an output directory")
     plan = plan_from_file(config, catalog, target)
     for warning in plan.warnings:
         console.warn(warning)
-    objects = render_objects(plan)
+    # One project is rendered, written (staged) and forgotten at a time: memory follows the
+    # largest project, not the fleet; nothing reaches stdout or replaces a file until all is
+    # rendered and planned.
+    counted = _Counter(iter_objects(plan))
     if output == "-":
-        if check or diff:
-            raise UsageError("--check and --diff need an output directory")
-        atomic_write("-", stream(objects))
+        spool = StdoutSpool()
+        for _, members in groups(counted):
+            spool.add(stream(members))
+        spool.flush()
         return 0
     root = Path(output)
-    tree = plan_tree(root, kustomize_files(objects), "render")
-    for warning in _namespace_warnings(tree):
-        console.warn(warning)
-    if check:
-        fix = shlex.join(["nim-gitops", "render", str(config), "-o", output]
-                         + (["--catalog", str(catalog)] if catalog else [])
-                         + (["--target", target] if target else []))
-        check_plan(tree, str(config), fix)
-        console.info(f"{root} is up to date ({plural(len(tree.files), 'file')})")
-        return 0
-    shown = write_or_diff(tree, diff=diff, force=force, by_object=True)
+    texts = "changed" if diff else "none"
+    with planned_tree(root, "render", stage=not (check or diff), force=force,
+                      texts=texts) as planner:
+        for batch in tree_batches(counted):
+            planner.add(batch)
+        tree = planner.finish()
+        for warning in _namespace_warnings(tree):
+            console.warn(warning)
+        if check:
+            fix = shlex.join(["nim-gitops", "render", str(config), "-o", output]
+                             + (["--catalog", str(catalog)] if catalog else [])
+                             + (["--target", target] if target else []))
+            check_plan(tree, str(config), fix)
+            console.info(f"{root} is up to date ({plural(len(tree.digests), 'file')})")
+            return 0
+        shown = write_or_diff(tree, diff=diff, force=force, by_object=True)
     if shown is not None:
         return shown
-    console.info(f"rendered {plural(len(objects), 'object')} into {root} "
+    console.info(f"rendered {plural(counted.count, 'object')} into {root} "
                  f"({plural(len(tree.write), 'file')} written, "
                  f"{len(tree.remove)} stale removed)")
     return 0
+
+
+class _Counter:
+    """An iterable that counts the items it has handed out."""
+
+    def __init__(self, items: Iterable[RenderedObject]) -> None:
+        self._items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[RenderedObject]:
+        for item in self._items:
+            self.count += 1
+            yield item

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import groupby
 
 from generator import yamlio
 from generator.render.objects import RenderedObject
@@ -20,23 +21,39 @@ def _kustomization(resources: Sequence[str]) -> str:
     return HEADER + yamlio.dump(body)
 
 
-def kustomize_files(objects: Sequence[RenderedObject]) -> dict[str, str]:
-    """Relative path -> file text for the whole tree (deterministic)."""
+def groups(objects: Iterable[RenderedObject]) -> Iterator[tuple[str, list[RenderedObject]]]:
+    """The objects directory by directory (`platform`, `projects/<name>`), as they come:
+    each directory's objects must come together."""
+    seen: set[str] = set()
+    for group, members in groupby(objects, key=lambda item: item.group):
+        if group in seen:
+            raise ValueError(f"the objects of {group} do not come together")
+        seen.add(group)
+        yield group, list(members)
+
+
+def group_files(group: str, objects: Sequence[RenderedObject]) -> dict[str, str]:
+    """Relative path -> file text for one directory's objects and its kustomization.yaml."""
     files: dict[str, str] = {}
-    groups: dict[str, list[str]] = {}
     for item in objects:
-        rel = f"{item.group}/{item.filename}"
+        rel = f"{group}/{item.filename}"
         if rel in files:
             raise ValueError(f"two objects would be written to {rel}")
         files[rel] = HEADER + yamlio.dump(item.obj)
-        groups.setdefault(item.group, []).append(item.filename)
-    for group, names in groups.items():
-        files[f"{group}/{KUSTOMIZATION}"] = _kustomization(names)
-    files[KUSTOMIZATION] = _kustomization(list(groups))
+    files[f"{group}/{KUSTOMIZATION}"] = _kustomization([item.filename for item in objects])
     return files
 
 
-def stream(objects: Sequence[RenderedObject]) -> str:
+def tree_batches(objects: Iterable[RenderedObject]) -> Iterator[dict[str, str]]:
+    """The tree a directory at a time (relative path -> file text), then the root
+    kustomization.yaml: only one directory's files exist at once (deterministic)."""
+    names: list[str] = []
+    for group, members in groups(objects):
+        names.append(group)
+        yield group_files(group, members)
+    yield {KUSTOMIZATION: _kustomization(names)}
+
+
+def stream(objects: Iterable[RenderedObject]) -> str:
     """All objects as one multi-document YAML stream."""
     return yamlio.dump_all(item.obj for item in objects)
-

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import writer
+from generator import staging, writer
 from tests.helpers import EXAMPLES, run_cli
 
 
@@ -41,16 +41,16 @@ def test_an_interrupted_write_keeps_the_old_files(tmp_path: Path,
 def test_a_failure_before_the_renames_leaves_no_new_directory(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file is staged before the first rename: failing half-way leaves nothing."""
-    real_mkstemp = writer.tempfile.mkstemp
+    real_create = staging.create_new
     calls = []
 
-    def failing_mkstemp(*args: object, **kwargs: object) -> tuple[int, str]:
-        calls.append(args)
+    def failing_create(path: str) -> int:
+        calls.append(path)
         if len(calls) == 5:
             raise OSError(28, "No space left on device")
-        return real_mkstemp(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
+        return real_create(path)
 
-    monkeypatch.setattr(writer.tempfile, "mkstemp", failing_mkstemp)
+    monkeypatch.setattr(staging, "create_new", failing_create)
     out = tmp_path / "out"
     result = run_cli(["render", str(EXAMPLES / "multi-project" / "nim-gitops.yaml"), "-o",
                       str(out)])
