@@ -27,13 +27,15 @@ NEVER_OVERRIDDEN = frozenset({"NGC_API_KEY", "NIM_CACHE_PATH"})
 RUNTIME_SET = frozenset({"NIM_MODEL_PROFILE", "NIM_SERVER_PORT", "NIM_HTTP_API_PORT",
                          "NIM_GRPC_API_PORT", "NIM_JSONL_LOGGING", "NIM_LOG_LEVEL",
                          "OUTLINES_CACHE_DIR"})
-# A literal value for a variable named like this would put a credential in Git.
-_SECRET_NAME = re.compile(r"(^|_)(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(_|$)",
-                          re.IGNORECASE)
+# A literal value for a variable named like this would put a credential in Git. Both
+# patterns are also valid RE2, so the Helm chart checks with the same text (chart/build.py).
+SECRET_NAME_PATTERN = r"(?i)(^|_)(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)(_|$)"
 # Token shapes besides NGC's (which the config loader refuses everywhere): Hugging Face,
 # GitHub, OpenAI-style and JWTs.
-_TOKEN_VALUE = re.compile(r"\bhf_[A-Za-z0-9]{20,}|\bgh[pousr]_[A-Za-z0-9]{20,}"
-                          r"|\bsk-[A-Za-z0-9_-]{20,}|\beyJ[A-Za-z0-9_-]{10,}\.eyJ")
+TOKEN_VALUE_PATTERN = (r"\bhf_[A-Za-z0-9]{20,}|\bgh[pousr]_[A-Za-z0-9]{20,}"
+                       r"|\bsk-[A-Za-z0-9_-]{20,}|\beyJ[A-Za-z0-9_-]{10,}\.eyJ")
+_SECRET_NAME = re.compile(SECRET_NAME_PATTERN)
+_TOKEN_VALUE = re.compile(TOKEN_VALUE_PATTERN)
 
 
 def token_names(raw: Any) -> tuple[str, ...]:

@@ -84,6 +84,8 @@ def context(cat: Catalog, catalog_name: str) -> dict[str, Any]:
         "default_token_name": DEFAULT_TOKEN_NAME,
         "never_overridden": serving.NEVER_OVERRIDDEN,
         "runtime_set": serving.RUNTIME_SET,
+        "secret_name_pattern": serving.SECRET_NAME_PATTERN,
+        "token_value_pattern": serving.TOKEN_VALUE_PATTERN,
         "project_pull_secret": PROJECT_PULL_SECRET,
         "account_pull_secret": ACCOUNT_PULL_SECRET,
         "remote_ref": ExternalSecretsSpec.remote_ref,

@@ -68,6 +68,38 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         _spec({**OK_DEPLOYMENT, "env": [{"name": "NIM_LOG_LEVEL", "value": "DEBUG"}]}),
         "env[0].name: NIM_LOG_LEVEL is set by the runtime; to replace its value on purpose, "
         "list it in overrideEnv", "list it in overrideEnv"),
+    "env value named like a credential": (
+        _spec({**OK_DEPLOYMENT, "env": [{"name": "OPENAI_API_KEY", "value": "abc"}]}),
+        "projects[0].deployments[0].env[0].value: looks like a credential",
+        "env[0].value: looks like a credential"),
+    "env value shaped like a token": (
+        _spec({**OK_DEPLOYMENT, "env": [{"name": "HF_HOME_X", "value": "hf_" + "a" * 30}]}),
+        "projects[0].deployments[0].env[0].value: looks like a credential",
+        "env[0].value: looks like a credential"),
+    "arg shaped like a token": (
+        _spec({**OK_DEPLOYMENT, "args": ["--token", "ghp_" + "b" * 30]}),
+        "projects[0].deployments[0].args[1]: looks like a credential",
+        "args[1]: looks like a credential"),
+    "sub-path leaves the claim": (
+        _spec({**OK_DEPLOYMENT, "storage": {"existingClaim": "shared", "subPath": "a/../.."}}),
+        "projects[0].deployments[0].storage.subPath: must stay inside the claim",
+        "storage.subPath: must stay inside the claim"),
+    "two deployments on one claim and sub-path": (
+        _spec({**OK_DEPLOYMENT, "storage": {"existingClaim": "shared", "subPath": "x"}},
+              {**OK_DEPLOYMENT, "name": "b", "storage": {"existingClaim": "shared",
+                                                          "subPath": "x"}}),
+        'projects[0].deployments[1].storage.subPath: deployment "a" already mounts claim '
+        '"shared" at sub-path "x"',
+        'deployment "a" already mounts claim "shared" at sub-path "x"'),
+    "size next to an existing claim": (
+        _spec({**OK_DEPLOYMENT, "storage": {"existingClaim": "shared", "size": "10Gi"}}),
+        "projects[0].deployments[0].storage.size: the existing claim's own",
+        "storage.size: the existing claim's own"),
+    "cache fill next to an existing claim": (
+        _spec({**OK_DEPLOYMENT, "storage": {"existingClaim": "shared"},
+               "cache": {"source": {"pvc": "weights"}}}),
+        "projects[0].deployments[0].cache: an existing claim is filled by whoever owns it",
+        "cache: an existing claim is filled by whoever owns it"),
     "store missing": (_spec(OK_DEPLOYMENT, secrets={"provider": "external-secrets"}),
                       "a secret store is required", "a secret store is required"),
     "unknown placeholder": (
