@@ -176,13 +176,13 @@ def secret_scaffolds(secrets: SecretsSpec, project: str, name: str) -> list[dict
                                  Deployment(project, spec, model, "", ""))
 
 
-def project_scaffolds(plan: Plan, project: str,
+def project_scaffolds(plan: Plan, project: str, revision: int | None,
                       deployments: list[Deployment]) -> list[dict[str, Any]]:
     """scope project: the project's `nvidia-nim-secrets` (and on redesign its `ngc-secret`;
     on current odh-model-controller writes the pull Secret for the project Account), shared by
-    its deployments, filled from the project's entry in the secret manager."""
+    its deployments, filled from the project's entry in the secret manager; `revision` is the
+    project's keyRevision."""
     secrets = plan.config.secrets
-    revision = next(p.key_revision for p in plan.config.projects if p.name == project)
     holder = KeyHolder(project, PROJECT_KEY_SECRET, project_pull_scaffold(plan.target),
                        tuple(f"{d.name}-predictor" for d in deployments), revision)
     ref = secrets.external_secrets.project_remote_ref

@@ -21,7 +21,7 @@ def _project_key(plan: Plan, project: ProjectSpec,
                  deployments: list[Deployment]) -> list[dict[str, Any]]:
     if plan.config.secrets.scope != "project":
         return []
-    objects = project_scaffolds(plan, project.name, deployments)
+    objects = project_scaffolds(plan, project.name, project.key_revision, deployments)
     if plan.target == "current":
         objects += account_objects(plan, project.name, PROJECT_KEY_SECRET)
         objects += disconnected_model_list(plan, project.name)
