@@ -245,3 +245,18 @@ def unexplained_problems(report: Report) -> list[str]:
     return [f"{result.location} {finding}" for result, finding in report.problems()
             if not (result.signature.kind in NO_CRD_HERE and result.status is Status.ERROR
                     and result.reason.startswith("no schema"))]
+
+
+def rendered_valid(checker: StrictChecker, config: Path, target: str,
+                   tmp_path: Path) -> set[tuple[str, str]]:
+    """`render CONFIG -o - --target TARGET`, checked strictly by `checker`: asserts every
+    object passes and returns the (kind, name) of those found valid."""
+    from tests.helpers import run_cli
+
+    result = run_cli(["render", str(config), "-o", "-", "--target", target])
+    assert result.code == 0, result.err
+    path = tmp_path / "stream.yaml"
+    path.write_text(result.out, "utf-8")
+    verdicts = checker.check([path], target)
+    assert failures(verdicts) == []
+    return {(v.kind, v.name) for v in verdicts if v.status == "statusValid"}

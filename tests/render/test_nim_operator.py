@@ -14,7 +14,7 @@ import pytest
 
 from generator import yamlio
 from tests.helpers import EXAMPLES, run_cli
-from tests.kubeconform_support import StrictChecker, failures
+from tests.kubeconform_support import StrictChecker, failures, rendered_valid
 
 EXAMPLE = EXAMPLES / "nim-operator" / "nim-gitops.yaml"
 PROFILE = "8835c31752fbc67ef658b20a9f78e056914fdef0660206d82f252d62fd96064d"
@@ -61,17 +61,11 @@ OCI = {"oci": {"ref": "registry.example.com/weights/llama-8b:1.15.5",
 @pytest.mark.parametrize("target", ["current", "redesign"])
 def test_example_passes_strict_schemas(strict_checker: StrictChecker, tmp_path: Path,
                                          target: str) -> None:
-    result = run_cli(["render", str(EXAMPLE), "-o", "-", "--target", target])
-    assert result.code == 0, result.err
-    path = tmp_path / "stream.yaml"
-    path.write_text(result.out, "utf-8")
-    verdicts = strict_checker.check([path], target)
-    assert failures(verdicts) == []
-    checked = {(v.kind, v.name) for v in verdicts if v.status == "statusValid"}
+    checked = rendered_valid(strict_checker, EXAMPLE, target, tmp_path)
     assert {("NIMCache", "llama-8b"), ("NIMService", "llama-8b"), ("NIMCache", "mistral-7b"),
             ("NIMService", "mistral-7b"), ("ServingRuntime", "llama-kserve"),
             ("InferenceService", "llama-kserve"), ("PersistentVolumeClaim", "llama-8b-cache"),
-            ("Job", next(v.name for v in verdicts if v.kind == "Job"))} <= checked
+            ("Job", next(name for kind, name in checked if kind == "Job"))} <= checked
 
 
 def test_strict_check_can_fail(strict_checker: StrictChecker, tmp_path: Path) -> None:

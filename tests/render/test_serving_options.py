@@ -31,7 +31,7 @@ import pytest
 
 from generator import yamlio
 from tests.helpers import EXAMPLES, run_cli
-from tests.kubeconform_support import StrictChecker, failures
+from tests.kubeconform_support import StrictChecker, rendered_valid
 
 EXAMPLE = EXAMPLES / "serving-options" / "nim-gitops.yaml"
 NS = "team-serving"
@@ -170,13 +170,7 @@ def test_no_token_key_or_credential_is_rendered(tmp_path: Path, target: str) -> 
 def test_example_passes_strict_schemas(strict_checker: StrictChecker, tmp_path: Path,
                                        target: str) -> None:
     """Every object under the CRDs in ../shared/crds and the Kubernetes core schemas, strict."""
-    result = run_cli(["render", str(EXAMPLE), "-o", "-", "--target", target])
-    assert result.code == 0, result.err
-    path = tmp_path / "stream.yaml"
-    path.write_text(result.out, "utf-8")
-    verdicts = strict_checker.check([path], target)
-    assert failures(verdicts) == []
-    checked = {(v.kind, v.name) for v in verdicts if v.status == "statusValid"}
+    checked = rendered_valid(strict_checker, EXAMPLE, target, tmp_path)
     assert {("InferenceService", "llama-kserve"), ("NIMService", "llama-operator"),
             ("NIMService", "mistral-b"), ("ServingRuntime", "mistral-a"),
             ("ServiceAccount", "llama-kserve-sa"), ("Role", "llama-kserve-view-role"),
