@@ -314,6 +314,11 @@ class TreePlanner:
                                     self._staging.new_mode if mode is None else mode,
                                     self._existed)
 
+    @property
+    def recorded(self) -> Iterable[str]:
+        """The files the last run recorded in `.nim-gitops-files` (none for a new tree)."""
+        return self._recorded.keys()
+
     def _refusing(self) -> bool:
         return bool(self._foreign or self._refused)
 

@@ -25,13 +25,10 @@ if TYPE_CHECKING:
     from generator.writer import TreePlan
 
 
-def _namespace_warnings(tree: TreePlan) -> list[str]:
+def _namespace_warnings(tree: TreePlan, recorded: Iterable[str]) -> list[str]:
     """What the render does to managed Namespaces, read from the previous tree's file list."""
-    from generator import ownership
     from generator.plan.findings import tree_namespace_warnings
 
-    manifest = ownership.load(tree.root)
-    recorded = list(manifest.files) if manifest else []
     return tree_namespace_warnings(str(tree.root), tree.remove, tree.missing, recorded)
 
 
@@ -87,7 +84,7 @@ def render(config: Path, output: str, catalog: Path | None, check: bool, diff: b
         for batch in tree_batches(counted):
             planner.add(batch)
         tree = planner.finish()
-        for warning in _namespace_warnings(tree):
+        for warning in _namespace_warnings(tree, planner.recorded):
             console.warn(warning)
         if check:
             fix = shlex.join(["nim-gitops", "render", str(config), "-o", output]
