@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ class Side:
     plan: Plan | None
     objects: Mapping[ObjectKey, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property  # read by every section of the comparison: built once
     def deployments(self) -> dict[tuple[str, str], Deployment]:
         return {(d.project, d.name): d for d in self.plan.deployments} if self.plan else {}
 
