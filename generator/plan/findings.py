@@ -60,11 +60,14 @@ def tree_namespace_warnings(root: str, removed: Iterable[str], added: Iterable[s
             return parts[1]
         return None
 
-    before = list(recorded)
+    before = set(recorded)
+    # the projects the last render wrote files for (`projects/<p>/...`)
+    held = {parts[1] for parts in (r.split("/", 2) for r in before)
+            if len(parts) == 3 and parts[0] == "projects"}
     out = [namespace_removed(name) for name in map(namespace, removed) if name]
     for rel in added:
         name = namespace(rel)
-        if name and rel not in before and any(r.startswith(f"projects/{name}/") for r in before):
+        if name and rel not in before and name in held:
             out.append(namespace_adopted(name, f"{root}/projects/{name} held its objects "
                                                "without a Namespace"))
     return out
