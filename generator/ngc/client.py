@@ -42,10 +42,12 @@ class NotFound(RemoteServiceError):
     """HTTP 404: the resource vanished between discovery and fetch."""
 
 
-# Connections per httpx pool. httpcore's pool rescans every connection for every waiting
-# request (`_assign_requests_to_connections`), so one pool of 32 costs quadratic CPU; pools
-# of 8 keep each scan short (figures in docs/metadata.md).
-POOL_CONNECTIONS = 8
+# Connections per httpx pool. httpcore's pool rescans its connections each time a request
+# starts or ends (`_assign_requests_to_connections`), and asks every idle one whether the
+# server closed it (`has_expired`: anyio builds the socket's attribute table and calls
+# getpeername for it), so the CPU per request grows with the pool: pools of 4 took 0.26 s of
+# CPU per run against 0.31 s for pools of 8 (figures in docs/performance.md).
+POOL_CONNECTIONS = 4
 
 # NGC's largest answer is a catalog page: about 1.3 KB per model, so 1.3 MB at the page size
 # of 1000 (the recorded 186-model catalog is a third of that); a repo answer is a few KB.
