@@ -60,7 +60,7 @@ def check(config: Path, base_ref: str | None, base_file: Path | None) -> int:
     for warning in plan.warnings:
         console.warn(warning)
     if base_ref is not None or base_file is not None:
-        from generator.commands.plan import compared
+        from generator.plan.base import compared
         from generator.plan.findings import adopted_namespaces, pruned_namespaces
 
         comparison = compared(config, plan, base_ref, base_file, None)

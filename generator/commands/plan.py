@@ -5,16 +5,11 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from generator.commands.options import base_options, config_input, examples, target_option
 from generator.errors import UsageError
-
-if TYPE_CHECKING:
-    from generator.models import Plan
-    from generator.plan.compare import Comparison, Side
 
 _PROJECT_LIMIT = re.compile(r"(?P<project>[a-z0-9]([-a-z0-9]*[a-z0-9])?)=(?P<n>[0-9]+)")
 
@@ -32,38 +27,6 @@ def parse_limits(values: tuple[str, ...]) -> tuple[int | None, dict[str, int]]:
         else:
             raise UsageError(f"--max-gpus {value}: give N or PROJECT=N (N a whole number)")
     return total, per_project
-
-
-def _side(label: str, plan: Plan | None) -> Side:
-    from generator.plan.compare import side_of
-    from generator.render import render_objects
-
-    return side_of(label, plan, (o.obj for o in render_objects(plan)) if plan else ())
-
-
-def base_of(config: Path, base_ref: str | None, base_file: Path | None,
-            target: str | None) -> tuple[str, Plan | None]:
-    """The base side's label and plan: `base_file`, else `config` at `base_ref` (HEAD); None
-    when the config does not exist at that revision (everything is then added)."""
-    from generator.pipeline import plan_from_file, plan_from_files
-
-    if base_ref is not None and base_file is not None:
-        raise UsageError("give --base REF or --base-file FILE, not both")
-    if base_file is not None:
-        return str(base_file), plan_from_file(base_file, target=target)
-    from generator.gitrev import Revision
-
-    files = Revision(base_ref or "HEAD", config.parent if str(config.parent) else Path("."))
-    return files.name(config), plan_from_files(config, files, target)
-
-
-def compared(config: Path, head: Plan, base_ref: str | None, base_file: Path | None,
-             target: str | None, arch: str = "amd64") -> Comparison:
-    """`head` compared with its base (see `base_of`), both rendered in memory."""
-    from generator.plan.compare import compare
-
-    label, base = base_of(config, base_ref, base_file, target)
-    return compare(_side(label, base), _side(str(config), head), arch=arch)
 
 
 @click.command(epilog=examples(
@@ -106,6 +69,8 @@ def plan(config: Path, base_ref: str | None,
     from generator.plan import findings as findings_mod
     from generator.plan import policy as policy_mod
     from generator.plan import report
+    from generator.plan.base import compared
+
     total, per_project = parse_limits(max_gpus)
     head_plan = plan_from_file(config, target=target)
     if extended is not None:
