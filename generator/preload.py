@@ -1,7 +1,7 @@
 """Importing, while a command waits on the network, the modules it needs only afterwards.
 
-`metadata generate` spends much of its run waiting for NGC. The YAML emitter, the file
-writers and jsonschema (tens of ms of imports) are needed only once every answer is in, so
+`metadata generate` spends much of its run waiting for NGC. The YAML emitter and the file
+writers (tens of ms of imports) are needed only once every answer is in, so
 the command imports them in a thread started as the key check and the first catalog page set
 off: the main thread then waits on the sockets for a round trip, so the imports cost next to
 no wall time (later, while answers pour in, the thread would hold up the event loop). A

@@ -35,9 +35,8 @@ from generator.ngc import NgcSettings
 from generator.preload import Preload
 
 # Needed once every answer is in; imported while the first requests are in flight (detect-eu
-# needs only the writer, which imports yamlio too, through treediff; jsonschema checks each
-# entry against the metadata schema)
-AFTER_PROBE = ("generator.yamlio", "generator.writer", "jsonschema")
+# needs only the writer, which imports yamlio too, through treediff)
+AFTER_PROBE = ("generator.yamlio", "generator.writer")
 
 
 class Checked:
