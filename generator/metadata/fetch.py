@@ -231,8 +231,9 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
     carries the key has been sent by then. `while_waiting` is called once the key check has
     gone out, before it is answered: the one stretch of a run with nothing else to do (work
     in a thread any earlier slows the first requests, any later holds up the event loop
-    while answers pour in, GIL against I/O: see docs/performance.md). It may be called
-    again if the key check is sent again. `on_model` sees each model fetched, as it arrives
+    while answers pour in, GIL against I/O: see docs/performance.md), and so is the making of
+    the HTTP clients beyond the first. It may be called again if the key check is sent
+    again. `on_model` sees each model fetched, as it arrives
     (one that has left the catalog when it is read again may have been seen too).
     """
     from generator.ngc.client import NgcClient, make_http_client
@@ -243,9 +244,16 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
     async with make_http_client(settings) as http:
         client = NgcClient(http, key, settings)
         fetches = _Fetches(client, on_model)
-        key_check = asyncio.ensure_future(client.caller_info(on_sent=while_waiting))
+        def sent() -> None:
+            if while_waiting is not None:
+                while_waiting()
+            http.complete()
+
+        # the first page is asked for first: it has normally gone out by the time the key
+        # check has, when the clients the later requests need are made (`sent`)
         catalog = asyncio.ensure_future(discover(client, on_page=lambda found: fetches.start(
             r for r in found if r.resource_id not in skip)))
+        key_check = asyncio.ensure_future(client.caller_info(on_sent=sent))
         bar: Progress | None = None
         try:
             result.caller = await key_check

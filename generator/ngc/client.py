@@ -24,7 +24,7 @@ from generator.errors import AuthenticationError, RemoteServiceError
 from generator.ngc import NgcSettings
 from generator.transport.answer import Statuses
 from generator.transport.bounded import Cap, MiB, fetch
-from generator.transport.clients import build_clients
+from generator.transport.clients import client_builder
 from generator.transport.retry import send
 
 CATALOG_PATH = "/v2/search/catalog/resources/CONTAINER"
@@ -56,30 +56,54 @@ ANSWER_CAP = Cap(compressed=16 * MiB, decoded=16 * MiB)
 
 
 class HttpPool:
-    """Several `httpx.AsyncClient`s side by side; each request goes to the least busy one,
-    and at most `limit` requests (all kinds together) are in flight at once."""
+    """Several `httpx.AsyncClient`s side by side, one per entry of `sizes` (its connection
+    limit); each request goes to the least busy one, and at most `limit` requests (all kinds
+    together) are in flight at once.
 
-    def __init__(self, clients: Sequence[httpx.AsyncClient], limit: int) -> None:
-        self.clients = list(clients)
-        self._busy = [0] * len(self.clients)
+    Only the first client is made at once: the others when a request finds every client
+    made so far full, or all together by `complete` (a run calls it once its first request
+    has gone out, so that making them costs no time before that request)."""
+
+    def __init__(self, build: Callable[[int], httpx.AsyncClient], sizes: Sequence[int],
+                 limit: int) -> None:
+        self._build = build
+        self._sizes = list(sizes)
+        self.clients = [build(self._sizes[0])]
+        self._busy = [0]
         # first come, first served: a request waits here, not in httpcore's pool (whose
         # scan of its waiting requests costs quadratic CPU); retries wait outside the gate
         self._gate = asyncio.Semaphore(max(1, limit))
+
+    def complete(self) -> None:
+        """Make every client not made yet."""
+        while len(self.clients) < len(self._sizes):
+            self._add()
+
+    def _add(self) -> int:
+        self.clients.append(self._build(self._sizes[len(self.clients)]))
+        self._busy.append(0)
+        return len(self.clients) - 1
+
+    def _least_busy(self) -> int:
+        busy = self._busy
+        index = busy.index(min(busy))
+        if busy[index] >= self._sizes[index] and len(self.clients) < len(self._sizes):
+            index = self._add()
+        return index
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """The answer to a request built from `method`, `url` and `kwargs` (as
         `AsyncClient.build_request` takes them), read within `ANSWER_CAP` by the client with
         the fewest requests in flight, once fewer than `limit` are."""
         async with self._gate:
-            busy = self._busy
-            index = busy.index(min(busy))
-            busy[index] += 1
+            index = self._least_busy()
+            self._busy[index] += 1
             try:
                 client = self.clients[index]
                 return await fetch(client, client.build_request(method, url, **kwargs),
                                    ANSWER_CAP)
             finally:
-                busy[index] -= 1
+                self._busy[index] -= 1
 
     async def __aenter__(self) -> HttpPool:
         return self
@@ -91,13 +115,14 @@ class HttpPool:
 
 def make_http_client(settings: NgcSettings) -> HttpPool:
     """The HTTP clients of a run: explicit timeouts, connections for the concurrency (in
-    pools of `POOL_CONNECTIONS`), built by `transport.clients.build_clients`, and at most
+    pools of `POOL_CONNECTIONS`), made by `transport.clients.client_builder`, and at most
     `settings.concurrency` requests in flight."""
     wanted = max(1, settings.concurrency)
     sizes = [min(POOL_CONNECTIONS, wanted - start)
              for start in range(0, wanted, POOL_CONNECTIONS)]
-    return HttpPool(build_clients(settings.base, settings.timeout, settings.connect_timeout,
-                                  sizes, headers={"Accept": "application/json"}), wanted)
+    build = client_builder(settings.base, settings.timeout, settings.connect_timeout,
+                           headers={"Accept": "application/json"})
+    return HttpPool(build, sizes, wanted)
 
 
 def _refused(what: str, code: int) -> str:

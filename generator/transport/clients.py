@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 
@@ -11,6 +11,34 @@ from generator.transport.bounded import ACCEPT_ENCODING
 from generator.transport.guard import direct_routes, environment_errors
 
 USER_AGENT = "nim-gitops"
+
+
+def client_builder(base: str, timeout: float, connect_timeout: float, *,
+                   headers: Mapping[str, str] | None = None,
+                   follow_redirects: bool = False) -> Callable[[int], httpx.AsyncClient]:
+    """A function making a client for the service at `base` with a given connection limit;
+    every client it makes shares one certificate store (see `build_clients`)."""
+    with environment_errors():
+        verify: ssl.SSLContext | bool = False
+        if follow_redirects or not base.startswith("http://"):
+            verify = httpx.create_ssl_context(trust_env=True)  # httpx's default, made once
+    per_attempt = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
+    fixed_headers = {**(headers or {}), "User-Agent": USER_AGENT,
+                     "Accept-Encoding": ACCEPT_ENCODING}
+
+    def build(size: int) -> httpx.AsyncClient:
+        with environment_errors():
+            return httpx.AsyncClient(
+                timeout=per_attempt,
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                headers=fixed_headers,
+                follow_redirects=follow_redirects,
+                trust_env=True,
+                mounts=direct_routes(base),
+                verify=verify,
+            )
+
+    return build
 
 
 def build_clients(base: str, timeout: float, connect_timeout: float, sizes: Sequence[int], *,
@@ -28,18 +56,6 @@ def build_clients(base: str, timeout: float, connect_timeout: float, sizes: Sequ
     lead to HTTPS, whose certificate must then be checked); HTTPS URLs verify against one
     store shared by the clients.
     """
-    with environment_errors():
-        verify: ssl.SSLContext | bool = False
-        if follow_redirects or not base.startswith("http://"):
-            verify = httpx.create_ssl_context(trust_env=True)  # httpx's default, made once
-        per_attempt = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
-        return [httpx.AsyncClient(
-            timeout=per_attempt,
-            limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-            headers={**(headers or {}), "User-Agent": USER_AGENT,
-                     "Accept-Encoding": ACCEPT_ENCODING},
-            follow_redirects=follow_redirects,
-            trust_env=True,
-            mounts=direct_routes(base),
-            verify=verify,
-        ) for size in sizes]
+    build = client_builder(base, timeout, connect_timeout, headers=headers,
+                           follow_redirects=follow_redirects)
+    return [build(size) for size in sizes]
