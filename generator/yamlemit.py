@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 _AMBIGUOUS = re.compile(
@@ -200,6 +201,21 @@ def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
 
 def emit(data: Any) -> str:
     """One document in canonical block style."""
+    if type(data) is dict:
+        kind = data.get("kind")
+        shaped = _shaped.get(kind) if type(kind) is str else None
+        if shaped:
+            for at, known in enumerate(shaped):
+                text = known(data)
+                if text is not None:
+                    if at:  # the shape most recently met is tried first
+                        shaped.insert(0, shaped.pop(at))
+                    return text
+    return walk(data)
+
+
+def walk(data: Any) -> str:
+    """`emit` without the known shapes: every node visited (what a known shape reproduces)."""
     out: list[str] = []
     if isinstance(data, dict) and data:
         _mapping(data, "", out)
@@ -209,3 +225,112 @@ def emit(data: Any) -> str:
         _value(data, "", out)
         return out[0].lstrip(" ")
     return "".join(out)
+
+
+# Known shapes: objects built again and again from one template shape (generator/render/
+# skeleton.py) share their structure and fixed values and differ only in some strings and
+# integers. For each shape the emitter keeps its text cut at those values and a check, written
+# as straight-line Python, that an object still has exactly that shape: the same key order, list
+# lengths and container types everywhere, each fixed value the very object the shape's builder
+# put there (`is`), and each varying value an exact str without a line break or an exact int.
+# Such a value is emitted as `scalar(value)` alone, in the same place whatever it is, so the
+# object's text is the cut text with those scalars put back, byte for byte what the walk below
+# writes. An object changed in any other way after it was built (another key, another order,
+# another value) fails the check and is emitted by the walk, so no caller has to promise not
+# to change what it got.
+MAX_SHAPES_PER_KIND = 8
+_MARK = re.compile("\ue000([0-9]+)\ue001")
+_MARK_CHARS = re.compile("[\ue000\ue001]")
+_shaped: dict[str, list[Callable[[dict[str, Any]], str | None]]] = {}
+
+
+class _Unshaped(Exception):
+    """The sample holds something a shape check does not cover."""
+
+
+class _ShapeSource:
+    """Builds the source of one shape's check-and-emit function."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {"_sc": _scalars.get, "_ss": _str_scalar}
+        self.slots: dict[int, str] = {}  # marker number -> local holding its scalar text
+
+    def const(self, value: Any) -> str:
+        name = f"_k{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def node(self, value: Any, expr: str, depth: int) -> None:
+        if depth > 64:
+            raise _Unshaped
+        kind = type(value)
+        if kind is dict or kind is list:
+            var = f"_n{len(self.lines)}"
+            self.lines.append(f"{var} = {expr}")
+            if kind is dict:
+                if any(type(key) is not str for key in value):
+                    raise _Unshaped
+                self.lines.append(f"if type({var}) is not dict or tuple({var}) != "
+                                  f"{self.const(tuple(value))}: return None")
+                for key, item in value.items():
+                    self.node(item, f"{var}[{key!r}]", depth + 1)
+            else:
+                self.lines.append(f"if type({var}) is not list or len({var}) != {len(value)}: "
+                                  "return None")
+                for at, item in enumerate(value):
+                    self.node(item, f"{var}[{at}]", depth + 1)
+            return
+        mark = _MARK.fullmatch(value) if kind is str else None
+        if mark is None:
+            self.lines.append(f"if {expr} is not {self.const(value)}: return None")
+            return
+        number = int(mark.group(1))
+        if number in self.slots:
+            raise _Unshaped  # the same marker twice
+        var = self.slots[number] = f"_s{number}"
+        self.lines += [
+            f"_v = {expr}",
+            "if type(_v) is str:",
+            "    if '\\n' in _v: return None",
+            f"    {var} = _sc(_v) or _ss(_v)",
+            f"elif type(_v) is int: {var} = str(_v)",
+            "else: return None",
+        ]
+
+
+def _compile_shape(sample: dict[str, Any]) -> Callable[[dict[str, Any]], str | None] | None:
+    """The check-and-emit function of `sample`'s shape, None when it cannot be made exactly."""
+    source = _ShapeSource()
+    try:
+        source.node(sample, "_o", 0)
+    except _Unshaped:
+        return None
+    cut = _MARK.split(walk(sample))
+    texts, numbers = cut[0::2], [int(n) for n in cut[1::2]]
+    if sorted(numbers) != sorted(source.slots) or len(set(numbers)) != len(numbers) or \
+            any(_MARK_CHARS.search(text) for text in texts):
+        return None  # a marker in a key or a fixed value: the cut would be ambiguous
+    parts = [f"{{{source.const(texts[0])}}}"]
+    for number, text in zip(numbers, texts[1:], strict=True):
+        parts.append(f"{{{source.slots[number]}}}{{{source.const(text)}}}")
+    body = "\n    ".join([*source.lines, f"return f{''.join(parts)!r}"])
+    namespace = dict(source.names)
+    exec(f"def _emit(_o):\n    {body}\n", namespace)  # our own generated source
+    known: Callable[[dict[str, Any]], str | None] = namespace["_emit"]
+    return known
+
+
+def learn_shape(build: Callable[[list[str]], list[Any]], values: int) -> None:
+    """Remember the shape of the documents `build` makes from `values` strings and integers
+    (a template shape's builder), so `emit` writes such documents from cut text."""
+    markers = [f"\ue000{n}\ue001" for n in range(values)]
+    for doc in build(markers):
+        kind = doc.get("kind") if type(doc) is dict else None
+        if type(kind) is not str:
+            continue
+        known = _compile_shape(doc)
+        if known is not None:
+            shaped = _shaped.setdefault(kind, [])
+            shaped.insert(0, known)
+            del shaped[MAX_SHAPES_PER_KIND:]

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import yamlio
+from generator import yamlemit, yamlio
 from generator.yamlemit import emit
 
 keys = st.text(min_size=1, max_size=20)
@@ -42,3 +42,96 @@ def test_emit_round_trips_through_pyyaml(doc: Any) -> None:
 def test_emit_is_deterministic_and_block_style(doc: dict[str, Any]) -> None:
     assert emit(doc) == emit(dict(doc))
     assert not emit(doc).startswith("{")
+
+
+# Known shapes (`learn_shape`): a builder like generator/render/skeleton.py's, whose fixed
+# values are shared between the objects it builds and whose varying ones come from `v`.
+def _build(v: list[Any]) -> list[Any]:
+    return [{"apiVersion": "v1", "kind": "ShapeTest",
+             "metadata": {"name": v[0], "labels": {"fixed": "true", "n": v[1]}},
+             "spec": {"flag": True, "count": 3, "ratio": 1.5, "none": None, "empty": {},
+                      "items": [], "list": ["a", v[2], {"name": v[3], "port": 8000}],
+                      "script": "line one\nline two\n"}},
+            {"kind": "ShapeTest2", "data": {"k": v[4]}}]
+
+
+SLOT_VALUES = st.one_of(scalars, st.sampled_from(["\ue0000\ue001", "\ue000", "x\ny"]),
+                        st.floats(allow_nan=True), st.none(), st.lists(scalars, max_size=2),
+                        st.dictionaries(keys, scalars, max_size=2))
+
+
+def _nodes(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every container's path in `data`."""
+    found = [path]
+    items = data.items() if isinstance(data, dict) else enumerate(data)
+    for key, value in items:
+        if isinstance(value, (dict, list)):
+            found += _nodes(value, (*path, key))
+    return found
+
+
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.text(max_size=20), st.integers()), min_size=5, max_size=5))
+def test_an_object_of_a_known_shape_is_written_as_the_walk_writes_it(values: list[Any]) -> None:
+    yamlemit.learn_shape(_build, 5)
+    for doc, held in zip(_build(values), (values[:4], values[4:]), strict=True):
+        known = yamlemit._shaped[doc["kind"]][0]
+        assert emit(doc) == yamlemit.walk(doc)
+        # taken from the cut text unless a value holds a line break (a literal block)
+        assert (known(doc) is None) == any(type(v) is str and "\n" in v for v in held)
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data())
+def test_an_object_changed_after_it_was_built_is_written_as_it_is_now(data: Any) -> None:
+    """Whatever a caller changes (a value, its type, a key, the order, a list's length), the
+    text is that of the object as it is when written."""
+    yamlemit.learn_shape(_build, 5)
+    doc = _build(["name", 7, "b", "c", "d"])[0]
+    node = _at(doc, data.draw(st.sampled_from(_nodes(doc))))
+    change = data.draw(st.sampled_from(["set", "add", "delete", "reorder", "copy"]))
+    if isinstance(node, dict):
+        key = data.draw(st.sampled_from(sorted(node)) if node else keys)
+        if change == "add":
+            key = data.draw(keys)
+            node[key] = data.draw(SLOT_VALUES)
+        elif change == "delete" and key in node:
+            del node[key]
+        elif change == "reorder" and key in node:
+            node[key] = node.pop(key)
+        elif change == "copy" and key in node and isinstance(node[key], str):
+            node[key] = "".join(list(node[key]))  # equal, but another object
+        else:
+            node[key] = data.draw(SLOT_VALUES)
+    elif change in ("add", "delete") or not node:
+        if node and change == "delete":
+            node.pop()
+        else:
+            node.append(data.draw(SLOT_VALUES))
+    else:
+        node[data.draw(st.integers(0, len(node) - 1))] = data.draw(SLOT_VALUES)
+    assert emit(doc) == yamlemit.walk(doc)
+
+
+def test_fixed_values_are_checked_by_identity_not_equality() -> None:
+    """True == 1 == 1.0 and 0.0 == -0.0, but they are written differently."""
+    yamlemit.learn_shape(_build, 5)
+    for key, other in (("flag", 1), ("count", 3.0), ("ratio", True), ("none", "null")):
+        doc = _build(["n", 1, "b", "c", "d"])[0]
+        doc["spec"][key] = other
+        assert emit(doc) == yamlemit.walk(doc) != yamlemit.walk(_build(["n", 1, "b", "c", "d"])[0])
+
+
+def test_a_shape_that_cannot_be_cut_exactly_is_not_learned() -> None:
+    """A marker-like text in a key or a fixed value: nothing learned; written by the walk."""
+    for build in (lambda v: [{"kind": "Cut1", "\ue0000\ue001": v[0]}],
+                  lambda v: [{"kind": "Cut2", "a": v[0], "b": "\ue000"}],
+                  lambda v: [{"kind": "Cut3", "a": v[0], "b": v[0]}]):
+        yamlemit.learn_shape(build, 1)
+    assert not {"Cut1", "Cut2", "Cut3"} & set(yamlemit._shaped)

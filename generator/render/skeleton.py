@@ -38,7 +38,7 @@ from typing import Any
 
 import jinja2
 
-from generator import yamlio
+from generator import yamlemit, yamlio
 from generator.errors import NimGitopsError
 from generator.render.env import SLOT_CLOSE, SLOT_OPEN, recording
 
@@ -98,6 +98,7 @@ def _shape(text: str, slots: int, where: str) -> Builder | object:
     if sorted(used) != list(range(slots)):
         return _SLOW  # a placeholder went missing (into a comment) or came back twice
     builder: Builder = eval(f"lambda v: {source}", {"__builtins__": {}})
+    yamlemit.learn_shape(builder, slots)
     return builder
 
 
