@@ -132,7 +132,9 @@ def _validator() -> Any:
             else:
                 valid.add(seen)
 
-    return validators.extend(Draft202012Validator, {"items": items})(config_schema())
+    extended = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, {"items": items})
+    return extended(config_schema())
 
 
 def check_schema(data: Any, source: str, lines: Lines) -> None:
