@@ -328,6 +328,21 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
 _FOLDED = re.compile("[\x85\u2028\u2029]")
 
 
+def _value_problem(value: str) -> str | None:
+    """Why a config string cannot be rendered (None: it can)."""
+    if _NGC_KEY.search(value):
+        return ("looks like an NGC API key; the config only says where the key lives in the "
+                "secret store, never the key")
+    bad = _UNPRINTABLE.search(value)
+    if bad:
+        return f"contains the control character U+{ord(bad.group()):04X}"
+    folded = _FOLDED.search(value)
+    if folded:
+        return (f"contains U+{ord(folded.group()):04X}, which kustomize and Helm read as a line "
+                "break and turn into a space; write a space or a newline instead")
+    return None
+
+
 def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: Lines) -> None:
     """Refuse strings that no Kubernetes YAML tool could read back, and pasted NGC keys.
 
@@ -336,21 +351,10 @@ def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: L
     """
     items: Any = ()
     if isinstance(value, str):
-        line, shown = _line_of(lines, path), yamlio.format_path(path) or None
-        if _NGC_KEY.search(value):
-            raise InvalidInputError("looks like an NGC API key; the config only says where the "
-                                    "key lives in the secret store, never the key",
-                                    source=source, line=line, path=shown)
-        bad = _UNPRINTABLE.search(value)
-        if bad:
-            raise InvalidInputError(f"contains the control character U+{ord(bad.group()):04X}",
-                                    source=source, line=line, path=shown)
-        folded = _FOLDED.search(value)
-        if folded:
-            raise InvalidInputError(
-                f"contains U+{ord(folded.group()):04X}, which kustomize and Helm read as a line "
-                "break and turn into a space; write a space or a newline instead",
-                source=source, line=line, path=shown)
+        problem = _value_problem(value)
+        if problem:
+            raise InvalidInputError(problem, source=source, line=_line_of(lines, path),
+                                    path=yamlio.format_path(path) or None)
     elif isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):
