@@ -24,11 +24,38 @@ _AMBIGUOUS = re.compile(
     """
 )
 MAX_SIMPLE_KEY = 1000
+
+
+def _outside(ranges: str) -> str:
+    """A character class body of every code point that `ranges` (characters and `a-z` spans,
+    as in a class) leaves out. `re` compiles a class of wide BMP spans one code point at a
+    time in Python (about 20 ms for this module's classes, in every process); the classes are
+    written as the complements of those spans, which compile in about 1 ms and match the same
+    characters."""
+    spans, at = [], 0
+    while at < len(ranges):
+        if at + 2 < len(ranges) and ranges[at + 1] == "-":
+            spans.append((ord(ranges[at]), ord(ranges[at + 2])))
+            at += 3
+        else:
+            spans.append((ord(ranges[at]), ord(ranges[at])))
+            at += 1
+    body, start = [], 0
+    for low, high in sorted(spans):
+        if low > start:
+            body.append(f"\\U{start:08x}-\\U{low - 1:08x}")
+        start = max(start, high + 1)
+    if start <= 0x10FFFF:
+        body.append(f"\\U{start:08x}-\\U0010ffff")
+    return "".join(body)
+
+
+# the characters a plain scalar may hold, and the printable ones
 _WORD = "A-Za-z0-9_./\u00c0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-_PLAIN = re.compile(f"[{_WORD}][{_WORD} ()+=@$%^&~,;:-]*")
-_RANGES = r"\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
-_NON_PRINTABLE = re.compile(f"[^{_RANGES}]")
-_PRINTABLE = re.compile(f"[{_RANGES}]*")
+_PLAIN = re.compile(f"[^{_outside(_WORD)}][^{_outside(_WORD + ' ()+=@$%^&~,;:-')}]*")
+_RANGES = "\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+_NON_PRINTABLE = re.compile(f"[{_outside(_RANGES)}]")
+_PRINTABLE = re.compile(f"[^{_outside(_RANGES)}]*")
 MAX_REMEMBERED = 100_000  # distinct strings whose scalar form is kept (a few MB at most)
 _scalars: dict[str, str] = {}
 _heads: dict[str, dict[str, str]] = {}  # indent -> key -> `indent key:`

@@ -135,3 +135,24 @@ def test_a_shape_that_cannot_be_cut_exactly_is_not_learned() -> None:
                   lambda v: [{"kind": "Cut3", "a": v[0], "b": v[0]}]):
         yamlemit.learn_shape(build, 1)
     assert not {"Cut1", "Cut2", "Cut3"} & set(yamlemit._shaped)
+
+
+def test_the_character_classes_match_the_spans_they_are_written_from() -> None:
+    """The emitter's classes are compiled as complements (`_outside`); over every code point
+    they accept exactly what the classes written with the spans accept."""
+    import re
+
+    word = "A-Za-z0-9_./\u00c0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+    printable = (r"\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                 r"\U00010000-\U0010ffff")
+    pairs = [(re.compile(f"[{word}]"), f"[^{yamlemit._outside(yamlemit._WORD)}]"),
+             (re.compile(f"[{word} ()+=@$%^&~,;:-]"),
+              f"[^{yamlemit._outside(yamlemit._WORD + ' ()+=@$%^&~,;:-')}]"),
+             (re.compile(f"[{printable}]"), yamlemit._PRINTABLE.pattern[:-1]),
+             (re.compile(f"[^{printable}]"), yamlemit._NON_PRINTABLE.pattern)]
+    assert yamlemit._PLAIN.pattern == f"{pairs[0][1]}{pairs[1][1]}*"
+    for written, pattern in pairs:
+        compiled = re.compile(pattern)
+        wrong = [hex(code) for code in range(0x110000)
+                 if (written.match(chr(code)) is None) != (compiled.match(chr(code)) is None)]
+        assert not wrong, (written.pattern, wrong[:5])

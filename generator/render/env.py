@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
@@ -39,7 +38,7 @@ def to_yaml(value: Any) -> str:
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-# While a render records (see `recording`), `q` hands back a numbered placeholder for each
+# While a render records (see `render_recording`), `q` hands back a numbered placeholder for each
 # string or integer and keeps the value; `render.skeleton` parses the placeholder text once
 # per template shape and fills the values in. The placeholder delimiters are private-use
 # characters; a template or value that carries them is simply never filled (see skeleton).
@@ -51,13 +50,13 @@ _SLOT_SAFE = re.compile(
     "[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ue000\ue001\ufeff\ufffe\uffff]*")
 
 
-@contextmanager
-def recording() -> Iterator[list[Any]]:
-    """Within the block, `q` writes placeholders for strings and integers and records them."""
+def render_recording(template: jinja2.Template, context: dict[str, Any]) -> tuple[str, list[Any]]:
+    """`template` rendered with `q` writing placeholders for strings and integers, and the
+    values it recorded, in placeholder order."""
     slots: list[Any] = []
     token = _SLOTS.set(slots)
     try:
-        yield slots
+        return template.render(context), slots
     finally:
         _SLOTS.reset(token)
 
@@ -145,6 +144,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=False,
         lstrip_blocks=False,
         auto_reload=False,  # templates are package data: no stat() on every get_template
+        cache_size=-1,  # a plain dict of the few dozen templates, not an LRU behind a lock
     )
     env.filters["q"] = _q
     env.filters["go_duration"] = go_duration

@@ -6,7 +6,7 @@ of `render`'s time, and 1,000 projects x 5 deployments render the same few shape
 times with only names and images differing.
 
 How: values enter the YAML only through the `q` filter (JSON, which is YAML). While a render
-records (`env.recording`), `q` writes a numbered placeholder `"<U+E000>n<U+E001>"` for each
+records (`env.render_recording`), `q` writes a numbered placeholder `"<U+E000>n<U+E001>"` for each
 string or integer instead and keeps the value. The text with placeholders, the *shape*, is
 the same for every deployment that takes the same branches, so it is parsed once by the
 project's safe loader (`yamlio.load_all`) and compiled into a builder: one Python expression
@@ -40,7 +40,7 @@ import jinja2
 
 from generator import yamlemit, yamlio
 from generator.errors import NimGitopsError
-from generator.render.env import SLOT_CLOSE, SLOT_OPEN, recording
+from generator.render.env import SLOT_CLOSE, SLOT_OPEN, render_recording
 
 MAX_SHAPES = 1024  # distinct (template, shape) pairs kept; the cache starts over beyond that
 MAX_DEPTH = 64  # deeper shapes are parsed every time (the builder is one nested expression)
@@ -104,8 +104,7 @@ def _shape(text: str, slots: int, where: str) -> Builder | object:
 
 def load_rendered(template: jinja2.Template, context: dict[str, Any], where: str) -> list[Any]:
     """Render `template` with `context` and load its documents (empty ones dropped)."""
-    with recording() as values:
-        text = template.render(context)
+    text, values = render_recording(template, context)
     key = (template.name or "", text)
     shape = _shapes.get(key)
     if shape is None:
