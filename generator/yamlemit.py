@@ -228,16 +228,11 @@ def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
 
 def emit(data: Any) -> str:
     """One document in canonical block style."""
-    if type(data) is dict:
-        kind = data.get("kind")
-        shaped = _shaped.get(kind) if type(kind) is str else None
-        if shaped:
-            for at, known in enumerate(shaped):
-                text = known(data)
-                if text is not None:
-                    if at:  # the shape most recently met is tried first
-                        shaped.insert(0, shaped.pop(at))
-                    return text
+    known = _expected.pop(id(data), None)
+    if known is not None:
+        text = known(data)
+        if text is not None:
+            return text
     return walk(data)
 
 
@@ -261,14 +256,18 @@ def walk(data: Any) -> str:
 # lengths and container types everywhere, each fixed value the very object the shape's builder
 # put there (`is`), and each varying value an exact str without a line break or an exact int.
 # Such a value is emitted as `scalar(value)` alone, in the same place whatever it is, so the
-# object's text is the cut text with those scalars put back, byte for byte what the walk below
-# writes. An object changed in any other way after it was built (another key, another order,
-# another value) fails the check and is emitted by the walk, so no caller has to promise not
-# to change what it got.
-MAX_SHAPES_PER_KIND = 8
+# object's text is the cut text with those scalars put back, byte for byte what `walk` writes.
+# An object changed in any other way after it was built (another key, another order, another
+# value or type) fails the check and is walked, so no caller has to promise not to change
+# what it got. (Keys are compared as strings: the data is the plain data described above.)
+#
+# Which shape an object has is a hint its builder leaves (`expect`), by the object's id: the
+# check makes any hint safe, even one left by an object since freed whose id was reused.
+Known = Callable[[dict[str, Any]], "str | None"]
+MAX_EXPECTED = 65_536  # hints of objects built and not yet written; forgotten beyond that
 _MARK = re.compile("\ue000([0-9]+)\ue001")
 _MARK_CHARS = re.compile("[\ue000\ue001]")
-_shaped: dict[str, list[Callable[[dict[str, Any]], str | None]]] = {}
+_expected: dict[int, Known] = {}
 
 
 class _Unshaped(Exception):
@@ -326,7 +325,7 @@ class _ShapeSource:
         ]
 
 
-def _compile_shape(sample: dict[str, Any]) -> Callable[[dict[str, Any]], str | None] | None:
+def _compile_shape(sample: dict[str, Any]) -> Known | None:
     """The check-and-emit function of `sample`'s shape, None when it cannot be made exactly."""
     source = _ShapeSource()
     try:
@@ -344,20 +343,19 @@ def _compile_shape(sample: dict[str, Any]) -> Callable[[dict[str, Any]], str | N
     body = "\n    ".join([*source.lines, f"return f{''.join(parts)!r}"])
     namespace = dict(source.names)
     exec(f"def _emit(_o):\n    {body}\n", namespace)  # our own generated source
-    known: Callable[[dict[str, Any]], str | None] = namespace["_emit"]
+    known: Known = namespace["_emit"]
     return known
 
 
-def learn_shape(build: Callable[[list[str]], list[Any]], values: int) -> None:
-    """Remember the shape of the documents `build` makes from `values` strings and integers
-    (a template shape's builder), so `emit` writes such documents from cut text."""
+def shape_emitters(build: Callable[[list[str]], list[Any]], values: int) -> list[Known | None]:
+    """For each document that `build` (a template shape's builder) makes from `values` strings
+    and integers: the check-and-emit function of its shape, or None where there is none."""
     markers = [f"\ue000{n}\ue001" for n in range(values)]
-    for doc in build(markers):
-        kind = doc.get("kind") if type(doc) is dict else None
-        if type(kind) is not str:
-            continue
-        known = _compile_shape(doc)
-        if known is not None:
-            shaped = _shaped.setdefault(kind, [])
-            shaped.insert(0, known)
-            del shaped[MAX_SHAPES_PER_KIND:]
+    return [_compile_shape(doc) if type(doc) is dict else None for doc in build(markers)]
+
+
+def expect(doc: dict[str, Any], known: Known) -> None:
+    """Note that `doc` was just built in the shape `known` checks, for `emit` to try first."""
+    if len(_expected) >= MAX_EXPECTED:
+        _expected.clear()
+    _expected[id(doc)] = known

@@ -44,8 +44,9 @@ def test_emit_is_deterministic_and_block_style(doc: dict[str, Any]) -> None:
     assert not emit(doc).startswith("{")
 
 
-# Known shapes (`learn_shape`): a builder like generator/render/skeleton.py's, whose fixed
-# values are shared between the objects it builds and whose varying ones come from `v`.
+# Known shapes (`shape_emitters`, `expect`): a builder like generator/render/skeleton.py's,
+# whose fixed values are shared between the objects it builds and whose varying ones come
+# from `v`.
 def _build(v: list[Any]) -> list[Any]:
     return [{"apiVersion": "v1", "kind": "ShapeTest",
              "metadata": {"name": v[0], "labels": {"fixed": "true", "n": v[1]}},
@@ -55,9 +56,19 @@ def _build(v: list[Any]) -> list[Any]:
             {"kind": "ShapeTest2", "data": {"k": v[4]}}]
 
 
+EMITTERS = yamlemit.shape_emitters(_build, 5)
 SLOT_VALUES = st.one_of(scalars, st.sampled_from(["\ue0000\ue001", "\ue000", "x\ny"]),
                         st.floats(allow_nan=True), st.none(), st.lists(scalars, max_size=2),
                         st.dictionaries(keys, scalars, max_size=2))
+
+
+def _built(values: list[Any]) -> list[Any]:
+    """`_build(values)`, each document noted as built in its shape (as the skeleton does)."""
+    docs = _build(values)
+    for doc, known in zip(docs, EMITTERS, strict=True):
+        assert known is not None
+        yamlemit.expect(doc, known)
+    return docs
 
 
 def _nodes(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -79,11 +90,10 @@ def _at(data: Any, path: tuple[Any, ...]) -> Any:
 @settings(max_examples=300, deadline=None)
 @given(values=st.lists(st.one_of(st.text(max_size=20), st.integers()), min_size=5, max_size=5))
 def test_an_object_of_a_known_shape_is_written_as_the_walk_writes_it(values: list[Any]) -> None:
-    yamlemit.learn_shape(_build, 5)
-    for doc, held in zip(_build(values), (values[:4], values[4:]), strict=True):
-        known = yamlemit._shaped[doc["kind"]][0]
+    for doc, known, held in zip(_built(values), EMITTERS, (values[:4], values[4:]), strict=True):
         assert emit(doc) == yamlemit.walk(doc)
         # taken from the cut text unless a value holds a line break (a literal block)
+        assert known is not None
         assert (known(doc) is None) == any(type(v) is str and "\n" in v for v in held)
 
 
@@ -92,8 +102,7 @@ def test_an_object_of_a_known_shape_is_written_as_the_walk_writes_it(values: lis
 def test_an_object_changed_after_it_was_built_is_written_as_it_is_now(data: Any) -> None:
     """Whatever a caller changes (a value, its type, a key, the order, a list's length), the
     text is that of the object as it is when written."""
-    yamlemit.learn_shape(_build, 5)
-    doc = _build(["name", 7, "b", "c", "d"])[0]
+    doc = _built(["name", 7, "b", "c", "d"])[0]
     node = _at(doc, data.draw(st.sampled_from(_nodes(doc))))
     change = data.draw(st.sampled_from(["set", "add", "delete", "reorder", "copy"]))
     if isinstance(node, dict):
@@ -121,20 +130,28 @@ def test_an_object_changed_after_it_was_built_is_written_as_it_is_now(data: Any)
 
 def test_fixed_values_are_checked_by_identity_not_equality() -> None:
     """True == 1 == 1.0 and 0.0 == -0.0, but they are written differently."""
-    yamlemit.learn_shape(_build, 5)
     for key, other in (("flag", 1), ("count", 3.0), ("ratio", True), ("none", "null")):
-        doc = _build(["n", 1, "b", "c", "d"])[0]
+        doc = _built(["n", 1, "b", "c", "d"])[0]
         doc["spec"][key] = other
         assert emit(doc) == yamlemit.walk(doc) != yamlemit.walk(_build(["n", 1, "b", "c", "d"])[0])
 
 
-def test_a_shape_that_cannot_be_cut_exactly_is_not_learned() -> None:
-    """A marker-like text in a key or a fixed value: nothing learned; written by the walk."""
+def test_a_hint_left_by_another_object_is_harmless() -> None:
+    """A hint names a shape by an object's id; one reused by another object, of another shape
+    or none, changes nothing."""
+    shape, other = EMITTERS
+    assert shape is not None and other is not None
+    for doc in (_build(["a", 1, "b", "c", "d"])[1], {"kind": "ShapeTest", "x": 1}, {}):
+        yamlemit.expect(doc, shape)
+        assert emit(doc) == yamlemit.walk(doc)
+
+
+def test_a_shape_that_cannot_be_cut_exactly_has_no_emitter() -> None:
+    """A marker-like text in a key or a fixed value, or one value twice: written by the walk."""
     for build in (lambda v: [{"kind": "Cut1", "\ue0000\ue001": v[0]}],
                   lambda v: [{"kind": "Cut2", "a": v[0], "b": "\ue000"}],
                   lambda v: [{"kind": "Cut3", "a": v[0], "b": v[0]}]):
-        yamlemit.learn_shape(build, 1)
-    assert not {"Cut1", "Cut2", "Cut3"} & set(yamlemit._shaped)
+        assert yamlemit.shape_emitters(build, 1) == [None]
 
 
 def test_the_character_classes_match_the_spans_they_are_written_from() -> None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 
@@ -46,8 +46,9 @@ MAX_SHAPES = 1024  # distinct (template, shape) pairs kept; the cache starts ove
 MAX_DEPTH = 64  # deeper shapes are parsed every time (the builder is one nested expression)
 _SLOT = re.compile(f"{SLOT_OPEN}([0-9]+){SLOT_CLOSE}")
 Builder = Callable[[list[Any]], list[Any]]
+Shape = tuple[Builder, list[yamlemit.Known | None]]  # the builder, and how each doc is written
 _SLOW = object()  # a shape that must be parsed with its real values every time
-_shapes: dict[tuple[str, str], Builder | object] = {}
+_shapes: dict[tuple[str, str], Shape | object] = {}
 
 
 class _NotFillable(Exception):
@@ -84,8 +85,9 @@ def _expression(data: Any, slots: list[int], seen: set[int], depth: int) -> str:
     raise _NotFillable
 
 
-def _shape(text: str, slots: int, where: str) -> Builder | object:
-    """Parse a shape once into a builder; _SLOW when it cannot be filled provably alike."""
+def _shape(text: str, slots: int, where: str) -> Shape | object:
+    """Parse a shape once into a builder (and its documents' emitters, `yamlemit`); _SLOW when
+    it cannot be filled provably alike."""
     try:
         docs = yamlio.load_all(text, where)
     except NimGitopsError:
@@ -98,8 +100,7 @@ def _shape(text: str, slots: int, where: str) -> Builder | object:
     if sorted(used) != list(range(slots)):
         return _SLOW  # a placeholder went missing (into a comment) or came back twice
     builder: Builder = eval(f"lambda v: {source}", {"__builtins__": {}})
-    yamlemit.learn_shape(builder, slots)
-    return builder
+    return builder, yamlemit.shape_emitters(builder, slots)
 
 
 def load_rendered(template: jinja2.Template, context: dict[str, Any], where: str) -> list[Any]:
@@ -112,6 +113,10 @@ def load_rendered(template: jinja2.Template, context: dict[str, Any], where: str
             _shapes.clear()
         shape = _shapes[key] = _shape(text, len(values), where)
     if shape is not _SLOW:
-        built: list[Any] = shape(values)  # type: ignore[operator]
+        builder, emitters = cast(Shape, shape)
+        built: list[Any] = builder(values)
+        for doc, known in zip(built, emitters, strict=True):
+            if known is not None:  # the emitter writes it from the shape's text, once checked
+                yamlemit.expect(doc, known)
         return built
     return yamlio.load_all(template.render(context), where)
