@@ -14,7 +14,9 @@ of dict and list displays whose keys and fixed values are constants and whose pl
 read the recorded values (`lambda v: [{'kind': 'PersistentVolumeClaim', 'metadata': {'name':
 v[0], ...}}]`). Each render calls the builder: fresh dicts and lists every time (callers may
 change them), while keys and fixed strings are shared, not copied 26,000 times. A
-ServingRuntime is built in about 10 us, against about 400 us through PyYAML.
+ServingRuntime is built in about 10 us, against about 400 us through PyYAML. The emitter
+learns each shape too (`yamlemit.shape_emitters`), and every document built is noted as one of
+that shape (`yamlemit.expect`), so it is written from the shape's text once checked.
 
 Why that is the same result, byte for byte: `q` only records strings without control,
 line-break, surrogate, non-character or placeholder code points, and integers. Such a
