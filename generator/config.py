@@ -118,15 +118,15 @@ def _validator() -> Any:
     plain_items = Draft202012Validator.VALIDATORS["items"]
     valid: set[tuple[int, str]] = set()
 
-    def items(validator: Any, items: Any, instance: Any, schema: dict[str, Any]) -> Any:
-        if type(instance) is not list or "prefixItems" in schema or type(items) is not dict:
-            yield from plain_items(validator, items, instance, schema)
+    def items(validator: Any, each: Any, instance: Any, schema: dict[str, Any]) -> Any:
+        if type(instance) is not list or "prefixItems" in schema or type(each) is not dict:
+            yield from plain_items(validator, each, instance, schema)
             return
         for index, item in enumerate(instance):
-            seen = (id(items), repr(item))
+            seen = (id(each), repr(item))
             if seen in valid:
                 continue
-            errors = list(validator.descend(item, items, path=index))
+            errors = list(validator.descend(item, each, path=index))
             if errors:
                 yield from errors
             else:
