@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,12 @@ def version_key(tag: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
 
+@lru_cache(maxsize=1024)  # a fleet's deployments name a few models, each asked every time
+def _newest_pinned(tags: tuple[str, ...]) -> str | None:
+    pinned = [t for t in tags if is_pinned(t)]
+    return max(pinned, key=version_key) if pinned else None
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     """One model of the catalog, as the dashboard reads it."""
@@ -223,8 +230,7 @@ class ModelEntry:
 
     def newest_pinned_tag(self) -> str | None:
         """The highest pinned version among the tags, or None when every tag floats."""
-        pinned = [t for t in self.tags if is_pinned(t)]
-        return max(pinned, key=version_key) if pinned else None
+        return _newest_pinned(tuple(self.tags))
 
     def to_json_dict(self) -> dict[str, Any]:
         """The contract's JSON document, fields in contract order."""

@@ -102,12 +102,46 @@ def _describe(error: Any, written: Mapping[tuple[str | int, ...], str] | None = 
     return path, message
 
 
+def _validator() -> Any:
+    """A draft 2020-12 validator of the config schema that checks each distinct array item
+    once per schema: a fleet repeats its projects' deployments (1,000 x 5 deployments often
+    hold five distinct ones), and checking them was most of loading such a config.
+
+    The schema has one resource, no `$dynamicRef` and no `unevaluated*` keywords, so whether
+    an item is valid under an `items` schema depends on the two alone, and `repr` tells plain
+    data apart exactly (`1`, `1.0`, `True`, `"1"`). Only items found valid are remembered: an
+    invalid one is checked again wherever it occurs, so every error and its path are the ones
+    the plain validator reports.
+    """
+    from jsonschema import Draft202012Validator, validators
+
+    plain_items = Draft202012Validator.VALIDATORS["items"]
+    valid: set[tuple[int, str]] = set()
+
+    def items(validator: Any, each: Any, instance: Any, schema: dict[str, Any]) -> Any:
+        if type(instance) is not list or "prefixItems" in schema or type(each) is not dict:
+            yield from plain_items(validator, each, instance, schema)
+            return
+        for index, item in enumerate(instance):
+            seen = (id(each), repr(item))
+            if seen in valid:
+                continue
+            errors = list(validator.descend(item, each, path=index))
+            if errors:
+                yield from errors
+            else:
+                valid.add(seen)
+
+    extended = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, {"items": items})
+    return extended(config_schema())
+
+
 def check_schema(data: Any, source: str, lines: Lines) -> None:
     """Raise an InvalidInputError for the first schema violation, with file, line and path."""
-    from jsonschema import Draft202012Validator
     from jsonschema.exceptions import relevance
 
-    validator = Draft202012Validator(config_schema())
+    validator = _validator()
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)),
                                                                  relevance(e)))
     if not errors:
@@ -294,6 +328,21 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
 _FOLDED = re.compile("[\x85\u2028\u2029]")
 
 
+def _value_problem(value: str) -> str | None:
+    """Why a config string cannot be rendered (None: it can)."""
+    if _NGC_KEY.search(value):
+        return ("looks like an NGC API key; the config only says where the key lives in the "
+                "secret store, never the key")
+    bad = _UNPRINTABLE.search(value)
+    if bad:
+        return f"contains the control character U+{ord(bad.group()):04X}"
+    folded = _FOLDED.search(value)
+    if folded:
+        return (f"contains U+{ord(folded.group()):04X}, which kustomize and Helm read as a line "
+                "break and turn into a space; write a space or a newline instead")
+    return None
+
+
 def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: Lines) -> None:
     """Refuse strings that no Kubernetes YAML tool could read back, and pasted NGC keys.
 
@@ -302,21 +351,10 @@ def _check_values(value: Any, path: tuple[str | int, ...], source: str, lines: L
     """
     items: Any = ()
     if isinstance(value, str):
-        line, shown = _line_of(lines, path), yamlio.format_path(path) or None
-        if _NGC_KEY.search(value):
-            raise InvalidInputError("looks like an NGC API key; the config only says where the "
-                                    "key lives in the secret store, never the key",
-                                    source=source, line=line, path=shown)
-        bad = _UNPRINTABLE.search(value)
-        if bad:
-            raise InvalidInputError(f"contains the control character U+{ord(bad.group()):04X}",
-                                    source=source, line=line, path=shown)
-        folded = _FOLDED.search(value)
-        if folded:
-            raise InvalidInputError(
-                f"contains U+{ord(folded.group()):04X}, which kustomize and Helm read as a line "
-                "break and turn into a space; write a space or a newline instead",
-                source=source, line=line, path=shown)
+        problem = _value_problem(value)
+        if problem:
+            raise InvalidInputError(problem, source=source, line=_line_of(lines, path),
+                                    path=yamlio.format_path(path) or None)
     elif isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 _AMBIGUOUS = re.compile(
@@ -23,11 +24,38 @@ _AMBIGUOUS = re.compile(
     """
 )
 MAX_SIMPLE_KEY = 1000
+
+
+def _outside(ranges: str) -> str:
+    """A character class body of every code point that `ranges` (characters and `a-z` spans,
+    as in a class) leaves out. `re` compiles a class of wide BMP spans one code point at a
+    time in Python (about 20 ms for this module's classes, in every process); the classes are
+    written as the complements of those spans, which compile in about 1 ms and match the same
+    characters."""
+    spans, at = [], 0
+    while at < len(ranges):
+        if at + 2 < len(ranges) and ranges[at + 1] == "-":
+            spans.append((ord(ranges[at]), ord(ranges[at + 2])))
+            at += 3
+        else:
+            spans.append((ord(ranges[at]), ord(ranges[at])))
+            at += 1
+    body, start = [], 0
+    for low, high in sorted(spans):
+        if low > start:
+            body.append(f"\\U{start:08x}-\\U{low - 1:08x}")
+        start = max(start, high + 1)
+    if start <= 0x10FFFF:
+        body.append(f"\\U{start:08x}-\\U0010ffff")
+    return "".join(body)
+
+
+# the characters a plain scalar may hold, and the printable ones
 _WORD = "A-Za-z0-9_./\u00c0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-_PLAIN = re.compile(f"[{_WORD}][{_WORD} ()+=@$%^&~,;:-]*")
-_RANGES = r"\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
-_NON_PRINTABLE = re.compile(f"[^{_RANGES}]")
-_PRINTABLE = re.compile(f"[{_RANGES}]*")
+_PLAIN = re.compile(f"[^{_outside(_WORD)}][^{_outside(_WORD + ' ()+=@$%^&~,;:-')}]*")
+_RANGES = "\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+_NON_PRINTABLE = re.compile(f"[{_outside(_RANGES)}]")
+_PRINTABLE = re.compile(f"[^{_outside(_RANGES)}]*")
 MAX_REMEMBERED = 100_000  # distinct strings whose scalar form is kept (a few MB at most)
 _scalars: dict[str, str] = {}
 _heads: dict[str, dict[str, str]] = {}  # indent -> key -> `indent key:`
@@ -200,6 +228,16 @@ def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
 
 def emit(data: Any) -> str:
     """One document in canonical block style."""
+    known = _expected.pop(id(data), None)
+    if known is not None:
+        text = known(data)
+        if text is not None:
+            return text
+    return walk(data)
+
+
+def walk(data: Any) -> str:
+    """`emit` without the known shapes: every node visited (what a known shape reproduces)."""
     out: list[str] = []
     if isinstance(data, dict) and data:
         _mapping(data, "", out)
@@ -209,3 +247,115 @@ def emit(data: Any) -> str:
         _value(data, "", out)
         return out[0].lstrip(" ")
     return "".join(out)
+
+
+# Known shapes: objects built again and again from one template shape (generator/render/
+# skeleton.py) share their structure and fixed values and differ only in some strings and
+# integers. For each shape the emitter keeps its text cut at those values and a check, written
+# as straight-line Python, that an object still has exactly that shape: the same key order, list
+# lengths and container types everywhere, each fixed value the very object the shape's builder
+# put there (`is`), and each varying value an exact str without a line break or an exact int.
+# Such a value is emitted as `scalar(value)` alone, in the same place whatever it is, so the
+# object's text is the cut text with those scalars put back, byte for byte what `walk` writes.
+# An object changed in any other way after it was built (another key, another order, another
+# value or type) fails the check and is walked, so no caller has to promise not to change
+# what it got. (Keys are compared as strings: the data is the plain data described above.)
+#
+# Which shape an object has is a hint its builder leaves (`expect`), by the object's id: the
+# check makes any hint safe, even one left by an object since freed whose id was reused.
+Known = Callable[[dict[str, Any]], "str | None"]
+MAX_EXPECTED = 65_536  # hints of objects built and not yet written; forgotten beyond that
+_MARK = re.compile("\ue000([0-9]+)\ue001")
+_MARK_CHARS = re.compile("[\ue000\ue001]")
+_expected: dict[int, Known] = {}
+
+
+class _Unshaped(Exception):
+    """The sample holds something a shape check does not cover."""
+
+
+class _ShapeSource:
+    """Builds the source of one shape's check-and-emit function."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {"_sc": _scalars.get, "_ss": _str_scalar}
+        self.slots: dict[int, str] = {}  # marker number -> local holding its scalar text
+
+    def const(self, value: Any) -> str:
+        name = f"_k{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def node(self, value: Any, expr: str, depth: int) -> None:
+        if depth > 64:
+            raise _Unshaped
+        kind = type(value)
+        if kind is dict or kind is list:
+            var = f"_n{len(self.lines)}"
+            self.lines.append(f"{var} = {expr}")
+            if kind is dict:
+                if any(type(key) is not str for key in value):
+                    raise _Unshaped
+                self.lines.append(f"if type({var}) is not dict or tuple({var}) != "
+                                  f"{self.const(tuple(value))}: return None")
+                for key, item in value.items():
+                    self.node(item, f"{var}[{key!r}]", depth + 1)
+            else:
+                self.lines.append(f"if type({var}) is not list or len({var}) != {len(value)}: "
+                                  "return None")
+                for at, item in enumerate(value):
+                    self.node(item, f"{var}[{at}]", depth + 1)
+            return
+        mark = _MARK.fullmatch(value) if kind is str else None
+        if mark is None:
+            self.lines.append(f"if {expr} is not {self.const(value)}: return None")
+            return
+        number = int(mark.group(1))
+        if number in self.slots:
+            raise _Unshaped  # the same marker twice
+        var = self.slots[number] = f"_s{number}"
+        self.lines += [
+            f"_v = {expr}",
+            "if type(_v) is str:",
+            "    if '\\n' in _v: return None",
+            f"    {var} = _sc(_v) or _ss(_v)",
+            f"elif type(_v) is int: {var} = str(_v)",
+            "else: return None",
+        ]
+
+
+def _compile_shape(sample: dict[str, Any]) -> Known | None:
+    """The check-and-emit function of `sample`'s shape, None when it cannot be made exactly."""
+    source = _ShapeSource()
+    try:
+        source.node(sample, "_o", 0)
+    except _Unshaped:
+        return None
+    cut = _MARK.split(walk(sample))
+    texts, numbers = cut[0::2], [int(n) for n in cut[1::2]]
+    if sorted(numbers) != sorted(source.slots) or len(set(numbers)) != len(numbers) or \
+            any(_MARK_CHARS.search(text) for text in texts):
+        return None  # a marker in a key or a fixed value: the cut would be ambiguous
+    parts = [f"{{{source.const(texts[0])}}}"]
+    for number, text in zip(numbers, texts[1:], strict=True):
+        parts.append(f"{{{source.slots[number]}}}{{{source.const(text)}}}")
+    body = "\n    ".join([*source.lines, f"return f{''.join(parts)!r}"])
+    namespace = dict(source.names)
+    exec(f"def _emit(_o):\n    {body}\n", namespace)  # our own generated source
+    known: Known = namespace["_emit"]
+    return known
+
+
+def shape_emitters(build: Callable[[list[str]], list[Any]], values: int) -> list[Known | None]:
+    """For each document that `build` (a template shape's builder) makes from `values` strings
+    and integers: the check-and-emit function of its shape, or None where there is none."""
+    markers = [f"\ue000{n}\ue001" for n in range(values)]
+    return [_compile_shape(doc) if type(doc) is dict else None for doc in build(markers)]
+
+
+def expect(doc: dict[str, Any], known: Known) -> None:
+    """Note that `doc` was just built in the shape `known` checks, for `emit` to try first."""
+    if len(_expected) >= MAX_EXPECTED:
+        _expected.clear()
+    _expected[id(doc)] = known

@@ -6,7 +6,7 @@ of `render`'s time, and 1,000 projects x 5 deployments render the same few shape
 times with only names and images differing.
 
 How: values enter the YAML only through the `q` filter (JSON, which is YAML). While a render
-records (`env.recording`), `q` writes a numbered placeholder `"<U+E000>n<U+E001>"` for each
+records (`env.render_recording`), `q` writes a numbered placeholder `"<U+E000>n<U+E001>"` for each
 string or integer instead and keeps the value. The text with placeholders, the *shape*, is
 the same for every deployment that takes the same branches, so it is parsed once by the
 project's safe loader (`yamlio.load_all`) and compiled into a builder: one Python expression
@@ -14,7 +14,9 @@ of dict and list displays whose keys and fixed values are constants and whose pl
 read the recorded values (`lambda v: [{'kind': 'PersistentVolumeClaim', 'metadata': {'name':
 v[0], ...}}]`). Each render calls the builder: fresh dicts and lists every time (callers may
 change them), while keys and fixed strings are shared, not copied 26,000 times. A
-ServingRuntime is built in about 10 us, against about 400 us through PyYAML.
+ServingRuntime is built in about 10 us, against about 400 us through PyYAML. The emitter
+learns each shape too (`yamlemit.shape_emitters`), and every document built is noted as one of
+that shape (`yamlemit.expect`), so it is written from the shape's text once checked.
 
 Why that is the same result, byte for byte: `q` only records strings without control,
 line-break, surrogate, non-character or placeholder code points, and integers. Such a
@@ -34,20 +36,21 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 
-from generator import yamlio
+from generator import yamlemit, yamlio
 from generator.errors import NimGitopsError
-from generator.render.env import SLOT_CLOSE, SLOT_OPEN, recording
+from generator.render.env import SLOT_CLOSE, SLOT_OPEN, render_recording
 
 MAX_SHAPES = 1024  # distinct (template, shape) pairs kept; the cache starts over beyond that
 MAX_DEPTH = 64  # deeper shapes are parsed every time (the builder is one nested expression)
 _SLOT = re.compile(f"{SLOT_OPEN}([0-9]+){SLOT_CLOSE}")
 Builder = Callable[[list[Any]], list[Any]]
+Shape = tuple[Builder, list[yamlemit.Known | None]]  # the builder, and how each doc is written
 _SLOW = object()  # a shape that must be parsed with its real values every time
-_shapes: dict[tuple[str, str], Builder | object] = {}
+_shapes: dict[tuple[str, str], Shape | object] = {}
 
 
 class _NotFillable(Exception):
@@ -84,8 +87,9 @@ def _expression(data: Any, slots: list[int], seen: set[int], depth: int) -> str:
     raise _NotFillable
 
 
-def _shape(text: str, slots: int, where: str) -> Builder | object:
-    """Parse a shape once into a builder; _SLOW when it cannot be filled provably alike."""
+def _shape(text: str, slots: int, where: str) -> Shape | object:
+    """Parse a shape once into a builder (and its documents' emitters, `yamlemit`); _SLOW when
+    it cannot be filled provably alike."""
     try:
         docs = yamlio.load_all(text, where)
     except NimGitopsError:
@@ -98,13 +102,12 @@ def _shape(text: str, slots: int, where: str) -> Builder | object:
     if sorted(used) != list(range(slots)):
         return _SLOW  # a placeholder went missing (into a comment) or came back twice
     builder: Builder = eval(f"lambda v: {source}", {"__builtins__": {}})
-    return builder
+    return builder, yamlemit.shape_emitters(builder, slots)
 
 
 def load_rendered(template: jinja2.Template, context: dict[str, Any], where: str) -> list[Any]:
     """Render `template` with `context` and load its documents (empty ones dropped)."""
-    with recording() as values:
-        text = template.render(context)
+    text, values = render_recording(template, context)
     key = (template.name or "", text)
     shape = _shapes.get(key)
     if shape is None:
@@ -112,6 +115,10 @@ def load_rendered(template: jinja2.Template, context: dict[str, Any], where: str
             _shapes.clear()
         shape = _shapes[key] = _shape(text, len(values), where)
     if shape is not _SLOW:
-        built: list[Any] = shape(values)  # type: ignore[operator]
+        builder, emitters = cast(Shape, shape)
+        built: list[Any] = builder(values)
+        for doc, known in zip(built, emitters, strict=True):
+            if known is not None:  # the emitter writes it from the shape's text, once checked
+                yamlemit.expect(doc, known)
         return built
     return yamlio.load_all(template.render(context), where)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from generator.config import _validator, config_schema
+from generator.yamlio import format_path
 from tests.helpers import run_cli, without_source_context
+from tests.render.conftest import BASE_CONFIG
 
 
 def _deployment(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -258,3 +264,50 @@ def test_a_tag_read_as_a_number_is_quoted_as_written(tmp_path: Path, written: st
     assert result.code == 1
     assert result.err.strip() == \
         f"error: {path}:10 spec.projects[0].deployments[0].{expected}"
+
+
+# The config's validator checks each distinct array item once (generator/config.py
+# `_validator`); a repeated item must still be reported wherever it is invalid, exactly as the
+# plain draft 2020-12 validator reports it.
+VARIANTS = [
+    {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "gpus": 1},
+    {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "gpus": True},
+    {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "gpus": 1.0},
+    {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "gpus": "1"},
+    {"name": "Llama", "model": "llama-3.1-8b-instruct"},
+    {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "gpu": 1},
+    {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "env": [{"name": "A", "value": 1}]},
+    {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "env": [{"name": "A", "value": "1"}]},
+]
+
+
+def _errors(validator: Any, data: Any) -> list[tuple[str, str, str]]:
+    return sorted((format_path(e.absolute_path), e.message, str(e.context))
+                  for e in validator.iter_errors(data))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(range(len(VARIANTS))), max_size=4), max_size=6))
+def test_repeated_items_get_the_errors_the_plain_validator_gives(chosen: list[list[int]]) -> None:
+    from jsonschema import Draft202012Validator
+
+    data = copy.deepcopy(BASE_CONFIG)
+    data["spec"]["projects"] = [
+        {"name": f"team-{i}", "deployments": [copy.deepcopy(VARIANTS[v]) for v in variants]}
+        for i, variants in enumerate(chosen)]
+    assert _errors(_validator(), data) == _errors(Draft202012Validator(config_schema()), data)
+
+
+def test_a_deployment_valid_in_one_project_is_refused_in_another_where_it_differs(
+    base_config: dict[str, Any], write_config: Callable[..., Path],
+) -> None:
+    """`gpus: 1` passes; the same deployment with `gpus: true` (equal in Python) does not."""
+    good = {"name": "llama-8b", "model": "llama-3.1-8b-instruct", "tag": "1.15.5", "gpus": 1}
+    base_config["spec"]["projects"] = [
+        {"name": "team-a", "deployments": [good]},
+        {"name": "team-b", "deployments": [{**good, "gpus": True}]},
+        {"name": "team-c", "deployments": [good]},
+    ]
+    result = run_cli(["render", str(write_config(base_config)), "-o", "-"])
+    assert result.code == 1
+    assert "spec.projects[1].deployments[0].gpus: " in result.err
