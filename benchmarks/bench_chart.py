@@ -21,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.diskstate import note_deletion, recent_deletion
 from benchmarks.measure import Run, measure, table
 from benchmarks.scale import write_scale_config
 
@@ -101,6 +102,7 @@ def run() -> None:
     """Print every way's figures, then the issue's rows as ratios to helm template."""
     results: dict[tuple[str, int], Run] = {}
     load_before = _load()
+    disk_note = recent_deletion()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         subprocess.run([*CLI, "chart", "-o", str(root / "chart")], check=True,
@@ -109,6 +111,7 @@ def run() -> None:
         for projects in SIZES:
             measured = _measure_size(root, projects, RUNS if projects == small else BIG_RUNS)
             results.update({(label, projects): r for label, r in measured.items()})
+    note_deletion()  # the trees are gone now
     rows = [(label, f"{projects:,} x 5", f"{r.cpu:.2f}", f"{r.user:.2f}",
              f"{r.cpu - r.user:.2f}", f"{r.seconds:.2f}", f"{r.peak_mb:.0f}")
             for (label, projects), r in results.items()]
@@ -118,6 +121,8 @@ def run() -> None:
           f"above; {os.cpu_count()} CPUs; load average {load_before} before, {_load()} after")
     print()
     print(_issue_table(results))
+    if disk_note:
+        print(disk_note)
     _memory_growth(results)
     if BEFORE:
         _before_and_after(results)

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.diskstate import note_deletion
 from benchmarks.measure import measure, table
 from benchmarks.scale import write_scale_config
 
@@ -40,6 +41,7 @@ def run() -> None:
                 f"{render.seconds / projects * 1000:.1f}",
             ))
             shutil.rmtree(out)
+    note_deletion()
     print(table(["projects x deployments", "render s", "peak RSS MB", "output MB",
                  "kustomize whole tree s", "kustomize one project s", "render ms per project"],
                 rows))

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.diskstate import note_deletion
 from benchmarks.measure import measure, table
 from benchmarks.scale import write_scale_config
 
@@ -75,6 +76,7 @@ def run() -> None:
                 rows.append((f"kubeconform {about} -strict", f"{projects} x 5", "-", "-",
                              f"{peer.seconds:.1f}", f"{peer.cpu:.1f}", f"{peer.peak_mb:.0f}",
                              "-"))
+    note_deletion()
     print(f"schemas build of {len(list(CRDS.glob('*.yaml')))} CRDs: {built.seconds:.1f} s\n")
     print(table(["tool", "projects x deployments", "documents", "objects validated",
                  "wall s", "CPU s", "peak RSS MB", "objects per s"], rows))
