@@ -20,9 +20,6 @@ if TYPE_CHECKING:
     from generator.ngc.client import NgcClient
 
 ProgressFactory = Callable[[int], Progress]
-# called with each model's entry and details as its answer arrives (work done then overlaps
-# the requests still on the way, instead of waiting for the last answer)
-ModelHandler = Callable[[ModelEntry, Details], None]
 T = TypeVar("T")
 
 
@@ -118,9 +115,8 @@ class _Fetches:
     final catalog, and so the total, is known (`track`).
     """
 
-    def __init__(self, client: NgcClient, on_model: ModelHandler | None = None) -> None:
+    def __init__(self, client: NgcClient) -> None:
         self.client = client
-        self.on_model = on_model
         self.accepted = asyncio.Event()
         self.stopped = asyncio.Event()
         self.error: BaseException | None = None
@@ -182,10 +178,7 @@ class _Fetches:
         try:
             doc = await self.client.repo(resource.resource_id)
             entry = entry_from_repo(resource, doc)
-            details = details_from_repo(entry.name, entry.latest_tag, doc)
-            if self.on_model is not None:
-                self.on_model(entry, details)
-            return _Outcome(entry, details)
+            return _Outcome(entry, details_from_repo(entry.name, entry.latest_tag, doc))
         except Restricted:
             return _Outcome(restricted=True)
         except NotFound as exc:
@@ -221,8 +214,7 @@ def _collect(result: Probe, resources: list[Resource], outcomes: list[_Outcome])
 
 async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
                 exclude: Iterable[str] = (),
-                while_waiting: Callable[[], None] | None = None,
-                on_model: ModelHandler | None = None) -> Probe:
+                while_waiting: Callable[[], None] | None = None) -> Probe:
     """Validate the key, discover and fetch every model (451s and failures recorded).
 
     The key check and the catalog (whose requests do not carry the key) start together; each
@@ -233,8 +225,7 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
     in a thread any earlier slows the first requests, any later holds up the event loop
     while answers pour in, GIL against I/O: see docs/performance.md), and so is the making of
     the HTTP clients beyond the first. It may be called again if the key check is sent
-    again. `on_model` sees each model fetched, as it arrives
-    (one that has left the catalog when it is read again may have been seen too).
+    again.
     """
     from generator.ngc.client import NgcClient, make_http_client
 
@@ -243,7 +234,8 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
     skip = set(exclude)
     async with make_http_client(settings) as http:
         client = NgcClient(http, key, settings)
-        fetches = _Fetches(client, on_model)
+        fetches = _Fetches(client)
+
         def sent() -> None:
             if while_waiting is not None:
                 while_waiting()
@@ -280,11 +272,10 @@ async def probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
 
 def run_probe(settings: NgcSettings, key: str, *, progress: ProgressFactory,
               exclude: Iterable[str] = (),
-              while_waiting: Callable[[], None] | None = None,
-              on_model: ModelHandler | None = None) -> Probe:
+              while_waiting: Callable[[], None] | None = None) -> Probe:
     """`probe` from synchronous code."""
     return asyncio.run(probe(settings, key, progress=progress, exclude=exclude,
-                             while_waiting=while_waiting, on_model=on_model))
+                             while_waiting=while_waiting))
 
 
 def refuse_failures(result: Probe, allow_partial: bool, what: str) -> None:

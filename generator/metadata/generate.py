@@ -39,45 +39,13 @@ from generator.preload import Preload
 AFTER_PROBE = ("generator.yamlio", "generator.writer")
 
 
-class Checked:
-    """Each fetched model's schema check and key echo check, made as its answer arrives
-    (`probe`'s `on_model`), while later answers are still on the way: the same verdicts as
-    checking every model after the last answer, without that wait at the end of a run."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self.conformed: dict[ModelEntry, conform.Conformed] = {}
-        self.echoing: dict[ModelEntry, bool] = {}
-
-    def __call__(self, entry: ModelEntry, details: Details) -> None:
-        self.echoing[entry] = self._echoes(entry, details)
-        self.conformed[entry] = conform.conform_entry(entry)
-
-    def conform(self, entry: ModelEntry) -> conform.Conformed:
-        """`entry` after the schema's rules (checked now if it was not on arrival)."""
-        result = self.conformed.get(entry)
-        return result if result is not None else conform.conform_entry(entry)
-
-    def echoed(self, probe: Probe) -> bool:
-        """Whether an entry of `probe`, or its details, hold the key as they would be
-        written."""
-        details = {d.name: d for d in probe.details}
-        return any(self.echoing[e] if e in self.echoing else
-                   self._echoes(e, details.get(e.name)) for e in probe.entries)
-
-    def _echoes(self, entry: ModelEntry, details: Details | None) -> bool:
-        texts = [entry.to_json_dict(), *([details.to_json_dict()] if details else [])]
-        return bool(self.key) and any(
-            self.key in json.dumps(text, ensure_ascii=False) for text in texts)
-
-
 def _probe(settings: NgcSettings, key: str, progress: ProgressFactory,
-           exclude: tuple[str, ...], checked: Checked | None = None) -> Probe:
+           exclude: tuple[str, ...]) -> Probe:
     """`run_probe`, importing `AFTER_PROBE` while it waits for NGC."""
     preload = Preload(AFTER_PROBE)
     try:
         return run_probe(settings, key, progress=progress, exclude=exclude,
-                         while_waiting=preload.start, on_model=checked)
+                         while_waiting=preload.start)
     finally:
         preload.wait()
 
@@ -144,14 +112,13 @@ def set_aside_bad_names(probe: Probe) -> None:
                                     f"the name is not a valid ConfigMap key ({KEY_RULE})"))
 
 
-def apply_schema(probe: Probe, checked: Checked) -> list[str]:
-    """Hold every entry to the metadata schema (`conform`, most of them already checked as
-    they arrived): what is left out of a model is returned as one warning per model; a model
-    that cannot fit moves to the failures."""
+def apply_schema(probe: Probe) -> list[str]:
+    """Hold every entry to the metadata schema (`conform`): what is left out of a model is
+    returned as one warning per model; a model that cannot fit moves to the failures."""
     kept: list[ModelEntry] = []
     notes: list[str] = []
     for entry in probe.entries:
-        result = checked.conform(entry)
+        result = conform.conform_entry(entry)
         if result.entry is None:
             probe.failed.append(Failure(_resource(entry), result.problem or "does not fit"))
             continue
@@ -206,11 +173,13 @@ def refuse_key_material(texts: dict[str, str]) -> None:
                 "refusing to write it into a file")
 
 
-def refuse_echoed_key(probe: Probe, checked: Checked, target: str) -> None:
+def refuse_echoed_key(probe: Probe, key: str, target: str) -> None:
     """Refuse the whole run when NGC's answers hold the very key it used: a server (or a proxy
     at --ngc-url) that echoes the key back is failing, whichever model it lands in. Other
     key-shaped text (a placeholder in a description) is one model's problem (`apply_schema`)."""
-    if checked.echoed(probe):
+    texts = [json.dumps(e.to_json_dict(), ensure_ascii=False) for e in probe.entries]
+    texts += [json.dumps(d.to_json_dict(), ensure_ascii=False) for d in probe.details]
+    if key and any(key in text for text in texts):
         raise RemoteServiceError(
             f"{target}: the answers from NGC hold the API key this run used (a server that "
             "echoes it back); refusing to write it into a file")
@@ -240,12 +209,11 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
     if fmt and previous is None:
         console.warn("--report without --previous: every model is reported as added")
 
-    checked = Checked(key)
     probe = _probe(settings, key, _progress(request.quiet, request.progress_interval),
-                   request.exclude, checked)
-    refuse_echoed_key(probe, checked, request.output)
+                   request.exclude)
+    refuse_echoed_key(probe, key, request.output)
     set_aside_bad_names(probe)
-    left_out = apply_schema(probe, checked)
+    left_out = apply_schema(probe)
     refuse_failures(probe, request.allow_partial, request.output)
     entries = mark_eu(probe.entries, matcher)
     details, details_left_out = side_details(probe, entries) if request.extended else ([], [])
