@@ -24,6 +24,7 @@ from generator.catalog import (
     valid_name,
 )
 from generator.errors import RemoteServiceError, UsageError
+from generator.heap import few_collections
 from generator.metadata import conform, diff
 from generator.metadata.discover import Resource
 from generator.metadata.eu import EuMatcher, eu_list_json, load_eu_list
@@ -41,11 +42,13 @@ AFTER_PROBE = ("generator.yamlio", "generator.writer")
 
 def _probe(settings: NgcSettings, key: str, progress: ProgressFactory,
            exclude: tuple[str, ...]) -> Probe:
-    """`run_probe`, importing `AFTER_PROBE` while it waits for NGC."""
+    """`run_probe`, importing `AFTER_PROBE` while it waits for NGC, with the collector set for
+    a run whose every request leaves a few cycles behind (`heap.few_collections`)."""
     preload = Preload(AFTER_PROBE)
     try:
-        return run_probe(settings, key, progress=progress, exclude=exclude,
-                         while_waiting=preload.start)
+        with few_collections():
+            return run_probe(settings, key, progress=progress, exclude=exclude,
+                             while_waiting=preload.start)
     finally:
         preload.wait()
 
