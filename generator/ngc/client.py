@@ -206,12 +206,16 @@ class NgcClient:
             raise RemoteServiceError("key validation: the answer is not a JSON object")
         return data
 
-    async def catalog_page(self, page: int) -> dict[str, Any]:
-        """One page of the public container catalog of the organisation."""
+    async def catalog_page(self, page: int,
+                           on_sent: Callable[[], None] | None = None) -> dict[str, Any]:
+        """One page of the public container catalog of the organisation; `on_sent` as for
+        `caller_info`."""
         query = {"query": f"orgName:{self.settings.org}", "page": page,
                  "pageSize": self.settings.page_size}
         q = urlencode({"q": json.dumps(query, separators=(",", ":"))}, quote_via=quote)
-        data = await self._request(f"catalog page {page}", "GET", f"{CATALOG_PATH}?{q}")
+        trace = {"trace": _when_sent(on_sent)} if on_sent else None
+        data = await self._request(f"catalog page {page}", "GET", f"{CATALOG_PATH}?{q}",
+                                   extensions=trace)
         if not isinstance(data, dict):
             raise RemoteServiceError(f"catalog page {page}: the answer is not a JSON object")
         return data

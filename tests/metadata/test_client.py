@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -13,9 +14,10 @@ import pytest
 from generator.errors import RemoteServiceError
 from generator.metadata.discover import CatalogChanged, discover
 from generator.ngc import NgcSettings
-from generator.ngc.client import NgcClient
+from generator.ngc.client import NgcClient, make_http_client
 from generator.transport.bounded import map_bounded
 from generator.transport.retry import parse_retry_after
+from tests.ngc_server import Fault, NgcServer
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -109,3 +111,22 @@ def test_discover_refuses_a_page_that_answers_for_another() -> None:
         _discover([_page(3, 4, 4, [])])
     with pytest.raises(RemoteServiceError, match=r"no params\.page or resultPageTotal"):
         _discover([json.loads('{"results": []}')])
+
+
+def test_a_catalog_page_says_when_its_request_is_out() -> None:
+    """`on_sent` fires once the request has gone out, before NGC answers it: the server
+    holds the answer until the callback has run."""
+    out = threading.Event()
+    held: list[bool] = []
+    with NgcServer.from_snapshot(page_size=50) as server:
+        server.fault(r"/v2/search/catalog", Fault(kind="action",
+                                                  action=lambda _: held.append(out.wait(5))))
+
+        async def page() -> dict[str, Any]:
+            async with make_http_client(NgcSettings(url=server.base_url)) as http:
+                return await NgcClient(http, None, NgcSettings(url=server.base_url)) \
+                    .catalog_page(1, on_sent=out.set)
+
+        answer = asyncio.run(page())
+    assert held == [True]
+    assert answer["params"]["page"] == 1

@@ -12,19 +12,24 @@ about the requests, not a timing.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import logging
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
-from generator.errors import AuthenticationError
+from generator.errors import AuthenticationError, RemoteServiceError
+from generator.metadata.discover import Resource, discover
 from generator.metadata.fetch import run_probe
 from generator.metadata.progress import Progress
 from generator.ngc import NgcSettings
+from generator.ngc.client import NgcClient
 from tests.helpers import EU_LIST, FAKE_KEY, SNAPSHOT, Result, run_cli
 from tests.metadata.conftest import FAST, entry, snapshot_entries
 from tests.ngc_server import Answer, Fault, NgcServer, Seen, _caller
@@ -184,3 +189,47 @@ def test_a_key_revoked_mid_run_leaves_no_error_unseen(caplog: pytest.LogCaptureF
                     run_probe(settings, FAKE_KEY, progress=lambda n: Progress(n, quiet=True))
                 gc.collect()
     assert [r.getMessage() for r in caplog.records] == []
+
+
+class _FourPages:
+    """A stand-in for `NgcClient`: a catalog of four pages of one model each, recording when
+    each page's request goes out (`on_sent`) and when discover hands a page's models on."""
+
+    def __init__(self, unsendable: int | None = None) -> None:
+        self.events: list[str] = []
+        self.unsendable = unsendable
+
+    async def catalog_page(self, page: int, on_sent: Callable[[], None] | None = None,
+                           ) -> dict[str, Any]:
+        await asyncio.sleep(0)  # the request is set up, then goes out
+        if page == self.unsendable:
+            raise RemoteServiceError(f"catalog page {page}: cannot connect")
+        self.events.append(f"sent {page}")
+        if on_sent is not None:
+            on_sent()
+        await asyncio.sleep(0.01)
+        resource = {"resourceId": f"nim/team/model-{page}", "name": f"model-{page}",
+                    "attributes": [{"key": "latestTag", "value": "1.0.0"}]}
+        return {"params": {"page": page}, "resultPageTotal": 4, "resultTotal": 4,
+                "results": [{"groupValue": "CONTAINER", "resources": [resource]}]}
+
+    def handed_on(self, found: list[Resource]) -> None:
+        self.events.extend(f"models of {r.name}" for r in found)
+
+
+def test_the_later_pages_go_out_before_the_first_pages_models() -> None:
+    """The last round trip waits for pages 1 to N-1: page 0's models (each request costs CPU
+    to set up) are started only once those pages' requests are out."""
+    client = _FourPages()
+    found = asyncio.run(discover(cast(NgcClient, client), on_page=client.handed_on))
+    assert [r.name for r in found] == ["model-0", "model-1", "model-2", "model-3"]
+    first = client.events.index("models of model-0")
+    assert {"sent 1", "sent 2", "sent 3"} <= set(client.events[:first])
+
+
+def test_a_later_page_that_never_goes_out_does_not_hold_the_run() -> None:
+    client = _FourPages(unsendable=2)
+    with pytest.raises(RemoteServiceError, match="catalog page 2: cannot connect"):
+        asyncio.run(asyncio.wait_for(
+            discover(cast(NgcClient, client), on_page=client.handed_on), timeout=10))
+    assert "models of model-0" in client.events  # handed on once page 2 had failed
