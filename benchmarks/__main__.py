@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import generator
+from benchmarks.hostspeed import LOOP, loop_ms
 
 
 def main(names: list[str]) -> int:
@@ -24,6 +25,8 @@ def main(names: list[str]) -> int:
     chosen = [n for n in found if not names or n.removeprefix("bench_") in names or n in names]
     for name in chosen:
         print(f"\n## {name.removeprefix('bench_')}\n", flush=True)
+        print(f"host speed: a {LOOP:,}-step Python loop in {loop_ms():.0f} ms (lower is "
+              "faster; compare runs by it)\n", flush=True)
         module = importlib.import_module(f"benchmarks.{name}")
         module.run()
     return 0
