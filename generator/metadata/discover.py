@@ -168,7 +168,8 @@ def _ignore(resources: list[Resource]) -> None:
 async def discover(client: NgcClient, passes: int = PASSES,
                    on_page: PageHandler = _ignore) -> list[Resource]:
     """Every catalog resource with a latest tag: the first page, then pages 1 to
-    `resultPageTotal - 1` all at once; `on_page` sees each page's resources as they come.
+    `resultPageTotal - 1` all at once; `on_page` sees each page's resources as they come
+    (the first page's once the requests for the others are out).
 
     Repeats within a page are dropped. When the catalog changes while it is read (page or
     resource totals move, or a later page repeats an earlier one), it is read again from the
