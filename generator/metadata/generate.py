@@ -9,6 +9,7 @@ the first request.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -41,10 +42,11 @@ AFTER_PROBE = ("generator.yamlio", "generator.writer")
 
 
 def _probe(settings: NgcSettings, key: str, progress: ProgressFactory,
-           exclude: tuple[str, ...]) -> Probe:
-    """`run_probe`, importing `AFTER_PROBE` while it waits for NGC, with the collector set for
-    a run whose every request leaves a few cycles behind (`heap.few_collections`)."""
-    preload = Preload(AFTER_PROBE)
+           exclude: tuple[str, ...], prepare: tuple[Callable[[], object], ...] = ()) -> Probe:
+    """`run_probe`, importing `AFTER_PROBE` and calling `prepare` while it waits for NGC,
+    with the collector set for a run whose every request leaves a few cycles behind
+    (`heap.few_collections`)."""
+    preload = Preload(AFTER_PROBE, prepare)
     try:
         with few_collections():
             return run_probe(settings, key, progress=progress, exclude=exclude,
@@ -213,7 +215,7 @@ def generate(settings: NgcSettings, key: str, request: GenerateRequest) -> Summa
         console.warn("--report without --previous: every model is reported as added")
 
     probe = _probe(settings, key, _progress(request.quiet, request.progress_interval),
-                   request.exclude)
+                   request.exclude, prepare=(conform.prepare,))
     refuse_echoed_key(probe, key, request.output)
     set_aside_bad_names(probe)
     left_out = apply_schema(probe)

@@ -77,6 +77,26 @@ def test_preload_imports_what_it_names_and_skips_what_fails(
     assert "no_such_module_for_preload" not in sys.modules
 
 
+def test_preload_prepares_after_its_imports_and_skips_what_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "preload_prepared_module.py").write_text("VALUE = 7\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "preload_prepared_module", raising=False)
+    seen: list[tuple[str, int]] = []
+
+    def fails() -> None:
+        raise ValueError("the main thread will do it again")
+
+    def reads() -> None:  # runs after the imports, in the preload thread
+        seen.append((threading.current_thread().name,
+                     sys.modules["preload_prepared_module"].VALUE))
+
+    preload = Preload(["preload_prepared_module"], prepare=(fails, reads))
+    preload.start()
+    preload.wait()
+    assert seen == [("preload", 7)]
+
+
 def test_a_thread_that_cannot_start_leaves_the_imports_to_the_main_thread(
         monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(self: threading.Thread) -> None:
