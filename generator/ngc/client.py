@@ -160,6 +160,11 @@ def _when_sent(callback: Callable[[], None]) -> Callable[[str, Any], Awaitable[N
     return trace
 
 
+def _traced(on_sent: Callable[[], None] | None) -> dict[str, Any] | None:
+    """The request extensions that call `on_sent` once the request is out (None: none)."""
+    return {"trace": _when_sent(on_sent)} if on_sent else None
+
+
 def check_digests(resource_id: str, data: dict[str, Any]) -> None:
     """Refuse a repo answer with an image digest that is not `sha256:<64 hex>` (digests go
     into lock files and reports): a `RemoteServiceError` naming the model and the field. An
@@ -199,9 +204,7 @@ class NgcClient:
         data = await self._request(
             "key validation", "POST", CALLER_INFO_PATH, answers=KEY_CHECK,
             headers={**self._auth, "Content-Type": "application/x-www-form-urlencoded"},
-            content=f"credentials={self._key}".encode(),
-            **({"extensions": {"trace": _when_sent(on_sent)}} if on_sent else {}),
-        )
+            content=f"credentials={self._key}".encode(), extensions=_traced(on_sent))
         if not isinstance(data, dict):
             raise RemoteServiceError("key validation: the answer is not a JSON object")
         return data
@@ -213,9 +216,8 @@ class NgcClient:
         query = {"query": f"orgName:{self.settings.org}", "page": page,
                  "pageSize": self.settings.page_size}
         q = urlencode({"q": json.dumps(query, separators=(",", ":"))}, quote_via=quote)
-        trace = {"trace": _when_sent(on_sent)} if on_sent else None
         data = await self._request(f"catalog page {page}", "GET", f"{CATALOG_PATH}?{q}",
-                                   extensions=trace)
+                                   extensions=_traced(on_sent))
         if not isinstance(data, dict):
             raise RemoteServiceError(f"catalog page {page}: the answer is not a JSON object")
         return data
