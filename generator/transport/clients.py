@@ -25,6 +25,7 @@ def client_builder(base: str, timeout: float, connect_timeout: float, *,
     per_attempt = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
     fixed_headers = {**(headers or {}), "User-Agent": USER_AGENT,
                      "Accept-Encoding": ACCEPT_ENCODING}
+    routes = direct_routes(base)  # each client copies the mapping into its own mounts
 
     def build(size: int) -> httpx.AsyncClient:
         with environment_errors():
@@ -34,7 +35,7 @@ def client_builder(base: str, timeout: float, connect_timeout: float, *,
                 headers=fixed_headers,
                 follow_redirects=follow_redirects,
                 trust_env=True,
-                mounts=direct_routes(base),
+                mounts=routes,
                 verify=verify,
             )
 
